@@ -1,0 +1,36 @@
+# secutix-bridge: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /usr/bin/env bash
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: ## Build every crate
+	cargo build --workspace --locked
+
+.PHONY: test
+test: ## Run every test against the local PostgreSQL and RabbitMQ
+	scripts/test.sh
+
+.PHONY: lint
+lint: ## Check formatting and clippy lints (warnings are errors)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt --all
+
+.PHONY: run
+run: ## Migrate, then run the stack natively; ctrl-c stops it
+	scripts/run-local.sh
+
+.PHONY: up
+up: ## Start the stack with Docker Compose (machines with a Docker engine)
+	docker compose up --build -d
+
+.PHONY: down
+down: ## Stop the Docker Compose stack
+	docker compose down

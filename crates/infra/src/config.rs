@@ -1,0 +1,136 @@
+//! Configuration shared by the services, read from the environment (or flags) through clap so
+//! that `--help` documents every variable and a bad value fails at start-up naming it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Where the services find PostgreSQL when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/secutix_bridge";
+/// Where the services find RabbitMQ when `AMQP_URL` is not set.
+pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// Logging and tracing options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TelemetryArgs {
+    /// Log line format: `pretty` for terminals, `json` for log collectors. The level filter
+    /// comes from RUST_LOG (default `info`).
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_name = "LOG_FORMAT",
+        default_value = "pretty"
+    )]
+    pub log_format: LogFormat,
+
+    /// OTLP/HTTP endpoint (for example `http://127.0.0.1:4318`) to export traces to. Unset:
+    /// traces are not exported, trace context is still propagated.
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_ENDPOINT",
+        value_name = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )]
+    pub otlp_endpoint: Option<url::Url>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// RabbitMQ options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AmqpArgs {
+    /// RabbitMQ URL, `amqp://user:password@host:port/vhost` (`%2f` is the default vhost).
+    #[arg(long, env = "AMQP_URL", value_name = "AMQP_URL", default_value = DEFAULT_AMQP_URL,
+          value_parser = parse_amqp_url, hide_default_value = false)]
+    pub amqp_url: SecretString,
+
+    /// Prefix for every exchange and queue name, to run several isolated stacks on one broker
+    /// (tests use a random one). Empty in production.
+    #[arg(
+        long,
+        env = "AMQP_NAME_PREFIX",
+        value_name = "AMQP_NAME_PREFIX",
+        default_value = ""
+    )]
+    pub amqp_name_prefix: String,
+}
+
+/// PostgreSQL options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, `postgres://user:password@host:port/database`.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
+          value_parser = parse_database_url)]
+    pub database_url: SecretString,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DATABASE_POOL_SIZE", value_name = "DATABASE_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=512))]
+    pub database_pool_size: u16,
+
+    /// How long a query may wait for a pooled connection, in seconds.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT", value_name = "DATABASE_ACQUIRE_TIMEOUT",
+          default_value = "5", value_parser = parse_seconds)]
+    pub database_acquire_timeout: Duration,
+}
+
+/// Accepts a URL whose scheme is one of `schemes`; the error never echoes the value, which
+/// may hold a password.
+fn parse_url_with_scheme(value: &str, schemes: &[&str]) -> Result<SecretString, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a valid URL ({e})"))?;
+    if !schemes.contains(&url.scheme()) {
+        return Err(format!("the scheme must be one of {}", schemes.join(", ")));
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+fn parse_amqp_url(value: &str) -> Result<SecretString, String> {
+    parse_url_with_scheme(value, &["amqp", "amqps"])
+}
+
+fn parse_database_url(value: &str) -> Result<SecretString, String> {
+    parse_url_with_scheme(value, &["postgres", "postgresql"])
+}
+
+/// Parses a whole or fractional number of seconds (`5`, `0.25`).
+pub fn parse_seconds(value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| "must be a number of seconds".to_owned())?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err("must be a non-negative number of seconds".into());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_without_echoing_them() {
+        let error = parse_database_url("mysql://root:hunter2@db/x").expect_err("wrong scheme");
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(parse_database_url("postgres://u:p@localhost/db").is_ok());
+        assert!(parse_amqp_url("not a url").is_err());
+        assert_eq!(
+            parse_amqp_url("amqps://u:p@broker/%2f")
+                .expect("valid")
+                .expose_secret(),
+            "amqps://u:p@broker/%2f"
+        );
+    }
+
+    #[test]
+    fn seconds_accept_fractions_only_when_non_negative() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("NaN").is_err());
+        assert!(parse_seconds("ten").is_err());
+    }
+}

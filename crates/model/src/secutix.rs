@@ -1,0 +1,192 @@
+//! The mapping from S-360's JSON payloads to [`Contact`], kept in this one module so it can be
+//! corrected against a real instance's payloads without touching the rest of the code.
+//!
+//! Public facts (see `shared/SECUTIX.md`): Contact Webhook V2 posts `getContactData` results;
+//! the top-level names (`contactNumber`, `addresses`, `authorizations`, ...) are documented. The
+//! names inside `individualContact` are not public and are assumed here. The Data Export rows use
+//! the flat names of S-360's public example.
+//!
+//! Tolerance rules: the contact number is required and strict (it is the key of everything);
+//! every other field is optional, and a value of the wrong type or shape is treated as absent
+//! rather than failing the whole contact. Unknown fields are ignored here and kept in `raw`.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde_json::{Map, Value};
+
+use crate::{Address, Authorization, Contact, ContactNumber, Email};
+
+/// Payload names that may carry S-360's last modification time, tried in order. None is
+/// documented publicly; when none is present the event is versioned by its receive time.
+pub const MODIFICATION_TIME_FIELDS: [&str; 4] = [
+    "lastModificationDate",
+    "modificationDate",
+    "lastUpdateDate",
+    "updateDate",
+];
+
+/// A payload that cannot become a contact. `field` is the JSON path of the offending member;
+/// the message never repeats the value (it may be personal data).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct PayloadError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Parses one `getContactData` result (the Contact Webhook V2 payload).
+pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
+    let object = as_object(&raw)?;
+    let contact_number = contact_number(object)?;
+    let empty = Map::new();
+    let individual = object
+        .get("individualContact")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    Ok(Contact {
+        contact_number,
+        title: text(individual, "title"),
+        first_name: text(individual, "firstname"),
+        last_name: text(individual, "lastname"),
+        birth_date: text(individual, "birthDate").and_then(|d| parse_date(&d)),
+        language: text(individual, "languageCode"),
+        email: text(individual, "email").and_then(|e| Email::parse(e).ok()),
+        phone: text(individual, "cellPhoneNumber").or_else(|| text(individual, "phoneNumber")),
+        role: text(individual, "role").or_else(|| text(object, "role")),
+        has_login: individual.get("hasLogin").and_then(Value::as_bool),
+        sso_id: None,
+        addresses: addresses(object),
+        authorizations: authorizations(object),
+        modified_at: modification_time(object),
+        raw,
+    })
+}
+
+/// Parses one Data Export row (flat names, as in S-360's public example).
+pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
+    let object = as_object(&raw)?;
+    let contact_number = contact_number(object)?;
+    let country = text(object, "individualCountryCode");
+    let addresses = match country {
+        Some(country_code) => vec![Address {
+            lines: Vec::new(),
+            zip_code: None,
+            town: None,
+            country_code: Some(country_code),
+            main: true,
+            billing: false,
+            shipping: false,
+        }],
+        None => Vec::new(),
+    };
+    Ok(Contact {
+        contact_number,
+        title: text(object, "individualTitle"),
+        first_name: text(object, "individualFirstname"),
+        last_name: text(object, "individualLastname"),
+        birth_date: text(object, "individualBirthDate").and_then(|d| parse_date(&d)),
+        language: text(object, "languageCode"),
+        email: text(object, "email").and_then(|e| Email::parse(e).ok()),
+        phone: text(object, "cellPhoneNumber"),
+        role: text(object, "role"),
+        has_login: None,
+        sso_id: text(object, "socialConnections.providerUserReference"),
+        addresses,
+        authorizations: Vec::new(),
+        modified_at: modification_time(object),
+        raw,
+    })
+}
+
+fn as_object(raw: &Value) -> Result<&Map<String, Value>, PayloadError> {
+    raw.as_object().ok_or_else(|| PayloadError {
+        field: "$",
+        message: "each contact must be a JSON object".into(),
+    })
+}
+
+fn contact_number(object: &Map<String, Value>) -> Result<ContactNumber, PayloadError> {
+    let field = "contactNumber";
+    match object.get(field) {
+        None | Some(Value::Null) => Err(PayloadError {
+            field,
+            message: "is required".into(),
+        }),
+        Some(Value::String(s)) => ContactNumber::parse(s.as_str()).map_err(|e| PayloadError {
+            field,
+            message: e.to_string(),
+        }),
+        Some(_) => Err(PayloadError {
+            field,
+            message: "must be a string (leading zeros are significant)".into(),
+        }),
+    }
+}
+
+/// A non-blank string member, trimmed.
+fn text(object: &Map<String, Value>, key: &str) -> Option<String> {
+    let value = object.get(key)?.as_str()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn parse_date(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .or_else(|| parse_time(value).map(|t| t.date_naive()))
+}
+
+/// S-360 writes times as `2024-03-11T09:30:00.000+01:00`.
+fn parse_time(value: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(value).ok()
+}
+
+fn modification_time(object: &Map<String, Value>) -> Option<DateTime<FixedOffset>> {
+    MODIFICATION_TIME_FIELDS
+        .iter()
+        .find_map(|key| text(object, key).and_then(|t| parse_time(&t)))
+}
+
+fn addresses(object: &Map<String, Value>) -> Vec<Address> {
+    let Some(items) = object.get("addresses").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|a| Address {
+            lines: ["street1", "street2", "street3", "street4"]
+                .iter()
+                .filter_map(|key| text(a, key))
+                .collect(),
+            zip_code: text(a, "zipCode"),
+            town: text(a, "town"),
+            country_code: text(a, "countryCode"),
+            main: flag(a, "main"),
+            billing: flag(a, "billingAddress"),
+            shipping: flag(a, "shippingAddress"),
+        })
+        .collect()
+}
+
+fn authorizations(object: &Map<String, Value>) -> Vec<Authorization> {
+    let Some(items) = object.get("authorizations").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(|a| {
+            Some(Authorization {
+                code: text(a, "authorizationCode")?,
+                allowed: a.get("allowed")?.as_bool()?,
+            })
+        })
+        .collect()
+}
+
+fn flag(object: &Map<String, Value>, key: &str) -> bool {
+    object.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+#[cfg(test)]
+#[path = "secutix_tests.rs"]
+mod tests;

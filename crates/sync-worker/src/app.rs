@@ -1,0 +1,108 @@
+//! The running worker: the consumer plus the operations HTTP server, stopped together by one
+//! cancellation token.
+
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use futures::FutureExt;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::{cli::RunArgs, consumer::Consumer, db, metrics::WorkerMetrics};
+use infra::{
+    amqp::Topology,
+    http::{Readiness, configure_ops, trace_requests},
+};
+
+/// How long in-flight HTTP requests may take to finish at shutdown.
+const HTTP_DRAIN: Duration = Duration::from_secs(10);
+
+pub struct Worker {
+    port: u16,
+    server: Server,
+    consumer: JoinHandle<()>,
+    cancel: CancellationToken,
+}
+
+impl Worker {
+    /// Binds the operations listener (port 0 picks one) and starts consuming.
+    pub async fn build(args: RunArgs, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let pool = db::pool(&args.database)?;
+        let registry = prometheus::Registry::new();
+        let metrics = WorkerMetrics::register(&registry)?;
+        let consuming = Arc::new(AtomicBool::new(false));
+        let consumer = Consumer {
+            amqp_url: args.amqp.amqp_url.clone(),
+            topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
+            prefetch: args.prefetch,
+            pool: pool.clone(),
+            metrics,
+            consuming: consuming.clone(),
+        };
+        let readiness = Readiness::default()
+            .with("postgres", infra::db::readiness_check(&pool))
+            .with("rabbitmq", {
+                Arc::new(move || {
+                    let consuming = consuming.load(Ordering::Relaxed);
+                    async move {
+                        if consuming {
+                            Ok(())
+                        } else {
+                            Err("not consuming".into())
+                        }
+                    }
+                    .boxed()
+                })
+            });
+
+        let listener = TcpListener::bind(args.listen_addr)?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(trace_requests))
+                .configure(|cfg| configure_ops(cfg, readiness.clone(), registry.clone()))
+                .default_service(web::to(|| async {
+                    actix_web::HttpResponse::NotFound().finish()
+                }))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(HTTP_DRAIN.as_secs())
+        .listen(listener)?
+        .run();
+        let consumer = tokio::spawn(consumer.run(cancel.clone()));
+        tracing::info!(port, "sync-worker started");
+        Ok(Self {
+            port,
+            server,
+            consumer,
+            cancel,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until the token is cancelled, then stops consuming and drains HTTP.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let cancel = self.cancel.clone();
+        let stopper = tokio::spawn(async move {
+            cancel.cancelled().await;
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        self.cancel.cancel();
+        self.consumer.await?;
+        stopper.await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,54 @@
+//! Command line and environment of `sync-worker`: one subcommand per job.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand};
+use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
+
+/// Owns the secutix-bridge contact database: applies S-360 contact events from RabbitMQ and
+/// runs the sync jobs. Every option can also be set through the environment variable shown.
+#[derive(Debug, Parser)]
+#[command(name = "sync-worker", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply every pending database migration, then exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        telemetry: TelemetryArgs,
+    },
+    /// Consume contact events and apply them until SIGTERM or ctrl-c; serves `/healthz`,
+    /// `/readyz` and `/metrics` meanwhile.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Address of the operations endpoints (`/healthz`, `/readyz`, `/metrics`); port 0 picks a
+    /// free port.
+    #[arg(
+        long,
+        env = "LISTEN_ADDR",
+        value_name = "LISTEN_ADDR",
+        default_value = "127.0.0.1:8082"
+    )]
+    pub listen_addr: SocketAddr,
+
+    /// How many unacknowledged events the broker may hand the worker at once.
+    #[arg(long, env = "WORKER_PREFETCH", value_name = "WORKER_PREFETCH", default_value_t = 32,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub prefetch: u16,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}

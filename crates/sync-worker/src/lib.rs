@@ -1,0 +1,11 @@
+//! `sync-worker`: owns the PostgreSQL schema, applies contact events from RabbitMQ and runs
+//! the sync jobs as subcommands. `main.rs` only parses the command line and calls in here.
+
+pub mod app;
+pub mod apply;
+pub mod cli;
+pub mod consumer;
+pub mod db;
+pub mod metrics;
+
+pub use app::Worker;

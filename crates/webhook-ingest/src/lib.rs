@@ -1,0 +1,13 @@
+//! `webhook-ingest`: authenticates and validates S-360's contact webhooks and hands each
+//! contact to RabbitMQ, answering 200 only after the broker confirmed every one.
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod events;
+pub mod metrics;
+pub mod payload;
+pub mod routes;
+
+pub use app::Application;
+pub use cli::Settings;

@@ -1,0 +1,204 @@
+//! Reading and validating a webhook body: size limit while streaming, JSON syntax with line and
+//! column, then each contact's shape, reported with its index in the array.
+
+use actix_web::{HttpRequest, http::header, web};
+use futures::StreamExt;
+use model::{Contact, secutix::PayloadError};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// Which S-360 webhook posted the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Contact Webhook V2: `getContactData` objects.
+    Contacts,
+    /// Data Export webhook: flat rows.
+    Exports,
+}
+
+impl Kind {
+    fn parse(self, value: Value) -> Result<Contact, PayloadError> {
+        match self {
+            Self::Contacts => model::secutix::from_get_contact_data(value),
+            Self::Exports => model::secutix::from_data_export_row(value),
+        }
+    }
+}
+
+/// Accepts `application/json` and any `application/*+json`.
+pub fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Err(ApiError::UnsupportedMediaType);
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Reads the body, refusing it as soon as it exceeds `limit` (from `Content-Length` before
+/// reading anything, else while streaming).
+pub async fn read_limited(
+    req: &HttpRequest,
+    mut body: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::BodyTooLarge { limit });
+    }
+    let mut bytes = web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024).min(limit));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BodyRead)?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::BodyTooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Parses a body holding one contact object or an array of them. All-or-nothing: one invalid
+/// element rejects the whole request, naming its index.
+pub fn parse_contacts(
+    kind: Kind,
+    body: &[u8],
+    max_contacts: usize,
+) -> Result<Vec<Contact>, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::MalformedJson(describe_json_error(&e)))?;
+    match value {
+        Value::Object(_) => kind
+            .parse(value)
+            .map(|c| vec![c])
+            .map_err(|e| invalid(None, &e)),
+        Value::Array(items) => {
+            if items.len() > max_contacts {
+                return Err(ApiError::TooManyContacts {
+                    count: items.len(),
+                    limit: max_contacts,
+                });
+            }
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| kind.parse(item).map_err(|e| invalid(Some(index), &e)))
+                .collect()
+        }
+        _ => Err(ApiError::WrongShape),
+    }
+}
+
+fn invalid(index: Option<usize>, error: &PayloadError) -> ApiError {
+    let path = match (index, error.field) {
+        (Some(i), "$") => format!("[{i}]"),
+        (Some(i), field) => format!("[{i}].{field}"),
+        (None, field) => field.to_owned(),
+    };
+    ApiError::InvalidContact(format!("{path}: {}", error.message))
+}
+
+/// serde_json's message names the problem and its position without quoting the input.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    error.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(result: Result<Vec<Contact>, ApiError>) -> (String, String) {
+        let error = result.expect_err("must be rejected");
+        (error.code().to_owned(), error.to_string())
+    }
+
+    #[test]
+    fn accepts_an_object_or_an_array() {
+        let one =
+            parse_contacts(Kind::Contacts, br#"{"contactNumber":"0042"}"#, 10).expect("object");
+        assert_eq!(one.len(), 1);
+        let two = parse_contacts(
+            Kind::Contacts,
+            br#"[{"contactNumber":"1"},{"contactNumber":"2"}]"#,
+            10,
+        )
+        .expect("array");
+        assert_eq!(
+            two.iter()
+                .map(|c| c.contact_number.as_str())
+                .collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+    }
+
+    #[test]
+    fn names_line_and_column_of_malformed_json() {
+        let (code, text) = message(parse_contacts(
+            Kind::Contacts,
+            b"{\n  \"contactNumber\": \"1\",\n  oops\n}",
+            10,
+        ));
+        assert_eq!(code, "malformed_json");
+        assert!(text.contains("line 3 column 3"), "{text}");
+    }
+
+    #[test]
+    fn names_the_index_and_field_of_an_invalid_contact() {
+        let body = br#"[{"contactNumber":"1"},{"contactNumber":"2"},{"firstname":"Jean"}]"#;
+        assert_eq!(
+            message(parse_contacts(Kind::Contacts, body, 10)),
+            (
+                "invalid_contact".into(),
+                "[2].contactNumber: is required".into()
+            )
+        );
+        assert_eq!(
+            message(parse_contacts(
+                Kind::Exports,
+                br#"[{"contactNumber":"1"}, 5]"#,
+                10
+            )),
+            (
+                "invalid_contact".into(),
+                "[1]: each contact must be a JSON object".into()
+            )
+        );
+    }
+
+    #[test]
+    fn does_not_echo_submitted_values() {
+        let body = br#"{"contactNumber":"jean.dupont@example.org is my number"}"#;
+        let (_, text) = message(parse_contacts(Kind::Contacts, body, 10));
+        assert!(!text.contains("jean"), "{text}");
+    }
+
+    #[test]
+    fn rejects_other_shapes_and_oversized_arrays() {
+        assert_eq!(
+            message(parse_contacts(Kind::Contacts, b"\"text\"", 10)).0,
+            "wrong_shape"
+        );
+        assert_eq!(
+            message(parse_contacts(Kind::Contacts, b"[{},{},{}]", 2)).0,
+            "too_many_contacts"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! HTTP routes of `webhook-ingest`.
+
+pub mod webhooks;

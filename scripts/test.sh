@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace against the local PostgreSQL and RabbitMQ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh check
+
+if command -v cargo-nextest >/dev/null 2>&1; then
+  exec cargo nextest run --workspace --locked --no-fail-fast "$@"
+else
+  exec cargo test --workspace --locked --no-fail-fast "$@"
+fi

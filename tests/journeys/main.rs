@@ -1,0 +1,10 @@
+//! Cross-service journeys: the real `webhook-ingest`, `sync-worker` and `auth-gateway` started
+//! in-process against the local PostgreSQL and RabbitMQ, each test isolated by its own
+//! database and broker name prefix. `TEST_LOG=debug` shows the services' logs.
+
+mod apply_order;
+mod ingest_rejects;
+mod ingest_unavailable;
+mod operations;
+mod webhook_to_database;
+mod worker_convergence;

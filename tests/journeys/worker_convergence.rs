@@ -1,0 +1,131 @@
+//! The worker converges whatever the order or duplication of deliveries, and a message that
+//! can never apply is dead-lettered instead of blocking the queue.
+
+use std::time::Duration;
+
+use lapin::{BasicProperties, options::BasicPublishOptions};
+use serde_json::{Value, json};
+use tests::{TestBroker, TestDatabase, eventually, sample_contact, spawn_ingest, spawn_worker};
+
+async fn post(base_url: &str, body: &Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/webhooks/secutix/contacts"))
+        .json(body)
+        .send()
+        .await
+        .expect("ingest answers");
+    assert_eq!(response.status(), 200);
+}
+
+/// The worker's event counter for one outcome, read from its `/metrics`.
+async fn events(worker_url: &str, outcome: &str) -> u64 {
+    let text = reqwest::get(format!("{worker_url}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let prefix = format!("sync_worker_contact_events_total{{outcome=\"{outcome}\"}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map(|n| n.trim().parse().expect("a count"))
+        .unwrap_or(0)
+}
+
+fn version(number: &str, first_name: &str, modified: &str) -> Value {
+    let mut contact = sample_contact(number);
+    contact["individualContact"]["firstname"] = json!(first_name);
+    contact["lastModificationDate"] = json!(modified);
+    contact
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_version_never_overwrites_a_newer_one() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let worker = spawn_worker(&broker.prefix, &db.url).await;
+
+    post(
+        &ingest.base_url,
+        &version("0007", "Newer", "2025-02-01T10:00:00.000+01:00"),
+    )
+    .await;
+    post(
+        &ingest.base_url,
+        &version("0007", "Older", "2025-01-01T10:00:00.000+01:00"),
+    )
+    .await;
+
+    eventually(Duration::from_secs(10), "both events handled", || async {
+        let handled =
+            events(&worker.base_url, "written").await + events(&worker.base_url, "stale").await;
+        (handled == 2).then_some(())
+    })
+    .await;
+    let row = db.contact("0007").await.expect("row");
+    assert_eq!(row.first_name.as_deref(), Some("Newer"));
+    assert_eq!(events(&worker.base_url, "written").await, 1);
+    assert_eq!(events(&worker.base_url, "stale").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_version_replaces_the_row() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let _worker = spawn_worker(&broker.prefix, &db.url).await;
+
+    post(
+        &ingest.base_url,
+        &version("0008", "First", "2025-01-01T10:00:00.000+01:00"),
+    )
+    .await;
+    post(
+        &ingest.base_url,
+        &version("0008", "Second", "2025-03-01T10:00:00.000+01:00"),
+    )
+    .await;
+    eventually(Duration::from_secs(10), "the newer name", || async {
+        let row = db.contact("0008").await?;
+        (row.first_name.as_deref() == Some("Second")).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let worker = spawn_worker(&broker.prefix, &db.url).await;
+
+    broker
+        .channel
+        .basic_publish(
+            broker.topology.contacts_exchange().as_str().into(),
+            "contact.changed".into(),
+            BasicPublishOptions::default(),
+            b"\xff\xfenot protobuf",
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .expect("published");
+    post(&ingest.base_url, &sample_contact("0009")).await;
+
+    eventually(Duration::from_secs(10), "the dead letter", || async {
+        (broker
+            .ready_count(&broker.topology.dead_letter_queue())
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    eventually(
+        Duration::from_secs(10),
+        "the valid contact behind it",
+        || async { db.contact("0009").await },
+    )
+    .await;
+    assert_eq!(events(&worker.base_url, "invalid").await, 1);
+}

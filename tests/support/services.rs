@@ -1,0 +1,125 @@
+//! Starting the real services in-process, each on port 0, stopped when the handle drops.
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::amqp_url;
+
+/// A service running in this process.
+pub struct Running {
+    pub base_url: String,
+    pub cancel: CancellationToken,
+    pub task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    /// Requests a graceful stop and waits for it.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.cancel.cancel();
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn args<'a>(binary: &'a str, extra: &[&'a str]) -> Vec<String> {
+    infra::telemetry::init_for_tests();
+    let mut all = vec![
+        binary.to_owned(),
+        "--listen-addr".into(),
+        "127.0.0.1:0".into(),
+    ];
+    all.extend(extra.iter().map(|s| (*s).to_owned()));
+    all
+}
+
+/// Starts `webhook-ingest` against `amqp_url` (the test broker unless overridden).
+pub async fn spawn_ingest(prefix: &str, amqp: Option<&str>, extra: &[&str]) -> Running {
+    use clap::Parser;
+    let url = amqp.map(str::to_owned).unwrap_or_else(amqp_url);
+    let mut argv = args(
+        "webhook-ingest",
+        &[
+            "--amqp-url",
+            &url,
+            "--amqp-name-prefix",
+            prefix,
+            "--http-workers",
+            "2",
+        ],
+    );
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
+    let settings = webhook_ingest::Settings::try_parse_from(argv).expect("valid ingest settings");
+    let cancel = CancellationToken::new();
+    let app = webhook_ingest::Application::build(settings, cancel.clone())
+        .await
+        .expect("ingest starts");
+    let base_url = format!("http://127.0.0.1:{}", app.port());
+    Running {
+        base_url,
+        cancel,
+        task: Some(tokio::spawn(app.run_until_stopped())),
+    }
+}
+
+/// Starts `sync-worker run` against the test database and broker.
+pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
+    use clap::Parser;
+    let url = amqp_url();
+    let argv = args(
+        "run",
+        &[
+            "--amqp-url",
+            &url,
+            "--amqp-name-prefix",
+            prefix,
+            "--database-url",
+            database_url,
+        ],
+    );
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        run: sync_worker::cli::RunArgs,
+    }
+    let run = Wrapper::try_parse_from(argv)
+        .expect("valid worker settings")
+        .run;
+    let cancel = CancellationToken::new();
+    let worker = sync_worker::Worker::build(run, cancel.clone())
+        .await
+        .expect("worker starts");
+    let base_url = format!("http://127.0.0.1:{}", worker.port());
+    Running {
+        base_url,
+        cancel,
+        task: Some(tokio::spawn(worker.run_until_stopped())),
+    }
+}
+
+/// Starts `auth-gateway` against the test database.
+pub async fn spawn_gateway(database_url: &str) -> Running {
+    use clap::Parser;
+    let settings = auth_gateway::Settings::try_parse_from(args(
+        "auth-gateway",
+        &["--database-url", database_url],
+    ))
+    .expect("valid gateway settings");
+    let cancel = CancellationToken::new();
+    let app = auth_gateway::Application::build(settings, cancel.clone())
+        .await
+        .expect("gateway starts");
+    let base_url = format!("http://127.0.0.1:{}", app.port());
+    Running {
+        base_url,
+        cancel,
+        task: Some(tokio::spawn(app.run_until_stopped())),
+    }
+}
