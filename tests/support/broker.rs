@@ -50,8 +50,7 @@ impl TestBroker {
 
     /// Takes one message from a queue (acked), if any.
     pub async fn get(&self, queue: &str) -> Option<lapin::message::BasicGetMessage> {
-        self
-            .channel
+        self.channel
             .basic_get(queue.into(), BasicGetOptions { no_ack: true })
             .await
             .expect("basic.get")
