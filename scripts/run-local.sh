@@ -10,6 +10,8 @@ scripts/services.sh check
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/secutix_bridge}
 export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 export RUST_LOG=${RUST_LOG:-info}
+# The token S-360 (or curl) presents to the ingest; set your own outside local development.
+export INGEST_BEARER_TOKEN=${INGEST_BEARER_TOKEN:-local-development-token}
 
 database=${DATABASE_URL##*/}
 database=${database%%\?*}
@@ -45,7 +47,7 @@ secutix-bridge is running (ctrl-c stops it):
   sync-worker     http://127.0.0.1:8082/readyz   (metrics: /metrics)
 
 Post a contact:
-  curl -sS -H 'content-type: application/json' \\
+  curl -sS -H 'content-type: application/json' -H "authorization: Bearer $INGEST_BEARER_TOKEN" \\
        --data @crates/model/fixtures/getContactData.sample.json \\
        http://127.0.0.1:8081/webhooks/secutix/contacts
 and see it in the database:

@@ -11,6 +11,7 @@ struct Answer {
 async fn post(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Answer {
     let response = reqwest::Client::new()
         .post(url)
+        .bearer_auth(tests::INGEST_TOKEN)
         .header("content-type", content_type)
         .body(body)
         .send()
@@ -27,7 +28,7 @@ async fn every_bad_request_is_named_and_nothing_is_published() {
     let ingest = spawn_ingest(
         &broker.prefix,
         None,
-        &["--max-body-bytes", "4096", "--max-contacts", "3"],
+        &["--max-body-bytes", "4096", "--max-batch", "3"],
     )
     .await;
     let url = format!("{}/webhooks/secutix/contacts", ingest.base_url);

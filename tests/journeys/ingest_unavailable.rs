@@ -15,6 +15,7 @@ async fn an_unreachable_broker_gives_503_with_retry_after() {
     .await;
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(&sample_contact("0001"))
         .send()
         .await
@@ -56,10 +57,106 @@ async fn an_unroutable_contact_is_not_acknowledged() {
     }
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(&sample_contact("0001"))
         .send()
         .await
         .expect("ingest answers");
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key("retry-after"));
+}
+
+/// Posts one distinct contact; `true` for a 200.
+async fn post_one(url: &str, number: usize) -> bool {
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(tests::INGEST_TOKEN)
+        .json(&sample_contact(&format!("{number:08}")))
+        .send()
+        .await
+        .expect("ingest answers");
+    match response.status().as_u16() {
+        200 => true,
+        503 => {
+            assert!(response.headers().contains_key("retry-after"));
+            false
+        }
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_recovers_and_no_200_is_a_lie() {
+    let broker = TestBroker::create().await;
+    let proxy = tests::TcpProxy::start("127.0.0.1:5672".parse().expect("address")).await;
+    let ingest = spawn_ingest(&broker.prefix, Some(&proxy.amqp_url()), &[]).await;
+    let url = format!("{}/webhooks/secutix/contacts", ingest.base_url);
+    let mut confirmed = Vec::new();
+    let mut sent = 0;
+
+    assert!(post_one(&url, sent).await);
+    confirmed.push(sent);
+    sent += 1;
+
+    // The connection drops under the ingest: it reconnects by itself.
+    proxy.cut();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ok = post_one(&url, sent).await;
+        sent += 1;
+        if ok {
+            confirmed.push(sent - 1);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no recovery after the connection dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // The broker becomes unreachable: every answer is 503, never 200.
+    proxy.set_down(true);
+    for _ in 0..5 {
+        assert!(
+            !post_one(&url, sent).await,
+            "a 200 while the broker is unreachable"
+        );
+        sent += 1;
+    }
+    let ready = reqwest::get(format!("{}/readyz", ingest.base_url))
+        .await
+        .expect("answers");
+    assert_eq!(ready.status(), 503);
+
+    // It comes back: the ingest recovers without a restart.
+    proxy.set_down(false);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ok = post_one(&url, sent).await;
+        sent += 1;
+        if ok {
+            confirmed.push(sent - 1);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no recovery after the broker came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Every contact answered 200 is in the queue. (A 503 may still have been stored before
+    // the connection dropped; S-360 sends it again and the worker is idempotent.)
+    let mut queued = std::collections::HashSet::new();
+    while let Some(message) = broker.get(&broker.topology.worker_queue()).await {
+        let event = model::bus::ContactChanged::decode_from(&message.delivery.data).expect("event");
+        queued.insert(event.contact_number);
+    }
+    for number in confirmed {
+        let number = format!("{number:08}");
+        assert!(
+            queued.contains(&number),
+            "contact {number} was answered 200 but is not queued"
+        );
+    }
 }

@@ -3,6 +3,8 @@
 //! database and broker name prefix. `TEST_LOG=debug` shows the services' logs.
 
 mod apply_order;
+mod ingest_auth;
+mod ingest_duplicates;
 mod ingest_rejects;
 mod ingest_unavailable;
 mod operations;

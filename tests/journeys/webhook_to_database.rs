@@ -14,6 +14,7 @@ async fn a_posted_contact_becomes_a_row() {
 
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(&sample_contact("0001234567"))
         .send()
         .await
@@ -21,7 +22,7 @@ async fn a_posted_contact_becomes_a_row() {
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.json::<serde_json::Value>().await.expect("json"),
-        json!({ "accepted": 1 })
+        json!({ "accepted": 1, "published": 1, "duplicates": 0 })
     );
 
     let row = eventually(Duration::from_secs(10), "the contact row", || async {
@@ -61,6 +62,7 @@ async fn an_array_posts_every_contact() {
     let body: Vec<_> = numbers.iter().map(|n| sample_contact(n)).collect();
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(&body)
         .send()
         .await
@@ -92,6 +94,7 @@ async fn a_data_export_row_becomes_a_row() {
     .expect("fixture");
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/exports", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(&rows)
         .send()
         .await
@@ -117,6 +120,7 @@ async fn trace_context_travels_from_http_to_the_message() {
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
+        .bearer_auth(tests::INGEST_TOKEN)
         .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
         .json(&sample_contact("0042"))
         .send()

@@ -10,6 +10,7 @@ use tests::{TestBroker, TestDatabase, eventually, sample_contact, spawn_ingest, 
 async fn post(base_url: &str, body: &Value) {
     let response = reqwest::Client::new()
         .post(format!("{base_url}/webhooks/secutix/contacts"))
+        .bearer_auth(tests::INGEST_TOKEN)
         .json(body)
         .send()
         .await

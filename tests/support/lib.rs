@@ -3,11 +3,13 @@
 
 pub mod broker;
 pub mod database;
+pub mod proxy;
 pub mod services;
 
 pub use broker::TestBroker;
 pub use database::TestDatabase;
-pub use services::{Running, spawn_gateway, spawn_ingest, spawn_worker};
+pub use proxy::TcpProxy;
+pub use services::{INGEST_TOKEN, Running, spawn_gateway, spawn_ingest, spawn_worker};
 
 use std::{future::Future, time::Duration};
 

@@ -5,6 +5,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::amqp_url;
 
+/// The bearer token `spawn_ingest` configures unless a test sets its own authentication.
+pub const INGEST_TOKEN: &str = "test-token-for-the-ingest";
+
 /// A service running in this process.
 pub struct Running {
     pub base_url: String,
@@ -55,6 +58,17 @@ pub async fn spawn_ingest(prefix: &str, amqp: Option<&str>, extra: &[&str]) -> R
             "2",
         ],
     );
+    // Unless the test configures authentication itself, S-360 is given a bearer token.
+    let auth_flags = [
+        "--basic-auth",
+        "--bearer-token",
+        "--hmac-secrets",
+        "--allow-cidrs",
+        "--allow-unauthenticated",
+    ];
+    if !extra.iter().any(|arg| auth_flags.contains(arg)) {
+        argv.extend(["--bearer-token".to_owned(), INGEST_TOKEN.to_owned()]);
+    }
     argv.extend(extra.iter().map(|s| (*s).to_owned()));
     let settings = webhook_ingest::Settings::try_parse_from(argv).expect("valid ingest settings");
     let cancel = CancellationToken::new();

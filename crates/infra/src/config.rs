@@ -106,6 +106,35 @@ pub fn parse_seconds(value: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Parses flags and environment like `T::parse()`, exiting with clap's message on error (and
+/// printing `--help` or `--version` when asked), but never echoing a rejected value.
+pub fn parse_args<T: clap::Parser>() -> T {
+    parse_from(std::env::args_os()).unwrap_or_else(|error| error.exit())
+}
+
+/// [`parse_args`] over given arguments. A rejected value may be a URL with a password or a
+/// secret, so it is replaced by `<hidden>` in the message; the variable and the reason stay.
+pub fn parse_from<T, I, A>(args: I) -> Result<T, clap::Error>
+where
+    T: clap::Parser,
+    I: IntoIterator<Item = A>,
+    A: Into<std::ffi::OsString> + Clone,
+{
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    T::try_parse_from(args).map_err(|mut error| {
+        if matches!(
+            error.kind(),
+            ErrorKind::ValueValidation | ErrorKind::InvalidValue
+        ) {
+            error.insert(
+                ContextKind::InvalidValue,
+                ContextValue::String("<hidden>".into()),
+            );
+        }
+        error
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;

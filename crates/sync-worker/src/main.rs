@@ -1,6 +1,5 @@
 //! `sync-worker` entry point: parse the command, start telemetry, run the job.
 
-use clap::Parser;
 use sync_worker::{
     Worker,
     cli::{Cli, Command},
@@ -9,7 +8,7 @@ use sync_worker::{
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    match infra::config::parse_args::<Cli>().command {
         Command::Migrate {
             database,
             telemetry,

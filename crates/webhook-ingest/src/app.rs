@@ -6,7 +6,7 @@ use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use futures::FutureExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::{cli::Settings, metrics::IngestMetrics, routes::webhooks};
+use crate::{cli::Settings, dedup::Dedup, metrics::IngestMetrics, routes::webhooks};
 use infra::{
     amqp::{Publisher, PublisherOptions, Topology},
     http::{Readiness, configure_ops, trace_requests},
@@ -26,6 +26,7 @@ impl Application {
     /// Binds the listener (port 0 picks one). Does not wait for RabbitMQ: until it answers,
     /// `/readyz` and every webhook answer 503.
     pub async fn build(settings: Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let authenticator = settings.auth.build()?;
         let topology = Topology::new(settings.amqp.amqp_name_prefix.clone());
         let publisher = Arc::new(Publisher::new(
             settings.amqp.amqp_url.clone(),
@@ -59,7 +60,9 @@ impl Application {
             publisher,
             topology,
             max_body_bytes: settings.max_body_bytes,
-            max_contacts: settings.max_contacts,
+            authenticator,
+            dedup: Dedup::new(settings.dedup_window),
+            max_batch: settings.max_batch,
             metrics,
         });
 

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, time::Duration};
 use clap::Parser;
 use infra::config::{AmqpArgs, TelemetryArgs, parse_seconds};
 
+use crate::auth::AuthArgs;
+
 /// Receives S-360's contact webhooks and publishes each contact to RabbitMQ, answering 200
 /// only once the broker has confirmed every contact. Every option can also be set through the
 /// environment variable shown.
@@ -27,11 +29,18 @@ pub struct Settings {
     /// Largest number of contacts in one request (S-360's bucket size); more get 413.
     #[arg(
         long,
-        env = "INGEST_MAX_CONTACTS",
-        value_name = "INGEST_MAX_CONTACTS",
+        env = "INGEST_MAX_BATCH",
+        value_name = "INGEST_MAX_BATCH",
         default_value_t = 1000
     )]
-    pub max_contacts: usize,
+    pub max_batch: usize,
+
+    /// How long a confirmed `webhook-id`, or the last payload confirmed for a contact, is
+    /// remembered so an identical repeat is answered 200 without publishing it again, in
+    /// seconds; 0 disables this.
+    #[arg(long, env = "INGEST_DEDUP_WINDOW", value_name = "INGEST_DEDUP_WINDOW",
+          default_value = "60", value_parser = parse_seconds)]
+    pub dedup_window: Duration,
 
     /// Longest wait for the broker to confirm a request's contacts, in seconds; past it the
     /// answer is 503 and S-360 sends the contacts again.
@@ -48,6 +57,8 @@ pub struct Settings {
     #[arg(long, env = "INGEST_HTTP_WORKERS", value_name = "INGEST_HTTP_WORKERS")]
     pub http_workers: Option<usize>,
 
+    #[command(flatten)]
+    pub auth: AuthArgs,
     #[command(flatten)]
     pub amqp: AmqpArgs,
     #[command(flatten)]

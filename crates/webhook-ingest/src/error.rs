@@ -19,6 +19,8 @@ pub enum ApiError {
     WrongShape,
     #[error("{0}")]
     InvalidContact(String),
+    #[error("authentication failed")]
+    Unauthorized { offer_basic: bool },
     #[error("the request body could not be read")]
     BodyRead,
     #[error("the message broker did not confirm the contacts; send them again")]
@@ -36,6 +38,7 @@ impl ApiError {
             Self::WrongShape => "wrong_shape",
             Self::InvalidContact(_) => "invalid_contact",
             Self::BodyRead => "body_unreadable",
+            Self::Unauthorized { .. } => "unauthorized",
             Self::Unavailable => "broker_unavailable",
         }
     }
@@ -50,14 +53,24 @@ impl ResponseError for ApiError {
             }
             Self::MalformedJson(_) | Self::WrongShape | Self::BodyRead => StatusCode::BAD_REQUEST,
             Self::InvalidContact(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable) {
-            response.insert_header(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
+        match self {
+            Self::Unavailable => {
+                response.insert_header(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
+            }
+            Self::Unauthorized { offer_basic: true } => {
+                response.insert_header((
+                    "WWW-Authenticate",
+                    "Basic realm=\"secutix-bridge webhooks\"",
+                ));
+            }
+            _ => {}
         }
         response.json(serde_json::json!({ "error": self.code(), "message": self.to_string() }))
     }

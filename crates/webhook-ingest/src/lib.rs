@@ -2,7 +2,9 @@
 //! contact to RabbitMQ, answering 200 only after the broker confirmed every one.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
+pub mod dedup;
 pub mod error;
 pub mod events;
 pub mod metrics;

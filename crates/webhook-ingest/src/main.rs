@@ -1,11 +1,10 @@
 //! `webhook-ingest` entry point: read settings, start telemetry, serve until stopped.
 
-use clap::Parser;
 use webhook_ingest::{Application, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let settings = Settings::parse();
+    let settings: Settings = infra::config::parse_args();
     let _telemetry = infra::telemetry::init("webhook-ingest", &settings.telemetry)?;
     let cancel = infra::shutdown::on_signal();
     Application::build(settings, cancel)

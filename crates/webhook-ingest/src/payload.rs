@@ -78,11 +78,7 @@ pub async fn read_limited(
 
 /// Parses a body holding one contact object or an array of them. All-or-nothing: one invalid
 /// element rejects the whole request, naming its index.
-pub fn parse_contacts(
-    kind: Kind,
-    body: &[u8],
-    max_contacts: usize,
-) -> Result<Vec<Contact>, ApiError> {
+pub fn parse_contacts(kind: Kind, body: &[u8], max_batch: usize) -> Result<Vec<Contact>, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::MalformedJson(describe_json_error(&e)))?;
     match value {
@@ -91,10 +87,10 @@ pub fn parse_contacts(
             .map(|c| vec![c])
             .map_err(|e| invalid(None, &e)),
         Value::Array(items) => {
-            if items.len() > max_contacts {
+            if items.len() > max_batch {
                 return Err(ApiError::TooManyContacts {
                     count: items.len(),
-                    limit: max_contacts,
+                    limit: max_batch,
                 });
             }
             items
