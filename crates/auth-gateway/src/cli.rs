@@ -10,6 +10,9 @@ use infra::config::{DatabaseArgs, TelemetryArgs};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "auth-gateway", version)]
 pub struct Settings {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on; port 0 picks a free port.
     #[arg(
         long,
@@ -23,4 +26,11 @@ pub struct Settings {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Ask the running service's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
+    /// container health checks).
+    Healthcheck,
 }

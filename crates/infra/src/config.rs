@@ -43,7 +43,8 @@ pub enum LogFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct AmqpArgs {
     /// RabbitMQ URL, `amqp://user:password@host:port/vhost` (`%2f` is the default vhost).
-    #[arg(long, env = "AMQP_URL", value_name = "AMQP_URL", default_value = DEFAULT_AMQP_URL,
+    #[arg(long, env = "AMQP_URL",
+        hide_env_values = true, value_name = "AMQP_URL", default_value = DEFAULT_AMQP_URL,
           value_parser = parse_amqp_url, hide_default_value = false)]
     pub amqp_url: SecretString,
 
@@ -62,7 +63,8 @@ pub struct AmqpArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL URL, `postgres://user:password@host:port/database`.
-    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
+    #[arg(long, env = "DATABASE_URL",
+        hide_env_values = true, value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
           value_parser = parse_database_url)]
     pub database_url: SecretString,
 

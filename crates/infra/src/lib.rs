@@ -5,6 +5,7 @@
 pub mod amqp;
 pub mod config;
 pub mod db;
+pub mod healthcheck;
 pub mod http;
 pub mod shutdown;
 pub mod telemetry;

@@ -26,6 +26,18 @@ pub enum Command {
     /// Consume contact events and apply them until SIGTERM or ctrl-c; serves `/healthz`,
     /// `/readyz` and `/metrics` meanwhile.
     Run(RunArgs),
+    /// Ask a running worker's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
+    /// container health checks).
+    Healthcheck {
+        /// Address the worker's operations endpoints listen on.
+        #[arg(
+            long,
+            env = "LISTEN_ADDR",
+            value_name = "LISTEN_ADDR",
+            default_value = "127.0.0.1:8082"
+        )]
+        listen_addr: SocketAddr,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -1,5 +1,7 @@
 //! `sync-worker` entry point: parse the command, start telemetry, run the job.
 
+use std::process::ExitCode;
+
 use sync_worker::{
     Worker,
     cli::{Cli, Command},
@@ -7,7 +9,7 @@ use sync_worker::{
 };
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {
         Command::Migrate {
             database,
@@ -26,6 +28,7 @@ async fn main() -> anyhow::Result<()> {
                 .run_until_stopped()
                 .await?;
         }
+        Command::Healthcheck { listen_addr } => return Ok(infra::healthcheck::run(listen_addr)),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

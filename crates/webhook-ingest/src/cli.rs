@@ -13,6 +13,9 @@ use crate::auth::AuthArgs;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "webhook-ingest", version)]
 pub struct Settings {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on; port 0 picks a free port.
     #[arg(
         long,
@@ -63,4 +66,11 @@ pub struct Settings {
     pub amqp: AmqpArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Ask the running service's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
+    /// container health checks).
+    Healthcheck,
 }

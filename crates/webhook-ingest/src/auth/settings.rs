@@ -10,16 +10,16 @@ use super::{Authenticator, StandardWebhooks, digest, source::SourceFilter};
 #[derive(Debug, Clone, clap::Args)]
 pub struct AuthArgs {
     /// HTTP Basic credentials S-360 sends, as `user:password`.
-    #[arg(long, env = "INGEST_BASIC_AUTH", value_name = "INGEST_BASIC_AUTH", value_parser = parse_basic)]
+    #[arg(long, env = "INGEST_BASIC_AUTH", hide_env_values = true, value_name = "INGEST_BASIC_AUTH", value_parser = parse_basic)]
     pub basic_auth: Option<SecretString>,
 
     /// Static token S-360 sends as `Authorization: Bearer <token>`.
-    #[arg(long, env = "INGEST_BEARER_TOKEN", value_name = "INGEST_BEARER_TOKEN", value_parser = parse_token)]
+    #[arg(long, env = "INGEST_BEARER_TOKEN", hide_env_values = true, value_name = "INGEST_BEARER_TOKEN", value_parser = parse_token)]
     pub bearer_token: Option<SecretString>,
 
     /// Standard Webhooks signing secrets (`whsec_<base64>`), comma-separated; several are
     /// accepted at once so a secret can be rotated without downtime.
-    #[arg(long, env = "INGEST_HMAC_SECRETS", value_name = "INGEST_HMAC_SECRETS", value_parser = parse_hmac_secrets)]
+    #[arg(long, env = "INGEST_HMAC_SECRETS", hide_env_values = true, value_name = "INGEST_HMAC_SECRETS", value_parser = parse_hmac_secrets)]
     pub hmac_secrets: Option<HmacSecrets>,
 
     /// Source addresses allowed to post, comma-separated CIDRs or addresses (e.g.
