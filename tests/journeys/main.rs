@@ -2,7 +2,7 @@
 //! in-process against the local PostgreSQL and RabbitMQ, each test isolated by its own
 //! database and broker name prefix. `TEST_LOG=debug` shows the services' logs.
 
-mod apply_order;
+mod apply_convergence;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;
@@ -10,3 +10,4 @@ mod ingest_unavailable;
 mod operations;
 mod webhook_to_database;
 mod worker_convergence;
+mod worker_lifecycle;

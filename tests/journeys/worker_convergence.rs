@@ -60,13 +60,13 @@ async fn an_older_version_never_overwrites_a_newer_one() {
 
     eventually(Duration::from_secs(10), "both events handled", || async {
         let handled =
-            events(&worker.base_url, "written").await + events(&worker.base_url, "stale").await;
+            events(&worker.base_url, "active").await + events(&worker.base_url, "stale").await;
         (handled == 2).then_some(())
     })
     .await;
     let row = db.contact("0007").await.expect("row");
     assert_eq!(row.first_name.as_deref(), Some("Newer"));
-    assert_eq!(events(&worker.base_url, "written").await, 1);
+    assert_eq!(events(&worker.base_url, "active").await, 1);
     assert_eq!(events(&worker.base_url, "stale").await, 1);
 }
 
@@ -128,5 +128,24 @@ async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
         || async { db.contact("0009").await },
     )
     .await;
-    assert_eq!(events(&worker.base_url, "invalid").await, 1);
+    assert_eq!(events(&worker.base_url, "dead_lettered").await, 1);
+
+    let dead = broker
+        .get(&broker.topology.dead_letter_queue())
+        .await
+        .expect("the dead letter");
+    let headers = dead.delivery.properties.headers().clone().expect("headers");
+    let header = |name: &str| match headers.inner().get(name) {
+        Some(lapin::types::AMQPValue::LongString(s)) => {
+            String::from_utf8_lossy(s.as_bytes()).into_owned()
+        }
+        other => panic!("header {name}: {other:?}"),
+    };
+    assert_eq!(header("x-secutix-error-code"), "undecodable");
+    assert!(header("x-secutix-error").starts_with("not a ContactChanged message"));
+    assert_eq!(header("x-original-routing-key"), "contact.changed");
+    assert_eq!(
+        dead.delivery.data, b"\xff\xfenot protobuf",
+        "the original body is kept"
+    );
 }

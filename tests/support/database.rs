@@ -32,6 +32,59 @@ impl TestDatabase {
         Self { name, url, pool }
     }
 
+    /// Every stored contact, ordered by number.
+    pub async fn contacts(&self) -> Vec<sync_worker::apply::ContactRow> {
+        use diesel::{QueryDsl, SelectableHelper};
+        use sync_worker::db::schema::contacts;
+        let mut conn = self.pool.get().await.expect("database connection");
+        contacts::table
+            .order(contacts::contact_number)
+            .select(sync_worker::apply::ContactRow::as_select())
+            .load(&mut conn)
+            .await
+            .expect("contacts query")
+    }
+
+    /// Creates a web account for a contact, as the import or the gateway would.
+    pub async fn create_account(&self, number: &str, email: &str) -> uuid::Uuid {
+        use diesel::ExpressionMethods;
+        use sync_worker::db::schema::accounts;
+        let mut conn = self.pool.get().await.expect("database connection");
+        diesel::insert_into(accounts::table)
+            .values((
+                accounts::contact_number.eq(number),
+                accounts::origin_contact_number.eq(number),
+                accounts::login_email.eq(email),
+                accounts::password_hash.eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"),
+            ))
+            .returning(accounts::subject_id)
+            .get_result(&mut conn)
+            .await
+            .expect("account created")
+    }
+
+    /// Accounts as `(subject id, contact number)`, ordered by contact number.
+    pub async fn accounts(&self) -> Vec<(uuid::Uuid, String)> {
+        use diesel::QueryDsl;
+        use sync_worker::db::schema::accounts;
+        let mut conn = self.pool.get().await.expect("database connection");
+        accounts::table
+            .order(accounts::contact_number)
+            .select((accounts::subject_id, accounts::contact_number))
+            .load(&mut conn)
+            .await
+            .expect("accounts query")
+    }
+
+    /// Runs a SQL statement (test set-up and inspection).
+    pub async fn execute(&self, sql: &str) -> usize {
+        let mut conn = self.pool.get().await.expect("database connection");
+        diesel::sql_query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement runs")
+    }
+
     /// The stored contact with this number, if any.
     pub async fn contact(&self, number: &str) -> Option<sync_worker::apply::ContactRow> {
         let mut conn = self.pool.get().await.expect("database connection");

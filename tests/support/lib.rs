@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod database;
+pub mod events;
 pub mod proxy;
 pub mod services;
 

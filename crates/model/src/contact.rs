@@ -53,6 +53,50 @@ pub struct Authorization {
 }
 
 impl Contact {
+    /// What S-360 keeps of an anonymised contact, and so all we may keep: the contact number
+    /// and the country, town and post code of its addresses. The raw payload is reduced to
+    /// the same, so no personal data survives in it either.
+    pub fn anonymised(&self) -> Contact {
+        let addresses: Vec<Address> = self
+            .addresses
+            .iter()
+            .map(|a| Address {
+                lines: Vec::new(),
+                zip_code: a.zip_code.clone(),
+                town: a.town.clone(),
+                country_code: a.country_code.clone(),
+                main: a.main,
+                billing: false,
+                shipping: false,
+            })
+            .collect();
+        let raw_addresses: Vec<serde_json::Value> = addresses
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "zipCode": a.zip_code, "town": a.town, "countryCode": a.country_code, "main": a.main
+                })
+            })
+            .collect();
+        Contact {
+            contact_number: self.contact_number.clone(),
+            title: None,
+            first_name: None,
+            last_name: None,
+            birth_date: None,
+            language: None,
+            email: None,
+            phone: None,
+            role: None,
+            has_login: None,
+            sso_id: None,
+            addresses,
+            authorizations: Vec::new(),
+            modified_at: self.modified_at,
+            raw: serde_json::json!({ "contactNumber": self.contact_number, "addresses": raw_addresses }),
+        }
+    }
+
     /// The address marked main, else the first one.
     pub fn main_address(&self) -> Option<&Address> {
         self.addresses

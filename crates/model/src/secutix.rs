@@ -35,6 +35,7 @@ pub struct PayloadError {
 
 /// Parses one `getContactData` result (the Contact Webhook V2 payload).
 pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
+    let raw = without_nul(raw);
     let object = as_object(&raw)?;
     let contact_number = contact_number(object)?;
     let empty = Map::new();
@@ -63,6 +64,7 @@ pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
 
 /// Parses one Data Export row (flat names, as in S-360's public example).
 pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
+    let raw = without_nul(raw);
     let object = as_object(&raw)?;
     let contact_number = contact_number(object)?;
     let country = text(object, "individualCountryCode");
@@ -95,6 +97,28 @@ pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
         modified_at: modification_time(object),
         raw,
     })
+}
+
+/// Removes NUL characters from every string and key: PostgreSQL stores neither `text` nor
+/// `jsonb` with them, and no S-360 field has a use for them.
+fn without_nul(value: Value) -> Value {
+    let clean = |s: String| {
+        if s.contains('\0') {
+            s.replace('\0', "")
+        } else {
+            s
+        }
+    };
+    match value {
+        Value::String(s) => Value::String(clean(s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (clean(k), without_nul(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn as_object(raw: &Value) -> Result<&Map<String, Value>, PayloadError> {

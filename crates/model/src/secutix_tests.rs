@@ -161,3 +161,54 @@ fn maps_the_sample_data_export_row() {
         Some("CH")
     );
 }
+
+#[test]
+fn removes_nul_characters_postgresql_cannot_store() {
+    let payload = json!({ "contactNumber": "42", "individualContact": { "firstname": "Je\u{0}an" }, "x\u{0}": ["a\u{0}"] });
+    let contact = from_get_contact_data(payload).expect("valid");
+    assert_eq!(contact.first_name.as_deref(), Some("Jean"));
+    assert!(
+        !contact.raw.to_string().contains("\\u0000"),
+        "{}",
+        contact.raw
+    );
+    assert_eq!(contact.raw["x"][0], "a");
+}
+
+#[test]
+fn anonymised_keeps_only_what_s360_keeps() {
+    let contact = from_get_contact_data(sample()).expect("valid").anonymised();
+    assert_eq!(contact.contact_number.as_str(), "0001234567");
+    assert_eq!(
+        (
+            contact.first_name,
+            contact.last_name,
+            contact.email,
+            contact.phone
+        ),
+        (None, None, None, None)
+    );
+    assert_eq!(contact.birth_date, None);
+    let address = &contact.addresses[0];
+    assert!(address.lines.is_empty());
+    assert_eq!(
+        (
+            address.town.as_deref(),
+            address.zip_code.as_deref(),
+            address.country_code.as_deref()
+        ),
+        (Some("Lausanne"), Some("1003"), Some("CH"))
+    );
+    let raw = contact.raw.to_string();
+    for personal in [
+        "Jean",
+        "Dupont",
+        "jean.dupont",
+        "+4179",
+        "1985",
+        "Rue du Lac",
+        "NEWSLTR",
+    ] {
+        assert!(!raw.contains(personal), "{personal} survived in {raw}");
+    }
+}

@@ -15,7 +15,7 @@ use futures::FutureExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::{cli::RunArgs, consumer::Consumer, db, metrics::WorkerMetrics};
+use crate::{cli::RunArgs, consumer::Consumer, db, metrics::WorkerMetrics, writer::Writer};
 use infra::{
     amqp::Topology,
     http::{Readiness, configure_ops, trace_requests},
@@ -42,7 +42,12 @@ impl Worker {
             amqp_url: args.amqp.amqp_url.clone(),
             topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
             prefetch: args.prefetch,
-            pool: pool.clone(),
+            batch_size: usize::from(args.batch_size),
+            rules: args.rules.clone(),
+            writer: Writer {
+                pool: pool.clone(),
+                metrics: metrics.clone(),
+            },
             metrics,
             consuming: consuming.clone(),
         };

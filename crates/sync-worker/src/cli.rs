@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
 
+use crate::{apply::DetectionRules, redrive::RedriveArgs, replay::ReplayArgs};
+
 /// Owns the secutix-bridge contact database: applies S-360 contact events from RabbitMQ and
 /// runs the sync jobs. Every option can also be set through the environment variable shown.
 #[derive(Debug, Parser)]
@@ -26,6 +28,11 @@ pub enum Command {
     /// Consume contact events and apply them until SIGTERM or ctrl-c; serves `/healthz`,
     /// `/readyz` and `/metrics` meanwhile.
     Run(RunArgs),
+    /// Re-apply events from the `contacts.log` stream (after an incident, or to rebuild the
+    /// contacts table), through the same code path as `run`.
+    Replay(ReplayArgs),
+    /// Move dead letters back to the contacts exchange for another try, all or filtered.
+    Redrive(RedriveArgs),
     /// Ask a running worker's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
     /// container health checks).
     Healthcheck {
@@ -53,10 +60,17 @@ pub struct RunArgs {
     pub listen_addr: SocketAddr,
 
     /// How many unacknowledged events the broker may hand the worker at once.
-    #[arg(long, env = "WORKER_PREFETCH", value_name = "WORKER_PREFETCH", default_value_t = 32,
+    #[arg(long, env = "WORKER_PREFETCH", value_name = "WORKER_PREFETCH", default_value_t = 256,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub prefetch: u16,
 
+    /// Most events applied in one transaction (and acked together after its commit).
+    #[arg(long, env = "WORKER_BATCH_SIZE", value_name = "WORKER_BATCH_SIZE", default_value_t = 100,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub batch_size: u16,
+
+    #[command(flatten)]
+    pub rules: DetectionRules,
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]

@@ -1,21 +1,19 @@
-//! The contact-event consumer: reads `sync-worker.contacts`, applies each event in its own
-//! transaction and acks only after the commit. A database outage is waited out with back-off
-//! (the message stays unacked, so it is neither lost nor dead-lettered); a message that can
-//! never apply is rejected and dead-lettered by the broker.
+//! The contact-event consumer: takes up to `batch_size` deliveries at a time from
+//! `sync-worker.contacts`, applies them in one transaction and acks them together after the
+//! commit. A database outage is waited out (the messages stay unacked, so they are neither
+//! lost nor dead-lettered); a message that can never apply is copied to the dead-letter queue
+//! with its reason, then acked.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
 };
 
-use diesel_async::AsyncConnection;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use lapin::{
+    Channel,
     message::Delivery,
-    options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions},
+    options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
 use secrecy::SecretString;
@@ -23,9 +21,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::{
-    apply::{self, Applied, ContactEvent},
-    db::PgPool,
+    apply::{Applied, ContactEvent, DetectionRules},
+    deadletter,
     metrics::WorkerMetrics,
+    writer::Writer,
 };
 use infra::amqp::{Topology, connect_with_retry, propagation};
 
@@ -35,19 +34,12 @@ pub struct Consumer {
     pub amqp_url: SecretString,
     pub topology: Topology,
     pub prefetch: u16,
-    pub pool: PgPool,
+    pub batch_size: usize,
+    pub rules: DetectionRules,
+    pub writer: Writer,
     pub metrics: WorkerMetrics,
     /// True while a consumer is registered with the broker (read by `/readyz`).
     pub consuming: Arc<AtomicBool>,
-}
-
-enum Outcome {
-    /// Committed or known stale: ack.
-    Done,
-    /// Can never apply: reject without requeue, the broker dead-letters it.
-    Invalid,
-    /// Shutdown interrupted a retry: leave unacked, the broker redelivers it.
-    Interrupted,
 }
 
 impl Consumer {
@@ -58,9 +50,8 @@ impl Consumer {
             else {
                 break;
             };
-            match self.consume(&connection, &cancel).await {
-                Ok(()) => {}
-                Err(error) => tracing::warn!(%error, "Consumer interrupted; reconnecting"),
+            if let Err(error) = self.consume(&connection, &cancel).await {
+                tracing::warn!(%error, "Consumer interrupted; reconnecting");
             }
             self.consuming.store(false, Ordering::Relaxed);
             let _ = connection.close(200, "worker stopping".into()).await;
@@ -72,12 +63,16 @@ impl Consumer {
         &self,
         connection: &lapin::Connection,
         cancel: &CancellationToken,
-    ) -> lapin::Result<()> {
+    ) -> anyhow::Result<()> {
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
         // Per-consumer prefetch (global QoS on a quorum queue closes the connection).
         channel
             .basic_qos(self.prefetch, BasicQosOptions { global: false })
+            .await?;
+        let dead_letters = connection.create_channel().await?;
+        dead_letters
+            .confirm_select(ConfirmSelectOptions::default())
             .await?;
         let mut deliveries = channel
             .basic_consume(
@@ -88,87 +83,115 @@ impl Consumer {
             )
             .await?;
         self.consuming.store(true, Ordering::Relaxed);
-        tracing::info!(queue = %self.topology.worker_queue(), prefetch = self.prefetch, "Consuming contact events");
+        tracing::info!(queue = %self.topology.worker_queue(), prefetch = self.prefetch, batch_size = self.batch_size, "Consuming contact events");
         loop {
-            let delivery = tokio::select! {
+            let first = tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
                 next = deliveries.next() => match next {
                     Some(delivery) => delivery?,
                     None => return Ok(()),
                 },
             };
-            self.handle(delivery, cancel).await?;
-        }
-    }
-
-    async fn handle(&self, delivery: Delivery, cancel: &CancellationToken) -> lapin::Result<()> {
-        let span = tracing::info_span!(
-            "contact.apply",
-            event_id = tracing::field::Empty,
-            outcome = tracing::field::Empty
-        );
-        propagation::continue_trace(&span, delivery.properties.headers().as_ref());
-        let outcome = self
-            .process(&delivery.data, cancel)
-            .instrument(span.clone())
-            .await;
-        match outcome {
-            Outcome::Done => delivery.ack(BasicAckOptions::default()).await.map(drop),
-            Outcome::Invalid => delivery
-                .nack(BasicNackOptions {
-                    requeue: false,
-                    ..Default::default()
-                })
-                .await
-                .map(drop),
-            Outcome::Interrupted => Ok(()),
-        }
-    }
-
-    async fn process(&self, data: &[u8], cancel: &CancellationToken) -> Outcome {
-        let event = match ContactEvent::decode(data) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::warn!(%error, "Rejecting a contact event that can never apply");
-                self.metrics.events.with_label_values(&["invalid"]).inc();
-                return Outcome::Invalid;
+            let mut batch = vec![first];
+            // Take whatever the broker has already pushed, without waiting for more.
+            while batch.len() < self.batch_size {
+                match deliveries.next().now_or_never() {
+                    Some(Some(delivery)) => batch.push(delivery?),
+                    _ => break,
+                }
             }
+            let span = tracing::info_span!("contact.batch", size = batch.len());
+            propagation::continue_trace(&span, batch[0].properties.headers().as_ref());
+            let done = self
+                .process(&dead_letters, &batch, cancel)
+                .instrument(span)
+                .await?;
+            if !done {
+                // Interrupted by shutdown: unacked messages go back to the queue on close.
+                return Ok(());
+            }
+            let last = batch.last().map(|d| &d.acker);
+            if let Some(acker) = last {
+                acker.ack(BasicAckOptions { multiple: true }).await?;
+            }
+        }
+    }
+
+    /// Applies a batch; `Ok(false)` when shutdown interrupted it before the commit.
+    async fn process(
+        &self,
+        dead_letters: &Channel,
+        batch: &[Delivery],
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<bool> {
+        self.metrics.batch_size.observe(batch.len() as f64);
+        let mut events = Vec::with_capacity(batch.len());
+        let mut sources = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            match ContactEvent::decode(&delivery.data, &self.rules) {
+                Ok(event) => {
+                    events.push(event);
+                    sources.push(delivery);
+                }
+                Err(invalid) => {
+                    tracing::warn!(code = invalid.code(), error = %invalid, "Dead-lettering a message that can never apply");
+                    self.dead_letter(dead_letters, delivery, invalid.code(), &invalid.to_string())
+                        .await?;
+                }
+            }
+        }
+        if events.is_empty() {
+            return Ok(true);
+        }
+        let timer = self.metrics.apply_seconds.start_timer();
+        let Some(results) = self.writer.write(&events, cancel).await else {
+            timer.stop_and_discard();
+            return Ok(false);
         };
-        tracing::Span::current().record("event_id", tracing::field::display(event.event_id));
-        let mut delay = Duration::from_millis(100);
-        loop {
-            let timer = self.metrics.apply_seconds.start_timer();
-            match self.apply_once(&event).await {
+        timer.observe_duration();
+        let now = chrono::Utc::now();
+        for ((event, delivery), result) in events.iter().zip(&sources).zip(results) {
+            match result {
                 Ok(applied) => {
-                    timer.observe_duration();
                     let outcome = match applied {
-                        Applied::Written => "written",
                         Applied::Stale => "stale",
+                        Applied::Written => event.lifecycle.state(),
                     };
                     self.metrics.events.with_label_values(&[outcome]).inc();
-                    tracing::Span::current().record("outcome", outcome);
-                    tracing::debug!(contact_number = %event.contact.contact_number, outcome, "Contact event applied");
-                    return Outcome::Done;
+                    if let Some(received) = event.received_at {
+                        let lag = (now - received).to_std().unwrap_or_default();
+                        self.metrics.lag_seconds.observe(lag.as_secs_f64());
+                    }
                 }
-                Err(error) => {
-                    timer.stop_and_discard();
-                    self.metrics.retries.inc();
-                    tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "Database unavailable; retrying");
+                Err(reason) => {
+                    tracing::warn!(event_id = %event.event_id, %reason, "Dead-lettering an event the database refuses");
+                    self.dead_letter(dead_letters, delivery, "database", &reason)
+                        .await?;
                 }
             }
-            tokio::select! {
-                _ = cancel.cancelled() => return Outcome::Interrupted,
-                _ = tokio::time::sleep(delay) => {}
-            }
-            delay = (delay * 2).min(Duration::from_secs(5));
         }
+        Ok(true)
     }
 
-    async fn apply_once(&self, event: &ContactEvent) -> anyhow::Result<Applied> {
-        let mut conn = self.pool.get().await?;
-        let applied = conn
-            .transaction(async |tx| apply::apply_contact(tx, event).await)
-            .await?;
-        Ok(applied)
+    async fn dead_letter(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        code: &str,
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        deadletter::publish(
+            channel,
+            &self.topology.dead_letter_exchange(),
+            delivery,
+            code,
+            reason,
+        )
+        .await?;
+        self.metrics
+            .events
+            .with_label_values(&["dead_lettered"])
+            .inc();
+        Ok(())
     }
 }

@@ -6,6 +6,10 @@ pub mod apply;
 pub mod cli;
 pub mod consumer;
 pub mod db;
+pub mod deadletter;
 pub mod metrics;
+pub mod redrive;
+pub mod replay;
+pub mod writer;
 
 pub use app::Worker;

@@ -28,6 +28,33 @@ async fn main() -> anyhow::Result<ExitCode> {
                 .run_until_stopped()
                 .await?;
         }
+        Command::Replay(args) => {
+            let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
+            let cancel = infra::shutdown::on_signal();
+            let report = sync_worker::replay::run(&args, &cancel).await?;
+            let verb = if args.dry_run {
+                "would be written"
+            } else {
+                "written"
+            };
+            println!(
+                "replay: {} events read, {} {verb}, {} already current, {} invalid, {} refused by the database",
+                report.read, report.written, report.stale, report.invalid, report.refused
+            );
+        }
+        Command::Redrive(args) => {
+            let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
+            let report = sync_worker::redrive::run(&args).await?;
+            let verb = if args.dry_run {
+                "would be redriven"
+            } else {
+                "redriven"
+            };
+            println!(
+                "redrive: {} dead letters examined, {} {verb}, {} kept",
+                report.examined, report.redriven, report.kept
+            );
+        }
         Command::Healthcheck { listen_addr } => return Ok(infra::healthcheck::run(listen_addr)),
     }
     Ok(ExitCode::SUCCESS)

@@ -1,15 +1,23 @@
 //! Prometheus metrics of the worker.
 
-use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 #[derive(Clone)]
 pub struct WorkerMetrics {
-    /// Contact events by outcome: written, stale (an older or duplicate version), invalid.
+    /// Contact events by outcome: `active` (an update written), `merged`, `anonymised`,
+    /// `stale` (outranked by the stored contact: duplicate, late or after a tombstone),
+    /// `dead_lettered`.
     pub events: IntCounterVec,
-    /// Database attempts that failed and were retried.
+    /// Database attempts that failed because the database was unavailable, and were retried.
     pub retries: IntCounter,
-    /// Time to apply one event, transaction included.
+    /// Time to apply one batch, transaction included.
     pub apply_seconds: Histogram,
+    /// Events per batch.
+    pub batch_size: Histogram,
+    /// From the webhook's receipt of a contact to the commit of its event.
+    pub lag_seconds: Histogram,
+    /// Messages waiting in the dead-letter queue (sampled).
+    pub dead_letters: IntGauge,
 }
 
 impl WorkerMetrics {
@@ -23,19 +31,52 @@ impl WorkerMetrics {
         )?;
         let retries = IntCounter::new(
             "sync_worker_database_retries_total",
-            "Failed database attempts that were retried",
+            "Database attempts retried during an outage",
         )?;
-        let apply_seconds = Histogram::with_opts(HistogramOpts::new(
-            "sync_worker_apply_seconds",
-            "Time to apply one contact event, transaction included",
-        ))?;
-        registry.register(Box::new(events.clone()))?;
-        registry.register(Box::new(retries.clone()))?;
-        registry.register(Box::new(apply_seconds.clone()))?;
+        let apply_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "sync_worker_apply_seconds",
+                "Time to apply one batch, transaction included",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+        )?;
+        let batch_size = Histogram::with_opts(
+            HistogramOpts::new("sync_worker_batch_size", "Events per applied batch").buckets(vec![
+                1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0,
+            ]),
+        )?;
+        let lag_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "sync_worker_apply_lag_seconds",
+                "From webhook receipt to commit",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+            ]),
+        )?;
+        let dead_letters = IntGauge::new(
+            "sync_worker_dead_letter_messages",
+            "Messages in the dead-letter queue",
+        )?;
+        for collector in [
+            Box::new(events.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(retries.clone()),
+            Box::new(apply_seconds.clone()),
+            Box::new(batch_size.clone()),
+            Box::new(lag_seconds.clone()),
+            Box::new(dead_letters.clone()),
+        ] {
+            registry.register(collector)?;
+        }
         Ok(Self {
             events,
             retries,
             apply_seconds,
+            batch_size,
+            lag_seconds,
+            dead_letters,
         })
     }
 }

@@ -1,11 +1,17 @@
-//! The contact upsert, guarded by the version so an older event never overwrites a newer one.
+//! The contact upsert, guarded so a row is only replaced by an event of greater
+//! `(state rank, version, event id)`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::{prelude::*, upsert::excluded};
+use diesel::{
+    prelude::*,
+    sql_types::{
+        Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid, Varchar,
+    },
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::ContactEvent;
+use super::{ContactEvent, Lifecycle};
 use crate::db::schema::contacts;
 
 /// A contact as stored.
@@ -14,6 +20,7 @@ use crate::db::schema::contacts;
 pub struct ContactRow {
     pub contact_number: String,
     pub state: String,
+    pub head_contact_number: Option<String>,
     pub title: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -31,92 +38,64 @@ pub struct ContactRow {
     pub source: String,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = contacts)]
-struct NewContact<'a> {
-    contact_number: &'a str,
-    title: Option<&'a str>,
-    first_name: Option<&'a str>,
-    last_name: Option<&'a str>,
-    birth_date: Option<NaiveDate>,
-    language: Option<&'a str>,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-    role: Option<&'a str>,
-    has_login: Option<bool>,
-    addresses: serde_json::Value,
-    authorizations: serde_json::Value,
-    raw: &'a serde_json::Value,
-    version_time: DateTime<Utc>,
-    version_event_id: Uuid,
-    source: &'a str,
-}
-
 /// What an apply did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// The row was inserted or replaced by this newer version.
+    /// The row was inserted or replaced by this event.
     Written,
-    /// The stored version is newer or equal: nothing changed (a duplicate or a late event).
+    /// The stored row outranks this event: nothing changed (a duplicate, a late event, or any
+    /// update after an anonymisation).
     Stale,
 }
 
-/// Inserts the contact, or replaces the stored one when this event's version
-/// `(version_time, event_id)` is strictly greater. Runs in the caller's transaction.
-pub async fn apply_contact(
-    conn: &mut AsyncPgConnection,
-    event: &ContactEvent,
-) -> QueryResult<Applied> {
+/// Ranks a stored state the way [`Lifecycle::rank`] ranks an event's.
+const STORED_RANK: &str =
+    "CASE contacts.state WHEN 'active' THEN 0 WHEN 'merged' THEN 1 ELSE 2 END";
+
+/// Inserts the event's contact, or replaces the stored one when the event outranks it. Runs in
+/// the caller's transaction.
+pub async fn upsert(conn: &mut AsyncPgConnection, event: &ContactEvent) -> QueryResult<Applied> {
     let contact = &event.contact;
-    let row = NewContact {
-        contact_number: contact.contact_number.as_str(),
-        title: contact.title.as_deref(),
-        first_name: contact.first_name.as_deref(),
-        last_name: contact.last_name.as_deref(),
-        birth_date: contact.birth_date,
-        language: contact.language.as_deref(),
-        email: contact.email.as_ref().map(model::Email::as_str),
-        phone: contact.phone.as_deref(),
-        role: contact.role.as_deref(),
-        has_login: contact.has_login,
-        addresses: to_json(&contact.addresses),
-        authorizations: to_json(&contact.authorizations),
-        raw: &contact.raw,
-        version_time: event.version_time,
-        version_event_id: event.event_id,
-        source: event.source,
+    let head = match &event.lifecycle {
+        Lifecycle::Merged { head } => Some(head.as_str()),
+        _ => None,
     };
-    // `filter` on an upsert adds `WHERE` to its `DO UPDATE` (the version guard).
-    use contacts::dsl as c;
-    use diesel::query_dsl::methods::FilterDsl as _;
-    let newer = c::version_time
-        .lt(excluded(c::version_time))
-        .or(c::version_time
-            .eq(excluded(c::version_time))
-            .and(c::version_event_id.lt(excluded(c::version_event_id))));
-    let written = diesel::insert_into(contacts::table)
-        .values(&row)
-        .on_conflict(c::contact_number)
-        .do_update()
-        .set((
-            c::title.eq(excluded(c::title)),
-            c::first_name.eq(excluded(c::first_name)),
-            c::last_name.eq(excluded(c::last_name)),
-            c::birth_date.eq(excluded(c::birth_date)),
-            c::language.eq(excluded(c::language)),
-            c::email.eq(excluded(c::email)),
-            c::phone.eq(excluded(c::phone)),
-            c::role.eq(excluded(c::role)),
-            c::has_login.eq(excluded(c::has_login)),
-            c::addresses.eq(excluded(c::addresses)),
-            c::authorizations.eq(excluded(c::authorizations)),
-            c::raw.eq(excluded(c::raw)),
-            c::version_time.eq(excluded(c::version_time)),
-            c::version_event_id.eq(excluded(c::version_event_id)),
-            c::source.eq(excluded(c::source)),
-            c::updated_at.eq(diesel::dsl::now),
-        ))
-        .filter(newer)
+    let query = format!(
+        "INSERT INTO contacts (contact_number, state, head_contact_number, title, first_name, last_name, \
+             birth_date, language, email, phone, role, has_login, addresses, authorizations, raw, \
+             version_time, version_event_id, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+         ON CONFLICT (contact_number) DO UPDATE SET \
+             state = EXCLUDED.state, head_contact_number = EXCLUDED.head_contact_number, \
+             title = EXCLUDED.title, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, \
+             birth_date = EXCLUDED.birth_date, language = EXCLUDED.language, email = EXCLUDED.email, \
+             phone = EXCLUDED.phone, role = EXCLUDED.role, has_login = EXCLUDED.has_login, \
+             addresses = EXCLUDED.addresses, authorizations = EXCLUDED.authorizations, raw = EXCLUDED.raw, \
+             version_time = EXCLUDED.version_time, version_event_id = EXCLUDED.version_event_id, \
+             source = EXCLUDED.source, updated_at = now() \
+         WHERE ({STORED_RANK}, contacts.version_time, contacts.version_event_id) \
+             < ($19, EXCLUDED.version_time, EXCLUDED.version_event_id)"
+    );
+    let written = diesel::sql_query(query)
+        .bind::<Varchar, _>(contact.contact_number.as_str())
+        .bind::<Text, _>(event.lifecycle.state())
+        .bind::<Nullable<Varchar>, _>(head)
+        .bind::<Nullable<Text>, _>(contact.title.as_deref())
+        .bind::<Nullable<Text>, _>(contact.first_name.as_deref())
+        .bind::<Nullable<Text>, _>(contact.last_name.as_deref())
+        .bind::<Nullable<Date>, _>(contact.birth_date)
+        .bind::<Nullable<Text>, _>(contact.language.as_deref())
+        .bind::<Nullable<Text>, _>(contact.email.as_ref().map(model::Email::as_str))
+        .bind::<Nullable<Text>, _>(contact.phone.as_deref())
+        .bind::<Nullable<Text>, _>(contact.role.as_deref())
+        .bind::<Nullable<Bool>, _>(contact.has_login)
+        .bind::<Jsonb, _>(to_json(&contact.addresses))
+        .bind::<Jsonb, _>(to_json(&contact.authorizations))
+        .bind::<Jsonb, _>(&contact.raw)
+        .bind::<Timestamptz, _>(event.version_time)
+        .bind::<SqlUuid, _>(event.event_id)
+        .bind::<Text, _>(event.source)
+        .bind::<SmallInt, _>(event.lifecycle.rank())
         .execute(conn)
         .await?;
     Ok(if written == 1 {

@@ -22,5 +22,77 @@ diesel::table! {
         source -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        head_contact_number -> Nullable<Varchar>,
     }
 }
+
+diesel::table! {
+    accounts (subject_id) {
+        subject_id -> Uuid,
+        contact_number -> Varchar,
+        origin_contact_number -> Varchar,
+        login_email -> Text,
+        password_hash -> Nullable<Text>,
+        email_verified -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Bytea,
+        subject_id -> Uuid,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        family_id -> Uuid,
+        subject_id -> Uuid,
+        client_id -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        contact_number -> Varchar,
+        recipient -> Text,
+        template -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contact_audit (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        contact_number -> Varchar,
+        action -> Text,
+        event_id -> Uuid,
+        details -> Jsonb,
+    }
+}
+
+diesel::joinable!(sessions -> accounts (subject_id));
+diesel::joinable!(refresh_tokens -> accounts (subject_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    contacts,
+    sessions,
+    refresh_tokens,
+    mail_outbox,
+    contact_audit
+);

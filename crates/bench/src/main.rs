@@ -1,0 +1,12 @@
+//! `bench`: measures secutix-bridge against raw baselines taken in the same run, and prints
+//! medians and ratios. Timings on a shared machine are noisy: read the ratios.
+
+use bench::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli: Cli = infra::config::parse_args();
+    match cli.command {
+        Command::Ingest(args) => bench::ingest::run(args).await,
+    }
+}

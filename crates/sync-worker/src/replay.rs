@@ -1,0 +1,255 @@
+//! `sync-worker replay`: reads the `contacts.log` stream from an offset or a point in time and
+//! applies its events through the same code path as `run`. Events keep their original
+//! versions, so a replay converges to the same state however often it runs; `--dry-run`
+//! applies in transactions that are rolled back and reports what would change.
+//!
+//! AMQP stream consumers cannot ask where the stream ends: the replay stops at the first
+//! event published after it started, or when no event arrives for `--idle-timeout`.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use lapin::{
+    options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions},
+    types::{AMQPValue, FieldTable, LongString, ShortString},
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    apply::{Applied, ContactEvent, DetectionRules},
+    db,
+    metrics::WorkerMetrics,
+    writer::Writer,
+};
+use infra::{
+    amqp::{Topology, connect},
+    config::{AmqpArgs, DatabaseArgs, TelemetryArgs, parse_seconds},
+};
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("start").required(true).args(["since", "from_offset"])))]
+pub struct ReplayArgs {
+    /// Replay events published since this time: RFC 3339 (`2026-11-26T08:00:00Z`) or a
+    /// duration back from now (`90m`, `6h`, `2days`).
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Replay from a stream offset: `first` (the oldest retained event) or a number.
+    #[arg(long, value_parser = parse_offset)]
+    pub from_offset: Option<Offset>,
+    /// Apply in transactions that are rolled back, and report what would change.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Events applied per transaction.
+    #[arg(long, default_value_t = 500)]
+    pub batch_size: usize,
+    /// Stop after this many seconds without an event.
+    #[arg(long, default_value = "2", value_parser = parse_seconds)]
+    pub idle_timeout: Duration,
+    #[command(flatten)]
+    pub rules: DetectionRules,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offset {
+    First,
+    At(i64),
+}
+
+/// What a replay did (or, with `--dry-run`, would do).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReplayReport {
+    pub read: u64,
+    pub written: u64,
+    pub stale: u64,
+    pub invalid: u64,
+    pub refused: u64,
+}
+
+pub async fn run(args: &ReplayArgs, cancel: &CancellationToken) -> anyhow::Result<ReplayReport> {
+    let started_at = Utc::now();
+    let topology = Topology::new(args.amqp.amqp_name_prefix.clone());
+    let pool = db::pool(&args.database)?;
+    let writer = Writer {
+        pool,
+        metrics: WorkerMetrics::register(&prometheus::Registry::new())?,
+    };
+    let connection = connect(&args.amqp.amqp_url, "sync-worker replay").await?;
+    let channel = connection.create_channel().await?;
+    topology.declare(&channel).await?;
+    // Streams require a prefetch and manual acks (auto-ack closes the connection).
+    let prefetch = u16::try_from(args.batch_size.clamp(1, 2000) * 2).unwrap_or(u16::MAX);
+    channel
+        .basic_qos(prefetch, BasicQosOptions { global: false })
+        .await?;
+    let mut arguments = FieldTable::default();
+    arguments.insert(ShortString::from("x-stream-offset"), offset_argument(args));
+    let mut deliveries = channel
+        .basic_consume(
+            topology.log_stream().as_str().into(),
+            "sync-worker-replay".into(),
+            BasicConsumeOptions::default(),
+            arguments,
+        )
+        .await?;
+
+    let progress = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {pos} events read, {per_sec} ({elapsed}) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let mut report = ReplayReport::default();
+    let mut last_log = Instant::now();
+    let cutoff = started_at.timestamp().max(0) as u64;
+    'stream: loop {
+        let mut batch = Vec::new();
+        let mut last: Option<lapin::message::Delivery> = None;
+        while batch.len() < args.batch_size {
+            let wait = if batch.is_empty() {
+                args.idle_timeout
+            } else {
+                Duration::from_millis(50)
+            };
+            let next = tokio::select! {
+                _ = cancel.cancelled() => break 'stream,
+                next = tokio::time::timeout(wait, deliveries.next()) => next,
+            };
+            let delivery = match next {
+                Ok(Some(delivery)) => delivery?,
+                Ok(None) => break,
+                Err(_) if batch.is_empty() => break 'stream,
+                Err(_) => break,
+            };
+            if delivery.properties.timestamp().is_some_and(|t| t > cutoff) {
+                // Published after the replay started: the running worker has it.
+                if let Some(previous) = last.take() {
+                    apply(&writer, args, &batch, &mut report, cancel).await?;
+                    previous.ack(BasicAckOptions { multiple: true }).await?;
+                }
+                break 'stream;
+            }
+            report.read += 1;
+            progress.inc(1);
+            match ContactEvent::decode(&delivery.data, &args.rules) {
+                Ok(event) => batch.push(event),
+                Err(error) => {
+                    report.invalid += 1;
+                    tracing::warn!(
+                        code = error.code(),
+                        "Skipping an event that can never apply"
+                    );
+                }
+            }
+            last = Some(delivery);
+        }
+        apply(&writer, args, &batch, &mut report, cancel).await?;
+        if let Some(delivery) = last {
+            delivery.ack(BasicAckOptions { multiple: true }).await?;
+        } else {
+            break;
+        }
+        if last_log.elapsed() > Duration::from_secs(5) {
+            tracing::info!(
+                read = report.read,
+                written = report.written,
+                stale = report.stale,
+                "Replay in progress"
+            );
+            last_log = Instant::now();
+        }
+    }
+    progress.finish_with_message(if args.dry_run { "(dry run)" } else { "" });
+    let _ = connection.close(200, "replay done".into()).await;
+    Ok(report)
+}
+
+async fn apply(
+    writer: &Writer,
+    args: &ReplayArgs,
+    batch: &[ContactEvent],
+    report: &mut ReplayReport,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let results: Vec<Result<Applied, String>> = if args.dry_run {
+        match writer.dry_run(batch, cancel).await {
+            Some(Ok(results)) => results.into_iter().map(Ok).collect(),
+            Some(Err(reason)) => vec![Err(reason); batch.len()],
+            None => anyhow::bail!("interrupted"),
+        }
+    } else {
+        writer
+            .write(batch, cancel)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("interrupted"))?
+    };
+    for result in results {
+        match result {
+            Ok(Applied::Written) => report.written += 1,
+            Ok(Applied::Stale) => report.stale += 1,
+            Err(_) => report.refused += 1,
+        }
+    }
+    Ok(())
+}
+
+fn offset_argument(args: &ReplayArgs) -> AMQPValue {
+    match (args.from_offset, args.since) {
+        (Some(Offset::At(n)), _) => AMQPValue::LongLongInt(n),
+        (_, Some(since)) => AMQPValue::Timestamp(since.timestamp().max(0) as u64),
+        _ => AMQPValue::LongString(LongString::from("first")),
+    }
+}
+
+fn parse_offset(value: &str) -> Result<Offset, String> {
+    match value {
+        "first" => Ok(Offset::First),
+        number => number
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Offset::At)
+            .ok_or_else(|| "must be `first` or a non-negative offset".into()),
+    }
+}
+
+fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let back = humantime::parse_duration(value)
+        .map_err(|_| "must be an RFC 3339 time or a duration such as 6h".to_owned())?;
+    chrono::Duration::from_std(back)
+        .ok()
+        .and_then(|back| Utc::now().checked_sub_signed(back))
+        .ok_or_else(|| "reaches too far back".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_offsets_and_times() {
+        assert_eq!(parse_offset("first"), Ok(Offset::First));
+        assert_eq!(parse_offset("42"), Ok(Offset::At(42)));
+        assert!(parse_offset("-1").is_err());
+        assert!(parse_offset("last").is_err());
+        assert_eq!(
+            parse_since("2026-11-26T08:00:00Z").map(|t| t.to_rfc3339()),
+            Ok("2026-11-26T08:00:00+00:00".to_owned())
+        );
+        let six_hours = parse_since("6h").expect("duration");
+        let expected = Utc::now() - chrono::Duration::hours(6);
+        assert!((six_hours - expected).num_seconds().abs() < 5);
+        assert!(parse_since("yesterday").is_err());
+    }
+}

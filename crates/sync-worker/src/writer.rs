@@ -1,0 +1,173 @@
+//! Writing batches of events: one transaction per batch, database outages waited out with
+//! back-off (nothing is acked, lost or dead-lettered meanwhile), and a batch that fails while
+//! the database is healthy retried event by event so only the culprit is set aside.
+
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    apply::{self, Applied, ContactEvent},
+    db::PgPool,
+    metrics::WorkerMetrics,
+};
+
+/// The result for one event: written or stale, or the reason it can never be written.
+pub type EventResult = Result<Applied, String>;
+
+#[derive(Clone)]
+pub struct Writer {
+    pub pool: PgPool,
+    pub metrics: WorkerMetrics,
+}
+
+/// A batch attempt failed: `down` when the database could not be reached at all.
+struct Failure {
+    down: bool,
+    message: String,
+}
+
+impl Writer {
+    /// Applies `events` in one transaction; `None` when `cancel` fired while waiting for the
+    /// database (nothing was committed).
+    pub async fn write(
+        &self,
+        events: &[ContactEvent],
+        cancel: &CancellationToken,
+    ) -> Option<Vec<EventResult>> {
+        match self
+            .retrying(cancel, || self.attempt(events, false))
+            .await?
+        {
+            Ok(results) => Some(results.into_iter().map(Ok).collect()),
+            Err(message) => {
+                tracing::warn!(%message, size = events.len(), "Batch failed with the database up; applying one by one");
+                let mut results = Vec::with_capacity(events.len());
+                for event in events {
+                    let single = std::slice::from_ref(event);
+                    let result = match self
+                        .retrying(cancel, || self.attempt(single, false))
+                        .await?
+                    {
+                        Ok(mut applied) => Ok(applied.remove(0)),
+                        Err(message) => Err(message),
+                    };
+                    results.push(result);
+                }
+                Some(results)
+            }
+        }
+    }
+
+    /// Applies `events` in a transaction that is rolled back: what would change.
+    pub async fn dry_run(
+        &self,
+        events: &[ContactEvent],
+        cancel: &CancellationToken,
+    ) -> Option<Result<Vec<Applied>, String>> {
+        self.retrying(cancel, || self.attempt(events, true)).await
+    }
+
+    /// Repeats `attempt` while the database is down, with exponential back-off (100 ms to 5 s).
+    /// Returns the first result that is not an outage, or `None` when cancelled.
+    async fn retrying<F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        mut attempt: F,
+    ) -> Option<Result<Vec<Applied>, String>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Vec<Applied>, Failure>>,
+    {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match attempt().await {
+                Ok(results) => return Some(Ok(results)),
+                Err(Failure {
+                    down: false,
+                    message,
+                }) => return Some(Err(message)),
+                Err(Failure {
+                    down: true,
+                    message,
+                }) => {
+                    self.metrics.retries.inc();
+                    tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "Database unavailable; retrying");
+                }
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return None,
+                _ = tokio::time::sleep(delay) => {}
+            }
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    async fn attempt(
+        &self,
+        events: &[ContactEvent],
+        rollback: bool,
+    ) -> Result<Vec<Applied>, Failure> {
+        let mut pooled = self.pool.get().await.map_err(|e| Failure {
+            down: true,
+            message: e.to_string(),
+        })?;
+        let conn: &mut AsyncPgConnection = &mut pooled;
+        let outcome = conn
+            .transaction::<_, TxError, _>(async |tx: &mut AsyncPgConnection| {
+                let results = apply::apply_batch(tx, events).await?;
+                if rollback {
+                    return Err(TxError::DryRun(DryRun(results)));
+                }
+                Ok(results)
+            })
+            .await;
+        match outcome {
+            Ok(results) | Err(TxError::DryRun(DryRun(results))) => Ok(results),
+            Err(TxError::Database(error)) => {
+                // Whether the database itself is reachable decides between waiting and
+                // setting the batch aside: a healthy database that refuses the batch will
+                // refuse it again.
+                let down =
+                    is_connection_error(&error) || crate::db::ping(&self.pool).await.is_err();
+                Err(Failure {
+                    down,
+                    message: error.to_string(),
+                })
+            }
+        }
+    }
+}
+
+/// Rolls a dry run's transaction back while keeping its results.
+struct DryRun(Vec<Applied>);
+
+enum TxError {
+    DryRun(DryRun),
+    Database(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+fn is_connection_error(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("deadlock detected")
+                || message.contains("terminating connection")
+                || message.contains("connection")
+        }
+        Error::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
