@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh check
+# The crash tests run the real binaries as processes.
+cargo build --workspace --bins --locked
 
 if command -v cargo-nextest >/dev/null 2>&1; then
   exec cargo nextest run --workspace --locked --no-fail-fast "$@"

@@ -10,4 +10,6 @@ mod ingest_unavailable;
 mod operations;
 mod webhook_to_database;
 mod worker_convergence;
+mod worker_crash;
+mod worker_jobs;
 mod worker_lifecycle;

@@ -10,7 +10,10 @@ pub mod services;
 pub use broker::TestBroker;
 pub use database::TestDatabase;
 pub use proxy::TcpProxy;
-pub use services::{INGEST_TOKEN, Running, spawn_gateway, spawn_ingest, spawn_worker};
+pub use services::{
+    INGEST_TOKEN, Running, binary, redrive_args, replay_args, spawn_gateway, spawn_ingest,
+    spawn_worker,
+};
 
 use std::{future::Future, time::Duration};
 

@@ -137,3 +137,63 @@ pub async fn spawn_gateway(database_url: &str) -> Running {
         task: Some(tokio::spawn(app.run_until_stopped())),
     }
 }
+
+/// Arguments of `sync-worker replay` against the test database and broker.
+pub fn replay_args(
+    prefix: &str,
+    database_url: &str,
+    extra: &[&str],
+) -> sync_worker::replay::ReplayArgs {
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: sync_worker::replay::ReplayArgs,
+    }
+    let url = amqp_url();
+    let mut argv = vec![
+        "replay",
+        "--amqp-url",
+        &url,
+        "--amqp-name-prefix",
+        prefix,
+        "--database-url",
+        database_url,
+    ];
+    argv.extend_from_slice(extra);
+    infra::config::parse_from::<Wrapper, _, _>(argv)
+        .expect("valid replay arguments")
+        .args
+}
+
+/// Arguments of `sync-worker redrive` against the test broker.
+pub fn redrive_args(prefix: &str, extra: &[&str]) -> sync_worker::redrive::RedriveArgs {
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: sync_worker::redrive::RedriveArgs,
+    }
+    let url = amqp_url();
+    let mut argv = vec!["redrive", "--amqp-url", &url, "--amqp-name-prefix", prefix];
+    argv.extend_from_slice(extra);
+    infra::config::parse_from::<Wrapper, _, _>(argv)
+        .expect("valid redrive arguments")
+        .args
+}
+
+/// A binary of the workspace, built by `cargo build --workspace --bins` (scripts/test.sh
+/// does it before the tests).
+pub fn binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    path
+}

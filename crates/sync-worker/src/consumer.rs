@@ -83,6 +83,12 @@ impl Consumer {
             )
             .await?;
         self.consuming.store(true, Ordering::Relaxed);
+        let sampler = tokio::spawn(sample_dead_letters(
+            connection.create_channel().await?,
+            self.topology.dead_letter_queue(),
+            self.metrics.clone(),
+        ));
+        let _stop_sampler = AbortOnDrop(sampler);
         tracing::info!(queue = %self.topology.worker_queue(), prefetch = self.prefetch, batch_size = self.batch_size, "Consuming contact events");
         loop {
             let first = tokio::select! {
@@ -193,5 +199,35 @@ impl Consumer {
             .with_label_values(&["dead_lettered"])
             .inc();
         Ok(())
+    }
+}
+
+/// Every few seconds, records how many messages wait in the dead-letter queue.
+async fn sample_dead_letters(channel: Channel, queue: String, metrics: WorkerMetrics) {
+    let passive = lapin::options::QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    loop {
+        match channel
+            .queue_declare(queue.as_str().into(), passive, FieldTable::default())
+            .await
+        {
+            Ok(state) => metrics.dead_letters.set(i64::from(state.message_count())),
+            Err(error) => {
+                tracing::debug!(%error, "Cannot sample the dead-letter queue");
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    }
+}
+
+/// Stops a background task when the scope that started it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

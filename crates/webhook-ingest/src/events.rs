@@ -43,6 +43,12 @@ pub fn to_message(
         // Serialising a parsed JSON value cannot fail.
         payload: serde_json::to_vec(&contact.raw).unwrap_or_default(),
     };
+    let mut headers = propagation::inject_current();
+    // Lets operators filter dead letters by contact without decoding them.
+    headers.insert(
+        lapin::types::ShortString::from("x-contact-number"),
+        lapin::types::AMQPValue::LongString(contact.contact_number.as_str().into()),
+    );
     OutgoingMessage {
         exchange: topology.contacts_exchange(),
         routing_key: CONTACT_CHANGED_ROUTING_KEY.to_owned(),
@@ -50,6 +56,6 @@ pub fn to_message(
         message_id: event_id,
         timestamp: received_at.timestamp().max(0) as u64,
         content_type: CONTACT_CHANGED_CONTENT_TYPE,
-        headers: propagation::inject_current(),
+        headers,
     }
 }

@@ -1,0 +1,229 @@
+//! The worker's jobs: replay from the `contacts.log` stream, and redrive of dead letters.
+
+use std::time::Duration;
+
+use lapin::{
+    BasicProperties,
+    options::BasicPublishOptions,
+    types::{AMQPValue, FieldTable, ShortString},
+};
+use serde_json::Value;
+use tests::{
+    INGEST_TOKEN, TestBroker, TestDatabase,
+    events::{anonymise, merge, update},
+    eventually, redrive_args, replay_args, spawn_ingest, spawn_worker,
+};
+
+async fn post(base_url: &str, body: &Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/webhooks/secutix/contacts"))
+        .bearer_auth(INGEST_TOKEN)
+        .json(body)
+        .send()
+        .await
+        .expect("ingest answers");
+    assert_eq!(response.status(), 200);
+}
+
+fn at(mut payload: Value, time: &str) -> Value {
+    payload["lastModificationDate"] = time.into();
+    payload
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_restores_a_wiped_contacts_table_identically() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let worker = spawn_worker(&broker.prefix, &db.url).await;
+
+    let mut batch: Vec<Value> = (0..30)
+        .map(|i| at(update(&format!("R{i:02}"), "First"), "2025-01-01T00:00:00Z"))
+        .collect();
+    batch.push(at(update("R00", "Second"), "2025-02-01T00:00:00Z"));
+    batch.push(at(update("R01", "Older"), "2024-12-01T00:00:00Z"));
+    post(&ingest.base_url, &Value::Array(batch)).await;
+    post(
+        &ingest.base_url,
+        &at(anonymise("R02"), "2025-03-01T00:00:00Z"),
+    )
+    .await;
+    post(
+        &ingest.base_url,
+        &at(merge("R03", "R04"), "2025-03-01T00:00:00Z"),
+    )
+    .await;
+    post(&ingest.base_url, &update("R99", "Last")).await;
+    eventually(Duration::from_secs(15), "every event applied", || async {
+        let done = db.contact("R99").await.is_some()
+            && db
+                .contact("R02")
+                .await
+                .is_some_and(|c| c.state == "anonymised")
+            && db.contact("R03").await.is_some_and(|c| c.state == "merged");
+        done.then_some(())
+    })
+    .await;
+    worker.stop().await.expect("worker stops");
+    let before = db.contacts().await;
+    assert_eq!(before.len(), 31);
+
+    db.execute("DELETE FROM contacts").await;
+    let dry = sync_worker::replay::run(
+        &replay_args(
+            &broker.prefix,
+            &db.url,
+            &["--from-offset", "first", "--dry-run"],
+        ),
+        &Default::default(),
+    )
+    .await
+    .expect("dry run");
+    assert_eq!(dry.read, 35, "every event of the stream is read");
+    assert!(dry.written >= 31, "{dry:?}");
+    assert!(db.contacts().await.is_empty(), "a dry run writes nothing");
+
+    let report = sync_worker::replay::run(
+        &replay_args(&broker.prefix, &db.url, &["--from-offset", "first"]),
+        &Default::default(),
+    )
+    .await
+    .expect("replay");
+    assert_eq!(
+        (report.read, report.invalid, report.refused),
+        (35, 0, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        db.contacts().await,
+        before,
+        "the replay restores the same rows"
+    );
+
+    // Replaying again changes nothing.
+    let again = sync_worker::replay::run(
+        &replay_args(&broker.prefix, &db.url, &["--since", "1h"]),
+        &Default::default(),
+    )
+    .await
+    .expect("replay");
+    assert_eq!(
+        (again.read, again.written, again.stale),
+        (35, 0, 35),
+        "{again:?}"
+    );
+    assert_eq!(db.contacts().await, before);
+}
+
+fn header(value: &str) -> AMQPValue {
+    AMQPValue::LongString(value.into())
+}
+
+async fn dead_letter(broker: &TestBroker, body: &[u8], code: &str, contact_number: &str) {
+    let mut headers = FieldTable::default();
+    headers.insert(ShortString::from("x-secutix-error-code"), header(code));
+    headers.insert(
+        ShortString::from("x-secutix-error"),
+        header("set aside by the test"),
+    );
+    headers.insert(
+        ShortString::from("x-original-routing-key"),
+        header("contact.changed"),
+    );
+    headers.insert(
+        ShortString::from("x-contact-number"),
+        header(contact_number),
+    );
+    broker
+        .channel
+        .basic_publish(
+            broker.topology.dead_letter_exchange().as_str().into(),
+            "contact.changed".into(),
+            BasicPublishOptions::default(),
+            body,
+            BasicProperties::default()
+                .with_delivery_mode(2)
+                .with_headers(headers),
+        )
+        .await
+        .expect("published")
+        .await
+        .expect("confirmed");
+}
+
+fn event_bytes(number: &str, topology: &infra::amqp::Topology) -> Vec<u8> {
+    let contact = model::secutix::from_get_contact_data(update(number, "Redriven")).expect("valid");
+    let message = webhook_ingest::events::to_message(
+        topology,
+        webhook_ingest::payload::Kind::Contacts,
+        &contact,
+        chrono::Utc::now(),
+    );
+    message.payload
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redrive_moves_back_only_the_chosen_dead_letters() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let _worker = spawn_worker(&broker.prefix, &db.url).await;
+    let dlq = broker.topology.dead_letter_queue();
+
+    dead_letter(
+        &broker,
+        &event_bytes("D1", &broker.topology),
+        "database",
+        "D1",
+    )
+    .await;
+    dead_letter(
+        &broker,
+        &event_bytes("D2", &broker.topology),
+        "database",
+        "D2",
+    )
+    .await;
+    dead_letter(&broker, b"garbage", "undecodable", "D3").await;
+    eventually(Duration::from_secs(5), "three dead letters", || async {
+        (broker.ready_count(&dlq).await == 3).then_some(())
+    })
+    .await;
+
+    let dry = sync_worker::redrive::run(&redrive_args(
+        &broker.prefix,
+        &["--reason", "database", "--dry-run"],
+    ))
+    .await
+    .expect("dry run");
+    assert_eq!((dry.examined, dry.redriven, dry.kept), (3, 2, 1));
+    assert_eq!(broker.ready_count(&dlq).await, 3, "a dry run moves nothing");
+
+    let one = sync_worker::redrive::run(&redrive_args(&broker.prefix, &["--contact-number", "D2"]))
+        .await
+        .expect("redrive");
+    assert_eq!((one.examined, one.redriven, one.kept), (3, 1, 2));
+    eventually(Duration::from_secs(10), "D2 applied", || async {
+        db.contact("D2").await
+    })
+    .await;
+    assert!(db.contact("D1").await.is_none());
+
+    let by_reason =
+        sync_worker::redrive::run(&redrive_args(&broker.prefix, &["--reason", "database"]))
+            .await
+            .expect("redrive");
+    assert_eq!(
+        (by_reason.examined, by_reason.redriven, by_reason.kept),
+        (2, 1, 1)
+    );
+    let d1 = eventually(Duration::from_secs(10), "D1 applied", || async {
+        db.contact("D1").await
+    })
+    .await;
+    assert_eq!(d1.first_name.as_deref(), Some("Redriven"));
+    assert_eq!(
+        broker.ready_count(&dlq).await,
+        1,
+        "the undecodable one stays"
+    );
+}
