@@ -1,11 +1,13 @@
 //! The contact upsert, guarded so a row is only replaced by an event of greater
 //! `(state rank, version, event id)`.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{
     prelude::*,
     sql_types::{
-        Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid, Varchar,
+        Array, Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid, Varchar,
     },
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -52,6 +54,26 @@ pub enum Applied {
 const STORED_RANK: &str =
     "CASE contacts.state WHEN 'active' THEN 0 WHEN 'merged' THEN 1 ELSE 2 END";
 
+/// Columns written by both upserts, in order.
+const COLUMNS: &str = "contact_number, state, head_contact_number, title, first_name, last_name, birth_date, \
+    language, email, phone, role, has_login, addresses, authorizations, raw, version_time, version_event_id, source";
+
+/// The conflict clause of both upserts: replace only when the incoming event outranks the row.
+fn on_conflict(incoming_rank: &str) -> String {
+    format!(
+        "ON CONFLICT (contact_number) DO UPDATE SET \
+             state = EXCLUDED.state, head_contact_number = EXCLUDED.head_contact_number, \
+             title = EXCLUDED.title, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, \
+             birth_date = EXCLUDED.birth_date, language = EXCLUDED.language, email = EXCLUDED.email, \
+             phone = EXCLUDED.phone, role = EXCLUDED.role, has_login = EXCLUDED.has_login, \
+             addresses = EXCLUDED.addresses, authorizations = EXCLUDED.authorizations, raw = EXCLUDED.raw, \
+             version_time = EXCLUDED.version_time, version_event_id = EXCLUDED.version_event_id, \
+             source = EXCLUDED.source, updated_at = now() \
+         WHERE ({STORED_RANK}, contacts.version_time, contacts.version_event_id) \
+             < ({incoming_rank}, EXCLUDED.version_time, EXCLUDED.version_event_id)"
+    )
+}
+
 /// Inserts the event's contact, or replaces the stored one when the event outranks it. Runs in
 /// the caller's transaction.
 pub async fn upsert(conn: &mut AsyncPgConnection, event: &ContactEvent) -> QueryResult<Applied> {
@@ -61,20 +83,9 @@ pub async fn upsert(conn: &mut AsyncPgConnection, event: &ContactEvent) -> Query
         _ => None,
     };
     let query = format!(
-        "INSERT INTO contacts (contact_number, state, head_contact_number, title, first_name, last_name, \
-             birth_date, language, email, phone, role, has_login, addresses, authorizations, raw, \
-             version_time, version_event_id, source) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (contact_number) DO UPDATE SET \
-             state = EXCLUDED.state, head_contact_number = EXCLUDED.head_contact_number, \
-             title = EXCLUDED.title, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, \
-             birth_date = EXCLUDED.birth_date, language = EXCLUDED.language, email = EXCLUDED.email, \
-             phone = EXCLUDED.phone, role = EXCLUDED.role, has_login = EXCLUDED.has_login, \
-             addresses = EXCLUDED.addresses, authorizations = EXCLUDED.authorizations, raw = EXCLUDED.raw, \
-             version_time = EXCLUDED.version_time, version_event_id = EXCLUDED.version_event_id, \
-             source = EXCLUDED.source, updated_at = now() \
-         WHERE ({STORED_RANK}, contacts.version_time, contacts.version_event_id) \
-             < ($19, EXCLUDED.version_time, EXCLUDED.version_event_id)"
+        "INSERT INTO contacts ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) {}",
+        on_conflict("$19")
     );
     let written = diesel::sql_query(query)
         .bind::<Varchar, _>(contact.contact_number.as_str())
@@ -103,6 +114,82 @@ pub async fn upsert(conn: &mut AsyncPgConnection, event: &ContactEvent) -> Query
     } else {
         Applied::Stale
     })
+}
+
+#[derive(QueryableByName)]
+struct WrittenNumber {
+    #[diesel(sql_type = Varchar)]
+    contact_number: String,
+}
+
+/// Upserts plain updates (active contacts, at most one event per contact) in one statement,
+/// returning the contact numbers actually written.
+pub async fn upsert_many(
+    conn: &mut AsyncPgConnection,
+    events: &[&ContactEvent],
+) -> QueryResult<HashSet<String>> {
+    if events.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let query = format!(
+        "INSERT INTO contacts ({COLUMNS}) \
+         SELECT n, 'active', NULL, t, f, l, b, lang, e, p, r, h, a, au, raw, vt, vid, src \
+         FROM UNNEST($1::varchar[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], $7::text[], \
+                     $8::text[], $9::text[], $10::bool[], $11::jsonb[], $12::jsonb[], $13::jsonb[], \
+                     $14::timestamptz[], $15::uuid[], $16::text[]) \
+              AS u(n, t, f, l, b, lang, e, p, r, h, a, au, raw, vt, vid, src) {} \
+         RETURNING contact_number",
+        on_conflict("0")
+    );
+    let column =
+        |f: fn(&ContactEvent) -> Option<&str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
+    let written: Vec<WrittenNumber> = diesel::sql_query(query)
+        .bind::<Array<Varchar>, _>(
+            events
+                .iter()
+                .map(|e| e.contact.contact_number.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.title.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.first_name.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.last_name.as_deref()))
+        .bind::<Array<Nullable<Date>>, _>(
+            events
+                .iter()
+                .map(|e| e.contact.birth_date)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.language.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| {
+            e.contact.email.as_ref().map(model::Email::as_str)
+        }))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.phone.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.role.as_deref()))
+        .bind::<Array<Nullable<Bool>>, _>(
+            events
+                .iter()
+                .map(|e| e.contact.has_login)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Jsonb>, _>(
+            events
+                .iter()
+                .map(|e| to_json(&e.contact.addresses))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Jsonb>, _>(
+            events
+                .iter()
+                .map(|e| to_json(&e.contact.authorizations))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Jsonb>, _>(events.iter().map(|e| &e.contact.raw).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(events.iter().map(|e| e.version_time).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(events.iter().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(events.iter().map(|e| e.source).collect::<Vec<_>>())
+        .load(conn)
+        .await?;
+    Ok(written.into_iter().map(|w| w.contact_number).collect())
 }
 
 /// Loads one contact by number.
