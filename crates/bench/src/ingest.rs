@@ -74,7 +74,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", app.port());
     let server = tokio::spawn(app.run_until_stopped());
 
-    let sample = sample_contact("0");
+    let sample = crate::sample_contact("0");
     let contact = model::secutix::from_get_contact_data(sample.clone())?;
     let message = webhook_ingest::events::to_message(
         &topology,
@@ -175,7 +175,7 @@ async fn post_all(
         .step_by(batch)
         .map(|start| {
             let contacts: Vec<serde_json::Value> = (start..(start + batch).min(total))
-                .map(|i| sample_contact(&format!("{round}{i:09}")))
+                .map(|i| crate::sample_contact(&format!("{round}{i:09}")))
                 .collect();
             serde_json::to_vec(&contacts).map(bytes::Bytes::from)
         })
@@ -222,13 +222,4 @@ async fn post_all(
         contacts_per_second: total as f64 / elapsed.as_secs_f64(),
         latencies,
     })
-}
-
-fn sample_contact(number: &str) -> serde_json::Value {
-    let mut contact: serde_json::Value = serde_json::from_str(include_str!(
-        "../../model/fixtures/getContactData.sample.json"
-    ))
-    .expect("fixture");
-    contact["contactNumber"] = number.into();
-    contact
 }

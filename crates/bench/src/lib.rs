@@ -4,6 +4,7 @@
 pub mod ingest;
 pub mod raw;
 pub mod report;
+pub mod worker;
 
 /// Benchmarks of secutix-bridge. Each prints the project's figure beside a raw baseline
 /// measured in the same run on the same broker and database, and the ratio.
@@ -19,4 +20,17 @@ pub enum Command {
     /// webhook-ingest: contacts accepted per second and request latency at a given
     /// concurrency, beside raw confirmed publishing with lapin.
     Ingest(ingest::IngestArgs),
+    /// sync-worker: contacts applied per second for several batch sizes, beside a raw
+    /// consume-and-upsert loop; and end-to-end lag from webhook 200 to committed row.
+    Worker(worker::WorkerArgs),
+}
+
+/// The S-360 sample contact with another contact number.
+pub fn sample_contact(number: &str) -> serde_json::Value {
+    let mut contact: serde_json::Value = serde_json::from_str(include_str!(
+        "../../model/fixtures/getContactData.sample.json"
+    ))
+    .unwrap_or_default();
+    contact["contactNumber"] = number.into();
+    contact
 }

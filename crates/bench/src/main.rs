@@ -8,5 +8,6 @@ async fn main() -> anyhow::Result<()> {
     let cli: Cli = infra::config::parse_args();
     match cli.command {
         Command::Ingest(args) => bench::ingest::run(args).await,
+        Command::Worker(args) => bench::worker::run(args).await,
     }
 }

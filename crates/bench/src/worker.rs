@@ -1,0 +1,522 @@
+//! The worker benchmark: contacts applied per second by `sync-worker` (started in this
+//! process) for several batch sizes, beside a raw pipeline on the same queue and table (lapin
+//! consume, decode, one multi-row upsert per batch, ack), and the end-to-end lag from the
+//! webhook's 200 to the committed row at half the maximum rate.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures::{FutureExt, StreamExt};
+use infra::{amqp::Topology, config::AmqpArgs};
+use lapin::{
+    BasicProperties, Connection, ConnectionProperties,
+    options::{
+        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+        ConfirmSelectOptions,
+    },
+    types::FieldTable,
+};
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+use crate::report::{Row, median, print_table, quantile};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// Events per measurement (distinct contacts).
+    #[arg(long, default_value_t = 20_000)]
+    pub events: usize,
+    /// Batch sizes, comma-separated; one scenario each.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100,500")]
+    pub batches: Vec<usize>,
+    /// Measurements per scenario (alternating raw and worker); medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// How long the end-to-end lag is measured, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub lag_seconds: u64,
+    /// Highest rate used for the lag measurement, contacts per second.
+    #[arg(long, default_value_t = 2000.0)]
+    pub lag_max_rate: f64,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// A PostgreSQL superuser URL; the benchmark creates and drops its own database.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_ADMIN_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub admin_url: String,
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
+}
+
+pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let amqp_url = args.amqp.amqp_url.expose_secret().to_owned();
+    let prefix = format!("bench-{}.", uuid::Uuid::new_v4().simple());
+    let topology = Topology::new(prefix.clone());
+    let database = BenchDatabase::create(&args.admin_url).await?;
+    let connection = Connection::connect(&amqp_url, ConnectionProperties::default()).await?;
+    let channel = connection.create_channel().await?;
+    topology.declare(&channel).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+
+    let mut rows = Vec::new();
+    let mut best_rate: f64 = 0.0;
+    for &batch in &args.batches {
+        let (mut raw_rates, mut rates) = (Vec::new(), Vec::new());
+        for round in 0..args.rounds {
+            let messages = encode_events(&topology, &format!("{batch}r{round}"), args.events)?;
+            fill(&channel, &topology.worker_queue(), &messages).await?;
+            let raw = raw_pipeline(
+                &amqp_url,
+                &topology.worker_queue(),
+                &database.url,
+                batch,
+                args.events,
+            )
+            .await?;
+            database.truncate().await?;
+            fill(&channel, &topology.worker_queue(), &messages).await?;
+            let worker = worker_pipeline(&amqp_url, &prefix, &database, batch, args.events).await?;
+            database.truncate().await?;
+            eprintln!(
+                "worker batch={batch} round={}: raw {raw:.0}/s, worker {worker:.0}/s",
+                round + 1
+            );
+            raw_rates.push(raw);
+            rates.push(worker);
+        }
+        let figure = median(&rates);
+        best_rate = best_rate.max(figure);
+        let baseline = median(&raw_rates);
+        rows.push(Row {
+            benchmark: format!("worker apply, batch {batch}"),
+            figure,
+            unit: "contacts/s",
+            baseline_name: "lapin consume + batched upsert".into(),
+            baseline,
+            ratio: figure / baseline,
+            target: "ratio >= 0.7".into(),
+            p50_ms: None,
+            p99_ms: None,
+        });
+    }
+
+    let rate = (best_rate / 2.0).min(args.lag_max_rate).max(1.0);
+    let mut lags = end_to_end_lag(
+        &amqp_url,
+        &prefix,
+        &database,
+        rate,
+        Duration::from_secs(args.lag_seconds),
+    )
+    .await?;
+    let p50 = quantile(&mut lags, 0.5).as_secs_f64() * 1000.0;
+    let p99 = quantile(&mut lags, 0.99).as_secs_f64() * 1000.0;
+    rows.push(Row {
+        benchmark: format!("end-to-end lag at {rate:.0}/s"),
+        figure: lags.len() as f64,
+        unit: "contacts",
+        baseline_name: "(none: absolute target)".into(),
+        baseline: f64::NAN,
+        ratio: f64::NAN,
+        target: format!(
+            "p99 < 250 ms ({})",
+            if p99 < 250.0 { "met" } else { "missed" }
+        ),
+        p50_ms: Some(p50),
+        p99_ms: Some(p99),
+    });
+    print_table(&rows);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&rows)?)?;
+    }
+    for queue in [
+        topology.worker_queue(),
+        topology.dead_letter_queue(),
+        topology.log_stream(),
+        topology.commands_queue(),
+    ] {
+        let _ = channel
+            .queue_delete(queue.as_str().into(), Default::default())
+            .await;
+    }
+    let _ = connection.close(200, "bench done".into()).await;
+    database.drop().await;
+    Ok(())
+}
+
+/// `count` distinct contact events, encoded as the ingest would publish them.
+fn encode_events(topology: &Topology, tag: &str, count: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+    let now = chrono::Utc::now();
+    (0..count)
+        .map(|i| {
+            let contact = model::secutix::from_get_contact_data(crate::sample_contact(&format!(
+                "{tag}-{i}"
+            )))?;
+            let kind = webhook_ingest::payload::Kind::Contacts;
+            Ok(webhook_ingest::events::to_message(topology, kind, &contact, now).payload)
+        })
+        .collect()
+}
+
+/// Puts the messages straight into the worker queue (not through the exchange, so the replay
+/// stream does not grow with benchmark data).
+async fn fill(channel: &lapin::Channel, queue: &str, messages: &[Vec<u8>]) -> anyhow::Result<()> {
+    for chunk in messages.chunks(1000) {
+        let mut confirms = Vec::with_capacity(chunk.len());
+        for payload in chunk {
+            let properties = BasicProperties::default().with_delivery_mode(2);
+            confirms.push(
+                channel
+                    .basic_publish(
+                        "".into(),
+                        queue.into(),
+                        BasicPublishOptions::default(),
+                        payload,
+                        properties,
+                    )
+                    .await?,
+            );
+        }
+        for confirm in futures::future::join_all(confirms).await {
+            anyhow::ensure!(confirm?.is_ack(), "fill not confirmed");
+        }
+    }
+    Ok(())
+}
+
+async fn worker_pipeline(
+    amqp_url: &str,
+    prefix: &str,
+    database: &BenchDatabase,
+    batch: usize,
+    total: usize,
+) -> anyhow::Result<f64> {
+    let prefetch = (batch * 2).clamp(64, 4000).to_string();
+    let batch_size = batch.to_string();
+    let args = run_args(
+        amqp_url,
+        prefix,
+        &database.url,
+        &["--batch-size", &batch_size, "--prefetch", &prefetch],
+    )?;
+    let cancel = CancellationToken::new();
+    let started = Instant::now();
+    let worker = sync_worker::Worker::build(args, cancel.clone()).await?;
+    let task = tokio::spawn(worker.run_until_stopped());
+    database
+        .wait_for_rows(total, Duration::from_secs(300))
+        .await?;
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    cancel.cancel();
+    task.await??;
+    Ok(rate)
+}
+
+fn run_args(
+    amqp_url: &str,
+    prefix: &str,
+    database_url: &str,
+    extra: &[&str],
+) -> anyhow::Result<sync_worker::cli::RunArgs> {
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        run: sync_worker::cli::RunArgs,
+    }
+    let mut argv = vec![
+        "run",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--amqp-url",
+        amqp_url,
+        "--amqp-name-prefix",
+        prefix,
+    ];
+    argv.extend(["--database-url", database_url]);
+    argv.extend_from_slice(extra);
+    Ok(infra::config::parse_from::<Wrapper, _, _>(argv)?.run)
+}
+
+/// The raw pipeline: consume, decode, map, one multi-row upsert per batch, ack after commit.
+async fn raw_pipeline(
+    amqp_url: &str,
+    queue: &str,
+    database_url: &str,
+    batch: usize,
+    total: usize,
+) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let connection = Connection::connect(amqp_url, ConnectionProperties::default()).await?;
+    let channel = connection.create_channel().await?;
+    let prefetch = u16::try_from((batch * 2).clamp(64, 4000))?;
+    channel
+        .basic_qos(prefetch, BasicQosOptions::default())
+        .await?;
+    let mut deliveries = channel
+        .basic_consume(
+            queue.into(),
+            "raw".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let mut conn = AsyncPgConnection::establish(database_url).await?;
+    let mut done = 0;
+    while done < total {
+        let Some(first) = deliveries.next().await else {
+            anyhow::bail!("consumer closed")
+        };
+        let mut received = vec![first?];
+        while received.len() < batch {
+            match deliveries.next().now_or_never() {
+                Some(Some(delivery)) => received.push(delivery?),
+                _ => break,
+            }
+        }
+        let mut contacts = Vec::with_capacity(received.len());
+        for delivery in &received {
+            let event = model::bus::ContactChanged::decode_from(&delivery.data)?;
+            let raw: serde_json::Value = serde_json::from_slice(&event.payload)?;
+            contacts.push((model::secutix::from_get_contact_data(raw)?, event.event_id));
+        }
+        conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            raw_upsert(tx, &contacts).await
+        })
+        .await?;
+        if let Some(last) = received.last() {
+            last.ack(BasicAckOptions { multiple: true }).await?;
+        }
+        done += received.len();
+    }
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    let _ = connection.close(200, "raw done".into()).await;
+    Ok(rate)
+}
+
+async fn raw_upsert(
+    conn: &mut AsyncPgConnection,
+    contacts: &[(model::Contact, String)],
+) -> anyhow::Result<()> {
+    use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid, Varchar};
+    let now = chrono::Utc::now();
+    let ids: Vec<uuid::Uuid> = contacts
+        .iter()
+        .map(|(_, id)| uuid::Uuid::parse_str(id))
+        .collect::<Result<_, _>>()?;
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, email, addresses, raw, version_time, \
+             version_event_id, source) \
+         SELECT n, f, l, e, a, r, $7, id, 'webhook' \
+         FROM UNNEST($1::varchar[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $8::uuid[]) \
+              AS u(n, f, l, e, a, r, id) \
+         ON CONFLICT (contact_number) DO UPDATE SET first_name = EXCLUDED.first_name, \
+             last_name = EXCLUDED.last_name, email = EXCLUDED.email, addresses = EXCLUDED.addresses, \
+             raw = EXCLUDED.raw, version_time = EXCLUDED.version_time",
+    )
+    .bind::<Array<Varchar>, _>(contacts.iter().map(|(c, _)| c.contact_number.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.first_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.last_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.email.as_ref().map(model::Email::as_str)).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(contacts.iter().map(|(c, _)| serde_json::to_value(&c.addresses).unwrap_or_default()).collect::<Vec<_>>())
+    .bind::<Array<Jsonb>, _>(contacts.iter().map(|(c, _)| &c.raw).collect::<Vec<_>>())
+    .bind::<Timestamptz, _>(now)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Posts one contact per request at `rate` for `duration` through a real ingest and worker,
+/// and measures from each 200 to the moment its row is visible (polled every 5 ms).
+async fn end_to_end_lag(
+    amqp_url: &str,
+    prefix: &str,
+    database: &BenchDatabase,
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Vec<Duration>> {
+    const TOKEN: &str = "benchmark-bearer-token";
+    let cancel = CancellationToken::new();
+    let settings = infra::config::parse_from::<webhook_ingest::Settings, _, _>([
+        "webhook-ingest",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--amqp-url",
+        amqp_url,
+        "--amqp-name-prefix",
+        prefix,
+        "--bearer-token",
+        TOKEN,
+    ])?;
+    let ingest = webhook_ingest::Application::build(settings, cancel.clone()).await?;
+    let url = format!(
+        "http://127.0.0.1:{}/webhooks/secutix/contacts",
+        ingest.port()
+    );
+    let ingest = tokio::spawn(ingest.run_until_stopped());
+    let worker = sync_worker::Worker::build(
+        run_args(amqp_url, prefix, &database.url, &[])?,
+        cancel.clone(),
+    )
+    .await?;
+    let worker = tokio::spawn(worker.run_until_stopped());
+
+    let confirmed: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let client = reqwest::Client::new();
+    let total = (rate * duration.as_secs_f64()) as usize;
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut senders = Vec::with_capacity(total);
+    for i in 0..total {
+        ticker.tick().await;
+        let (client, url, confirmed) = (client.clone(), url.clone(), confirmed.clone());
+        senders.push(tokio::spawn(async move {
+            let number = format!("lag-{i}");
+            let response = client
+                .post(&url)
+                .bearer_auth(TOKEN)
+                .json(&crate::sample_contact(&number))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                response.status() == 200,
+                "ingest answered {}",
+                response.status()
+            );
+            confirmed
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .insert(number, Instant::now());
+            Ok(())
+        }));
+    }
+    for sender in senders {
+        sender.await??;
+    }
+    let mut conn = AsyncPgConnection::establish(&database.url).await?;
+    let mut lags = Vec::with_capacity(total);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while lags.len() < total && Instant::now() < deadline {
+        let pending: Vec<String> = confirmed
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .keys()
+            .cloned()
+            .collect();
+        let seen = visible(&mut conn, &pending).await?;
+        let now = Instant::now();
+        {
+            let mut map = confirmed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+            for number in seen {
+                if let Some(at) = map.remove(&number) {
+                    lags.push(now.saturating_duration_since(at));
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    cancel.cancel();
+    ingest.await??;
+    worker.await??;
+    anyhow::ensure!(
+        lags.len() == total,
+        "only {} of {total} contacts arrived",
+        lags.len()
+    );
+    Ok(lags)
+}
+
+async fn visible(conn: &mut AsyncPgConnection, numbers: &[String]) -> anyhow::Result<Vec<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::Varchar)]
+        contact_number: String,
+    }
+    let rows: Vec<Number> =
+        diesel::sql_query("SELECT contact_number FROM contacts WHERE contact_number = ANY($1)")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Varchar>, _>(numbers)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.contact_number).collect())
+}
+
+/// A database created for the benchmark and dropped at the end.
+struct BenchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl BenchDatabase {
+    async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(admin_url).await?;
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await?;
+        let mut url = url::Url::parse(admin_url)?;
+        url.set_path(&name);
+        let database = Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.to_string(),
+        };
+        let pool_args = run_args("amqp://localhost", "", &database.url, &[])?.database;
+        sync_worker::db::migrate(&infra::db::pool(&pool_args)?).await?;
+        Ok(database)
+    }
+
+    async fn truncate(&self) -> anyhow::Result<()> {
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        diesel::sql_query("TRUNCATE contacts")
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn wait_for_rows(&self, count: usize, timeout: Duration) -> anyhow::Result<()> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM contacts")
+                .get_result(&mut conn)
+                .await?;
+            if rows.n as usize >= count {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "only {} of {count} rows after {timeout:?}",
+                rows.n
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn drop(self) {
+        if let Ok(mut admin) = AsyncPgConnection::establish(&self.admin_url).await {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
