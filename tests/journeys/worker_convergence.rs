@@ -149,3 +149,69 @@ async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
         "the original body is kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let proxy = tests::TcpProxy::start("127.0.0.1:5432".parse().expect("address")).await;
+    let through_proxy = db
+        .url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let worker = spawn_worker(&broker.prefix, &through_proxy).await;
+
+    post(&ingest.base_url, &sample_contact("0100")).await;
+    eventually(Duration::from_secs(10), "the first contact", || async {
+        db.contact("0100").await
+    })
+    .await;
+
+    proxy.set_down(true);
+    let during: Vec<Value> = (0..20)
+        .map(|i| sample_contact(&format!("02{i:02}")))
+        .collect();
+    post(&ingest.base_url, &Value::Array(during)).await;
+    eventually(
+        Duration::from_secs(10),
+        "retries during the outage",
+        || async {
+            let text = reqwest::get(format!("{}/metrics", worker.base_url))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            let retries = text
+                .lines()
+                .find_map(|l| l.strip_prefix("sync_worker_database_retries_total "))
+                .and_then(|n| n.trim().parse::<u64>().ok())?;
+            (retries >= 2).then_some(())
+        },
+    )
+    .await;
+    let ready = reqwest::get(format!("{}/readyz", worker.base_url))
+        .await
+        .expect("answers");
+    assert_eq!(ready.status(), 503, "not ready while the database is down");
+    assert_eq!(db.contact("0200").await, None);
+
+    proxy.set_down(false);
+    for i in 0..20 {
+        let number = format!("02{i:02}");
+        eventually(
+            Duration::from_secs(15),
+            "contacts after the outage",
+            || async { db.contact(&number).await },
+        )
+        .await;
+    }
+    assert_eq!(
+        broker
+            .ready_count(&broker.topology.dead_letter_queue())
+            .await,
+        0,
+        "nothing dead-lettered"
+    );
+    assert_eq!(events(&worker.base_url, "dead_lettered").await, 0);
+}

@@ -338,7 +338,7 @@ async fn raw_upsert(
 }
 
 /// Posts one contact per request at `rate` for `duration` through a real ingest and worker,
-/// and measures from each 200 to the moment its row is visible (polled every 5 ms).
+/// and measures from each 200 to the start of the transaction that wrote its row.
 async fn end_to_end_lag(
     amqp_url: &str,
     prefix: &str,
@@ -372,7 +372,7 @@ async fn end_to_end_lag(
     .await?;
     let worker = tokio::spawn(worker.run_until_stopped());
 
-    let confirmed: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let confirmed: Arc<Mutex<HashMap<String, chrono::DateTime<chrono::Utc>>>> = Arc::default();
     let client = reqwest::Client::new();
     let total = (rate * duration.as_secs_f64()) as usize;
     let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
@@ -397,38 +397,32 @@ async fn end_to_end_lag(
             confirmed
                 .lock()
                 .map_err(|_| anyhow::anyhow!("poisoned"))?
-                .insert(number, Instant::now());
+                .insert(number, chrono::Utc::now());
             Ok(())
         }));
     }
     for sender in senders {
         sender.await??;
     }
-    let mut conn = AsyncPgConnection::establish(&database.url).await?;
-    let mut lags = Vec::with_capacity(total);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while lags.len() < total && Instant::now() < deadline {
-        let pending: Vec<String> = confirmed
-            .lock()
-            .map_err(|_| anyhow::anyhow!("poisoned"))?
-            .keys()
-            .cloned()
-            .collect();
-        let seen = visible(&mut conn, &pending).await?;
-        let now = Instant::now();
-        {
-            let mut map = confirmed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-            for number in seen {
-                if let Some(at) = map.remove(&number) {
-                    lags.push(now.saturating_duration_since(at));
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    database
+        .wait_for_rows(total, Duration::from_secs(60))
+        .await?;
     cancel.cancel();
     ingest.await??;
     worker.await??;
+    // A row's `created_at` is the start of the transaction that wrote it (PostgreSQL's now()),
+    // on the same clock as the 200s: no polling load on the database while measuring.
+    let mut conn = AsyncPgConnection::establish(&database.url).await?;
+    let written = written_at(&mut conn).await?;
+    let confirmed = confirmed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let lags = written
+        .into_iter()
+        .filter_map(|(number, at)| {
+            confirmed
+                .get(&number)
+                .map(|ok| (at - *ok).to_std().unwrap_or_default())
+        })
+        .collect::<Vec<_>>();
     anyhow::ensure!(
         lags.len() == total,
         "only {} of {total} contacts arrived",
@@ -437,18 +431,25 @@ async fn end_to_end_lag(
     Ok(lags)
 }
 
-async fn visible(conn: &mut AsyncPgConnection, numbers: &[String]) -> anyhow::Result<Vec<String>> {
+async fn written_at(
+    conn: &mut AsyncPgConnection,
+) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
     #[derive(diesel::QueryableByName)]
-    struct Number {
+    struct Written {
         #[diesel(sql_type = diesel::sql_types::Varchar)]
         contact_number: String,
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        created_at: chrono::DateTime<chrono::Utc>,
     }
-    let rows: Vec<Number> =
-        diesel::sql_query("SELECT contact_number FROM contacts WHERE contact_number = ANY($1)")
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Varchar>, _>(numbers)
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.contact_number).collect())
+    let rows: Vec<Written> = diesel::sql_query(
+        "SELECT contact_number, created_at FROM contacts WHERE contact_number LIKE 'lag-%'",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.contact_number, r.created_at))
+        .collect())
 }
 
 /// A database created for the benchmark and dropped at the end.
