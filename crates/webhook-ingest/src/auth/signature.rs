@@ -56,7 +56,8 @@ impl StandardWebhooks {
         now: i64,
     ) -> Result<(), Unauthorized> {
         let timestamp: i64 = headers.timestamp.trim().parse().map_err(|_| Unauthorized)?;
-        if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        // `abs_diff` cannot overflow, whatever timestamp the sender claims.
+        if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
             return Err(Unauthorized);
         }
         let presented: Vec<Vec<u8>> = headers
@@ -200,6 +201,21 @@ mod tests {
                 )
                 .is_err()
         );
+    }
+
+    /// Found by the `webhook_signature` fuzz target: an extreme timestamp overflowed the
+    /// tolerance check (a panic in checked builds, a wrap that passed the check otherwise).
+    #[test]
+    fn extreme_timestamps_are_rejected_without_overflow() {
+        let verifier = StandardWebhooks::new(vec![key()]);
+        for timestamp in [i64::MIN, i64::MIN + 1, -9_223_372_036_337_203_685, i64::MAX] {
+            let signature = StandardWebhooks::sign(&key(), ID, timestamp, BODY);
+            for now in [TIMESTAMP, 3_179_602_017_164_539_701, i64::MAX, i64::MIN] {
+                let within = now.abs_diff(timestamp) <= TOLERANCE_SECONDS.unsigned_abs();
+                let verified = verifier.verify(&headers(&signature, timestamp), BODY, now).is_ok();
+                assert_eq!(verified, within, "{timestamp} at {now}");
+            }
+        }
     }
 
     #[test]
