@@ -46,7 +46,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 bridge \
- && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin bridge
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin bridge \
+ # Where the gateway generates its development keys (docker-compose mounts a volume here).
+ && mkdir -p /var/lib/auth-gateway \
+ && chown 10001:10001 /var/lib/auth-gateway
 COPY --from=build /out/ /usr/local/bin/
 # Numeric user, so Kubernetes' runAsNonRoot can verify it without resolving names.
 USER 10001:10001

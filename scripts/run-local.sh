@@ -12,6 +12,8 @@ export AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 export RUST_LOG=${RUST_LOG:-info}
 # The token S-360 (or curl) presents to the ingest; set your own outside local development.
 export INGEST_BEARER_TOKEN=${INGEST_BEARER_TOKEN:-local-development-token}
+# The gateway signs with a key pair generated once into .local/keys (never used in production).
+export GATEWAY_DEV_KEYS_DIR=${GATEWAY_DEV_KEYS_DIR:-.local/keys}
 
 database=${DATABASE_URL##*/}
 database=${database%%\?*}
@@ -42,7 +44,7 @@ LISTEN_ADDR=127.0.0.1:8080 "$bin/auth-gateway" & pids+=($!)
 cat <<MSG
 
 secutix-bridge is running (ctrl-c stops it):
-  auth-gateway    http://127.0.0.1:8080/healthz
+  auth-gateway    http://127.0.0.1:8080/.well-known/openid-configuration
   webhook-ingest  http://127.0.0.1:8081/webhooks/secutix/contacts
   sync-worker     http://127.0.0.1:8082/readyz   (metrics: /metrics)
 

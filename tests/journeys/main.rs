@@ -3,6 +3,7 @@
 //! database and broker name prefix. `TEST_LOG=debug` shows the services' logs.
 
 mod apply_convergence;
+mod gateway_discovery;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;

@@ -121,11 +121,17 @@ pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
 /// Starts `auth-gateway` against the test database.
 pub async fn spawn_gateway(database_url: &str) -> Running {
     use clap::Parser;
-    let settings = auth_gateway::Settings::try_parse_from(args(
+    // Development keys into a directory of this test's own (generated at start-up).
+    let keys = std::env::temp_dir().join(format!(
+        "gateway-test-keys-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let keys = keys.to_string_lossy().into_owned();
+    let argv = args(
         "auth-gateway",
-        &["--database-url", database_url],
-    ))
-    .expect("valid gateway settings");
+        &["--database-url", database_url, "--dev-keys-dir", &keys],
+    );
+    let settings = auth_gateway::Settings::try_parse_from(argv).expect("valid gateway settings");
     let cancel = CancellationToken::new();
     let app = auth_gateway::Application::build(settings, cancel.clone())
         .await

@@ -6,7 +6,12 @@ use std::{net::TcpListener, time::Duration};
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::Settings;
+use crate::{
+    cli::{KeyArgs, Settings},
+    keys::{KeyManifest, KeySet, generate_development_keys},
+    routes,
+    state::GatewayState,
+};
 use infra::http::{Readiness, configure_ops, trace_requests};
 
 /// How long in-flight requests may take to finish at shutdown.
@@ -22,6 +27,28 @@ impl Application {
     /// Binds the listener (port 0 picks one). The database is reached lazily; `/readyz` says
     /// whether it answers.
     pub async fn build(settings: Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
+        let keys = load_keys(&settings.keys)?;
+        let access_alg = match settings.keys.access_token_alg.as_str() {
+            "EdDSA" => jsonwebtoken::Algorithm::EdDSA,
+            "RS256" => jsonwebtoken::Algorithm::RS256,
+            _ => jsonwebtoken::Algorithm::ES256,
+        };
+        for (alg, variable) in [
+            (jsonwebtoken::Algorithm::RS256, "ID tokens"),
+            (access_alg, "GATEWAY_ACCESS_TOKEN_ALG"),
+        ] {
+            anyhow::ensure!(
+                keys.signer(alg).is_some(),
+                "no active {alg:?} key for {variable}"
+            );
+        }
+        let state = web::Data::new(GatewayState {
+            discovery: routes::discovery::document(
+                &settings.issuer,
+                &settings.keys.access_token_alg,
+            ),
+            keys,
+        });
         let pool = infra::db::pool(&settings.database)?;
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -30,7 +57,13 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(trace_requests))
+                .app_data(state.clone())
                 .configure(|cfg| configure_ops(cfg, readiness.clone(), registry.clone()))
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(routes::discovery::openid_configuration),
+                )
+                .route("/jwks.json", web::get().to(routes::discovery::jwks))
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound().json(
                         serde_json::json!({ "error": "not_found", "message": "no such endpoint" }),
@@ -66,4 +99,21 @@ impl Application {
         stopper.await?;
         Ok(())
     }
+}
+
+/// The key set from `GATEWAY_KEYS`, else `GATEWAY_KEYS_FILE`, else development keys generated
+/// into `GATEWAY_DEV_KEYS_DIR`; none of them is a start-up error.
+fn load_keys(args: &KeyArgs) -> anyhow::Result<KeySet> {
+    use secrecy::ExposeSecret;
+    let manifest = match (&args.keys, &args.keys_file, &args.dev_keys_dir) {
+        (Some(inline), _, _) => KeyManifest::parse(inline.expose_secret(), None)?,
+        (None, Some(file), _) => KeyManifest::read_file(file)?,
+        (None, None, Some(dir)) => KeyManifest::read_file(&generate_development_keys(dir)?)?,
+        (None, None, None) => {
+            anyhow::bail!(
+                "no signing keys: set GATEWAY_KEYS or GATEWAY_KEYS_FILE (or GATEWAY_DEV_KEYS_DIR for local development)"
+            )
+        }
+    };
+    Ok(KeySet::from_manifest(&manifest)?)
 }

@@ -1,9 +1,10 @@
 //! Command line and environment of `auth-gateway`.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
 use infra::config::{DatabaseArgs, TelemetryArgs};
+use secrecy::SecretString;
 
 /// The OpenID Connect provider trusted by the S-360 ticket shop, with the organisation's login
 /// pages. Every option can also be set through the environment variable shown.
@@ -22,10 +23,49 @@ pub struct Settings {
     )]
     pub listen_addr: SocketAddr,
 
+    /// The issuer: the public base URL of this gateway, as relying parties reach it (`iss` of
+    /// every token, base of every endpoint in the discovery document). HTTPS, except on
+    /// loopback addresses for local development.
+    #[arg(long, env = "GATEWAY_ISSUER", value_name = "GATEWAY_ISSUER", default_value = "http://127.0.0.1:8080",
+          value_parser = parse_issuer)]
+    pub issuer: url::Url,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+}
+
+/// Where the signing keys come from (see `keys/manifest.rs` for the manifest format).
+#[derive(Debug, Clone, clap::Args)]
+pub struct KeyArgs {
+    /// The key manifest itself (TOML with inline PEM keys), for secret stores that inject
+    /// environment variables.
+    #[arg(long, env = "GATEWAY_KEYS", value_name = "GATEWAY_KEYS", hide_env_values = true,
+          value_parser = |s: &str| Ok::<_, String>(SecretString::from(s.to_owned())))]
+    pub keys: Option<SecretString>,
+
+    /// A key manifest file; its `file` entries are read relative to it.
+    #[arg(long, env = "GATEWAY_KEYS_FILE", value_name = "GATEWAY_KEYS_FILE")]
+    pub keys_file: Option<PathBuf>,
+
+    /// Local development only: when no keys are configured, generate a key pair once into this
+    /// directory (a warning is logged).
+    #[arg(
+        long,
+        env = "GATEWAY_DEV_KEYS_DIR",
+        value_name = "GATEWAY_DEV_KEYS_DIR"
+    )]
+    pub dev_keys_dir: Option<PathBuf>,
+
+    /// Algorithm of access tokens: `ES256` (default, fast to sign), `EdDSA` or `RS256`. ID tokens
+    /// are always RS256, which every OIDC client supports.
+    #[arg(long, env = "GATEWAY_ACCESS_TOKEN_ALG", value_name = "GATEWAY_ACCESS_TOKEN_ALG", default_value = "ES256",
+          value_parser = ["ES256", "EdDSA", "RS256"])]
+    pub access_token_alg: String,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -33,4 +73,33 @@ pub enum Command {
     /// Ask the running service's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
     /// container health checks).
     Healthcheck,
+}
+
+fn parse_issuer(value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a valid URL ({e})"))?;
+    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || url.host_str() == Some("localhost");
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err("must be an https URL (http only on loopback addresses)".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must have no query or fragment (OIDC Discovery §3)".into());
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_must_be_https_off_loopback() {
+        assert!(parse_issuer("https://idp.example.org").is_ok());
+        assert!(parse_issuer("http://127.0.0.1:8080").is_ok());
+        assert!(parse_issuer("http://localhost:8080").is_ok());
+        assert!(parse_issuer("http://idp.example.org").is_err());
+        assert!(parse_issuer("https://idp.example.org/?a=b").is_err());
+        assert!(parse_issuer("idp.example.org").is_err());
+    }
 }

@@ -2,6 +2,9 @@
 
 pub mod app;
 pub mod cli;
+pub mod keys;
+pub mod routes;
+pub mod state;
 
 pub use app::Application;
 pub use cli::Settings;

@@ -212,7 +212,9 @@ mod tests {
             let signature = StandardWebhooks::sign(&key(), ID, timestamp, BODY);
             for now in [TIMESTAMP, 3_179_602_017_164_539_701, i64::MAX, i64::MIN] {
                 let within = now.abs_diff(timestamp) <= TOLERANCE_SECONDS.unsigned_abs();
-                let verified = verifier.verify(&headers(&signature, timestamp), BODY, now).is_ok();
+                let verified = verifier
+                    .verify(&headers(&signature, timestamp), BODY, now)
+                    .is_ok();
                 assert_eq!(verified, within, "{timestamp} at {now}");
             }
         }

@@ -1,0 +1,3 @@
+//! HTTP routes of `auth-gateway`.
+
+pub mod discovery;
