@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(contacts) => {
                 assert!(!contacts.is_empty() || data_is_empty_array(data));
                 for contact in &contacts {
-                    let number = contact.contact_number.as_str();
+                    let number = contact.envelope.contact_number.as_str();
                     let chars = number.chars().count();
                     assert!(
                         (1..=20).contains(&chars),

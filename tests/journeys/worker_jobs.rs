@@ -152,14 +152,14 @@ async fn dead_letter(broker: &TestBroker, body: &[u8], code: &str, contact_numbe
 }
 
 fn event_bytes(number: &str, topology: &infra::amqp::Topology) -> Vec<u8> {
-    let contact = model::secutix::from_get_contact_data(update(number, "Redriven")).expect("valid");
-    let message = webhook_ingest::events::to_message(
-        topology,
-        webhook_ingest::payload::Kind::Contacts,
-        &contact,
-        chrono::Utc::now(),
-    );
-    message.payload
+    let json = update(number, "Redriven").to_string();
+    let envelope = model::secutix::envelope(&json).expect("valid");
+    let contact = webhook_ingest::payload::Incoming {
+        envelope,
+        json: &json,
+    };
+    let kind = webhook_ingest::payload::Kind::Contacts;
+    webhook_ingest::events::to_message(topology, kind, &contact, chrono::Utc::now()).payload
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

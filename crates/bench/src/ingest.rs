@@ -74,8 +74,11 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", app.port());
     let server = tokio::spawn(app.run_until_stopped());
 
-    let sample = crate::sample_contact("0");
-    let contact = model::secutix::from_get_contact_data(sample.clone())?;
+    let sample = crate::sample_contact("0").to_string();
+    let contact = webhook_ingest::payload::Incoming {
+        envelope: model::secutix::envelope(&sample)?,
+        json: &sample,
+    };
     let message = webhook_ingest::events::to_message(
         &topology,
         webhook_ingest::payload::Kind::Contacts,

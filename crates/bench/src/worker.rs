@@ -160,9 +160,11 @@ fn encode_events(topology: &Topology, tag: &str, count: usize) -> anyhow::Result
     let now = chrono::Utc::now();
     (0..count)
         .map(|i| {
-            let contact = model::secutix::from_get_contact_data(crate::sample_contact(&format!(
-                "{tag}-{i}"
-            )))?;
+            let json = crate::sample_contact(&format!("{tag}-{i}")).to_string();
+            let contact = webhook_ingest::payload::Incoming {
+                envelope: model::secutix::envelope(&json)?,
+                json: &json,
+            };
             let kind = webhook_ingest::payload::Kind::Contacts;
             Ok(webhook_ingest::events::to_message(topology, kind, &contact, now).payload)
         })

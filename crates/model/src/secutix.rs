@@ -33,6 +33,72 @@ pub struct PayloadError {
     pub message: String,
 }
 
+/// What the ingest needs of one contact without mapping it all: its number and S-360's
+/// modification time. Both payload kinds carry `contactNumber` at the top level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub contact_number: ContactNumber,
+    pub modified_at: Option<DateTime<FixedOffset>>,
+}
+
+/// Reads the [`Envelope`] of one contact's JSON, skipping every other member without building
+/// it, with the same validation and messages as the full mapping.
+pub fn envelope(json: &str) -> Result<Envelope, PayloadError> {
+    #[derive(serde::Deserialize)]
+    struct Members {
+        #[serde(rename = "contactNumber", default)]
+        contact_number: Option<Value>,
+        #[serde(rename = "lastModificationDate", default)]
+        last_modification_date: Option<Value>,
+        #[serde(rename = "modificationDate", default)]
+        modification_date: Option<Value>,
+        #[serde(rename = "lastUpdateDate", default)]
+        last_update_date: Option<Value>,
+        #[serde(rename = "updateDate", default)]
+        update_date: Option<Value>,
+    }
+    let not_an_object = || PayloadError {
+        field: "$",
+        message: "each contact must be a JSON object".into(),
+    };
+    // Serde would also read a struct from an array of its fields.
+    if !json.trim_start().starts_with('{') {
+        return Err(not_an_object());
+    }
+    let members: Members = serde_json::from_str(json).map_err(|error| {
+        let message = if error.to_string().starts_with("duplicate field") {
+            "a member appears twice"
+        } else {
+            "each contact must be a JSON object"
+        };
+        PayloadError {
+            field: "$",
+            message: message.into(),
+        }
+    })?;
+    let contact_number = check_contact_number(members.contact_number.as_ref())?;
+    // Same order as MODIFICATION_TIME_FIELDS.
+    let modified_at = [
+        members.last_modification_date,
+        members.modification_date,
+        members.last_update_date,
+        members.update_date,
+    ]
+    .iter()
+    .flatten()
+    .find_map(|value| {
+        value
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .and_then(parse_time)
+    });
+    Ok(Envelope {
+        contact_number,
+        modified_at,
+    })
+}
+
 /// Parses one `getContactData` result (the Contact Webhook V2 payload).
 pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
     let raw = without_nul(raw);
@@ -129,8 +195,12 @@ fn as_object(raw: &Value) -> Result<&Map<String, Value>, PayloadError> {
 }
 
 fn contact_number(object: &Map<String, Value>) -> Result<ContactNumber, PayloadError> {
+    check_contact_number(object.get("contactNumber"))
+}
+
+fn check_contact_number(value: Option<&Value>) -> Result<ContactNumber, PayloadError> {
     let field = "contactNumber";
-    match object.get(field) {
+    match value {
         None | Some(Value::Null) => Err(PayloadError {
             field,
             message: "is required".into(),

@@ -212,3 +212,48 @@ fn anonymised_keeps_only_what_s360_keeps() {
         assert!(!raw.contains(personal), "{personal} survived in {raw}");
     }
 }
+
+#[test]
+fn the_envelope_agrees_with_the_full_mapping() {
+    let mut with_time = sample();
+    with_time["lastModificationDate"] = json!("2025-01-02T03:04:05.000+01:00");
+    for payload in [
+        sample(),
+        with_time,
+        json!({ "contactNumber": "7", "updateDate": " " }),
+    ] {
+        let full = from_get_contact_data(payload.clone()).expect("valid");
+        let envelope = envelope(&payload.to_string()).expect("valid");
+        assert_eq!(
+            (envelope.contact_number, envelope.modified_at),
+            (full.contact_number, full.modified_at)
+        );
+    }
+    let cases = [
+        (json!([]), "$", "each contact must be a JSON object"),
+        (json!("text"), "$", "each contact must be a JSON object"),
+        (json!({}), "contactNumber", "is required"),
+        (
+            json!({ "contactNumber": 1234567 }),
+            "contactNumber",
+            "must be a string (leading zeros are significant)",
+        ),
+        (
+            json!({ "contactNumber": "12 34" }),
+            "contactNumber",
+            "contains whitespace or control characters",
+        ),
+    ];
+    for (payload, field, message) in cases {
+        let error = envelope(&payload.to_string()).expect_err("must be rejected");
+        assert_eq!(
+            (error.field, error.message.as_str()),
+            (field, message),
+            "payload {payload}"
+        );
+    }
+    let twice = envelope(r#"{"contactNumber":"1","contactNumber":"2"}"#).expect_err("ambiguous");
+    assert_eq!(twice.message, "a member appears twice");
+    let echoed = envelope(r#""jean.dupont@example.org""#).expect_err("not an object");
+    assert!(!echoed.to_string().contains("jean"), "{echoed}");
+}

@@ -53,7 +53,7 @@ impl Dedup {
     }
 
     /// Whether the last payload confirmed for this contact, within the window, is this one.
-    pub fn is_repeat(&self, contact_number: &str, payload: &serde_json::Value) -> bool {
+    pub fn is_repeat(&self, contact_number: &str, payload: &[u8]) -> bool {
         if !self.enabled() {
             return false;
         }
@@ -64,7 +64,7 @@ impl Dedup {
             .is_some_and(|(last, at)| *last == digest && now.duration_since(*at) < self.window)
     }
 
-    pub fn record_contact(&self, contact_number: &str, payload: &serde_json::Value) {
+    pub fn record_contact(&self, contact_number: &str, payload: &[u8]) {
         if !self.enabled() {
             return;
         }
@@ -74,9 +74,9 @@ impl Dedup {
     }
 }
 
-/// serde_json keeps object keys sorted, so equal payloads serialise identically.
-fn digest(payload: &serde_json::Value) -> [u8; 32] {
-    Sha256::digest(payload.to_string().as_bytes()).into()
+/// Over the payload's bytes as sent: S-360 re-sends a contact byte for byte.
+fn digest(payload: &[u8]) -> [u8; 32] {
+    Sha256::digest(payload).into()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -99,22 +99,20 @@ fn sweep<V>(map: &mut HashMap<String, V>, window: Duration, at: impl Fn(&V) -> I
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     #[test]
     fn a_repeat_is_the_same_payload_as_the_last_one_confirmed() {
         let dedup = Dedup::new(Duration::from_secs(60));
-        let a = json!({ "contactNumber": "1", "x": 1 });
-        let b = json!({ "contactNumber": "1", "x": 2 });
-        assert!(!dedup.is_repeat("1", &a));
-        dedup.record_contact("1", &a);
-        assert!(dedup.is_repeat("1", &a));
-        assert!(!dedup.is_repeat("1", &b));
+        let a = br#"{"contactNumber":"1","x":1}"#;
+        let b = br#"{"contactNumber":"1","x":2}"#;
+        assert!(!dedup.is_repeat("1", a));
+        dedup.record_contact("1", a);
+        assert!(dedup.is_repeat("1", a));
+        assert!(!dedup.is_repeat("1", b));
         // A change back to an earlier payload is a real change, not a repeat.
-        dedup.record_contact("1", &b);
-        assert!(!dedup.is_repeat("1", &a));
+        dedup.record_contact("1", b);
+        assert!(!dedup.is_repeat("1", a));
     }
 
     #[test]
@@ -131,8 +129,8 @@ mod tests {
     fn a_zero_window_disables_it() {
         let dedup = Dedup::new(Duration::ZERO);
         dedup.record_delivery("msg_1");
-        dedup.record_contact("1", &json!({}));
+        dedup.record_contact("1", b"{}");
         assert!(!dedup.seen_delivery("msg_1"));
-        assert!(!dedup.is_repeat("1", &json!({})));
+        assert!(!dedup.is_repeat("1", b"{}"));
     }
 }

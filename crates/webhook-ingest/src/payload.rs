@@ -3,8 +3,8 @@
 
 use actix_web::{HttpRequest, http::header, web};
 use futures::StreamExt;
-use model::{Contact, secutix::PayloadError};
-use serde_json::Value;
+use model::secutix::{Envelope, PayloadError, envelope};
+use serde_json::value::RawValue;
 
 use crate::error::ApiError;
 
@@ -17,13 +17,12 @@ pub enum Kind {
     Exports,
 }
 
-impl Kind {
-    fn parse(self, value: Value) -> Result<Contact, PayloadError> {
-        match self {
-            Self::Contacts => model::secutix::from_get_contact_data(value),
-            Self::Exports => model::secutix::from_data_export_row(value),
-        }
-    }
+/// One contact of a webhook body: what the ingest needs of it, and its JSON exactly as sent
+/// (published as is, so no member is ever dropped or rewritten).
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    pub envelope: Envelope,
+    pub json: &'a str,
 }
 
 /// Accepts `application/json` and any `application/*+json`.
@@ -77,16 +76,26 @@ pub async fn read_limited(
 }
 
 /// Parses a body holding one contact object or an array of them. All-or-nothing: one invalid
-/// element rejects the whole request, naming its index.
-pub fn parse_contacts(kind: Kind, body: &[u8], max_batch: usize) -> Result<Vec<Contact>, ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::MalformedJson(describe_json_error(&e)))?;
-    match value {
-        Value::Object(_) => kind
-            .parse(value)
-            .map(|c| vec![c])
-            .map_err(|e| invalid(None, &e)),
-        Value::Array(items) => {
+/// element rejects the whole request, naming its index. Contacts are validated without being
+/// mapped: the worker maps them.
+pub fn parse_contacts(
+    _kind: Kind,
+    body: &[u8],
+    max_batch: usize,
+) -> Result<Vec<Incoming<'_>>, ApiError> {
+    let malformed = |e: serde_json::Error| ApiError::MalformedJson(describe_json_error(&e));
+    let whole: &RawValue = serde_json::from_slice(body).map_err(malformed)?;
+    let text = whole.get();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let envelope = envelope(text).map_err(|e| invalid(None, &e))?;
+            Ok(vec![Incoming {
+                envelope,
+                json: text,
+            }])
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(malformed)?;
             if items.len() > max_batch {
                 return Err(ApiError::TooManyContacts {
                     count: items.len(),
@@ -96,7 +105,11 @@ pub fn parse_contacts(kind: Kind, body: &[u8], max_batch: usize) -> Result<Vec<C
             items
                 .into_iter()
                 .enumerate()
-                .map(|(index, item)| kind.parse(item).map_err(|e| invalid(Some(index), &e)))
+                .map(|(index, item)| {
+                    let json = item.get();
+                    let envelope = envelope(json).map_err(|e| invalid(Some(index), &e))?;
+                    Ok(Incoming { envelope, json })
+                })
                 .collect()
         }
         _ => Err(ApiError::WrongShape),
@@ -121,7 +134,7 @@ fn describe_json_error(error: &serde_json::Error) -> String {
 mod tests {
     use super::*;
 
-    fn message(result: Result<Vec<Contact>, ApiError>) -> (String, String) {
+    fn message(result: Result<Vec<Incoming<'_>>, ApiError>) -> (String, String) {
         let error = result.expect_err("must be rejected");
         (error.code().to_owned(), error.to_string())
     }
@@ -139,7 +152,7 @@ mod tests {
         .expect("array");
         assert_eq!(
             two.iter()
-                .map(|c| c.contact_number.as_str())
+                .map(|c| c.envelope.contact_number.as_str())
                 .collect::<Vec<_>>(),
             ["1", "2"]
         );

@@ -132,9 +132,11 @@ async fn accept(
             duplicates: contacts.len(),
         });
     }
-    let (repeats, fresh): (Vec<_>, Vec<_>) = contacts
-        .iter()
-        .partition(|c| state.dedup.is_repeat(c.contact_number.as_str(), &c.raw));
+    let (repeats, fresh): (Vec<_>, Vec<_>) = contacts.iter().partition(|c| {
+        state
+            .dedup
+            .is_repeat(c.envelope.contact_number.as_str(), c.json.as_bytes())
+    });
     let received_at = Utc::now();
     let messages: Vec<_> = fresh
         .iter()
@@ -147,9 +149,10 @@ async fn accept(
     }
     timer.observe_duration();
     for contact in &fresh {
-        state
-            .dedup
-            .record_contact(contact.contact_number.as_str(), &contact.raw);
+        state.dedup.record_contact(
+            contact.envelope.contact_number.as_str(),
+            contact.json.as_bytes(),
+        );
     }
     if let Some(id) = delivery_id {
         state.dedup.record_delivery(id);
