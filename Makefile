@@ -27,9 +27,17 @@ fmt: ## Format the code
 validate-deploy: ## Check the Dockerfile, compose file and Kubernetes overlays offline
 	scripts/validate-deploy.sh
 
+.PHONY: bench
+bench: ## Run every benchmark beside its raw baseline (release build; results in target/bench/)
+	scripts/bench.sh all
+
 .PHONY: bench-ingest
-bench-ingest: ## Benchmark webhook-ingest against raw confirmed publishing (release build)
-	cargo run --release --locked -p bench -- ingest --json target/bench-ingest.json
+bench-ingest: ## Benchmark webhook-ingest against raw confirmed publishing
+	scripts/bench.sh ingest
+
+.PHONY: bench-worker
+bench-worker: ## Benchmark sync-worker against a raw consume-and-upsert loop, and end-to-end lag
+	scripts/bench.sh worker
 
 .PHONY: run
 run: ## Migrate, then run the stack natively; ctrl-c stops it

@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod raw;
 pub mod report;
 pub mod worker;
+pub mod wrk;
 
 /// Benchmarks of secutix-bridge. Each prints the project's figure beside a raw baseline
 /// measured in the same run on the same broker and database, and the ratio.

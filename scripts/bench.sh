@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
+# and writes the results as JSON under target/bench/. Usage: scripts/bench.sh [ingest|worker|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh check
+# wrk generates the HTTP load from a separate, lean process (Debian package).
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+  else
+    echo "wrk is not installed (apt-get install wrk); the ingest benchmark falls back to an in-process client" >&2
+  fi
+fi
+cargo build --release --locked -p bench
+mkdir -p target/bench
+which=${1:-all}
+if [ "$which" = ingest ] || [ "$which" = all ]; then
+  target/release/bench ingest --json target/bench/ingest.json
+fi
+if [ "$which" = worker ] || [ "$which" = all ]; then
+  target/release/bench worker --json target/bench/worker.json
+fi
