@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     cli::{KeyArgs, Settings},
+    clients::ClientRegistry,
     keys::{KeyManifest, KeySet, generate_development_keys},
     routes,
     state::GatewayState,
@@ -42,7 +43,15 @@ impl Application {
                 "no active {alg:?} key for {variable}"
             );
         }
+        let clients = match &settings.clients_file {
+            Some(file) => ClientRegistry::load(file)?,
+            None => {
+                tracing::warn!("No GATEWAY_CLIENTS_FILE: no relying party can sign users in");
+                ClientRegistry::default()
+            }
+        };
         let state = web::Data::new(GatewayState {
+            clients,
             discovery: routes::discovery::document(
                 &settings.issuer,
                 &settings.keys.access_token_alg,

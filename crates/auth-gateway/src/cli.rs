@@ -33,6 +33,14 @@ pub struct Settings {
     #[command(flatten)]
     pub keys: KeyArgs,
 
+    /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
+    #[arg(
+        long,
+        env = "GATEWAY_CLIENTS_FILE",
+        value_name = "GATEWAY_CLIENTS_FILE"
+    )]
+    pub clients_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
@@ -73,6 +81,9 @@ pub enum Command {
     /// Ask the running service's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
     /// container health checks).
     Healthcheck,
+    /// Manage the client registry (relying parties such as the S-360 ticket shop).
+    #[command(subcommand)]
+    Client(crate::clients::admin::ClientCommand),
 }
 
 fn parse_issuer(value: &str) -> Result<url::Url, String> {

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clients;
 pub mod keys;
 pub mod routes;
 pub mod state;

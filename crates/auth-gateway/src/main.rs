@@ -8,8 +8,13 @@ use auth_gateway::{Application, Settings, cli::Command};
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let settings: Settings = infra::config::parse_args();
-    if let Some(Command::Healthcheck) = settings.command {
-        return Ok(infra::healthcheck::run(settings.listen_addr));
+    match settings.command {
+        Some(Command::Healthcheck) => return Ok(infra::healthcheck::run(settings.listen_addr)),
+        Some(Command::Client(command)) => {
+            println!("{}", auth_gateway::clients::admin::run(command)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let _telemetry = infra::telemetry::init("auth-gateway", &settings.telemetry)?;
     let cancel = infra::shutdown::on_signal();

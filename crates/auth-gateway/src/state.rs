@@ -1,9 +1,10 @@
 //! What the gateway's handlers share.
 
-use crate::keys::KeySet;
+use crate::{clients::ClientRegistry, keys::KeySet};
 
 pub struct GatewayState {
     pub keys: KeySet,
+    pub clients: ClientRegistry,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

@@ -51,15 +51,35 @@ struct HttpRun {
 
 /// Runs `wrk` long enough to send about as many contacts as the in-process generator would,
 /// judging by the raw rate just measured.
-fn with_wrk(url: &str, batch: usize, concurrency: usize, round: usize, contacts: usize, raw_rate: f64) -> anyhow::Result<HttpRun> {
-    let script = std::env::temp_dir().join(format!("bench-ingest-{}.lua", uuid::Uuid::new_v4().simple()));
+fn with_wrk(
+    url: &str,
+    batch: usize,
+    concurrency: usize,
+    round: usize,
+    contacts: usize,
+    raw_rate: f64,
+) -> anyhow::Result<HttpRun> {
+    let script = std::env::temp_dir().join(format!(
+        "bench-ingest-{}.lua",
+        uuid::Uuid::new_v4().simple()
+    ));
     std::fs::write(&script, crate::wrk::script(batch, TOKEN, round))?;
-    let seconds = (contacts as f64 / raw_rate.max(1.0)).ceil().clamp(3.0, 30.0);
+    let seconds = (contacts as f64 / raw_rate.max(1.0))
+        .ceil()
+        .clamp(3.0, 30.0);
     let run = crate::wrk::run(url, &script, concurrency, Duration::from_secs_f64(seconds));
     let _ = std::fs::remove_file(&script);
     let run = run?;
-    anyhow::ensure!(run.non_2xx == 0, "{} requests were not answered 200", run.non_2xx);
-    Ok(HttpRun { contacts_per_second: run.requests_per_second * batch as f64, p50: run.p50, p99: run.p99 })
+    anyhow::ensure!(
+        run.non_2xx == 0,
+        "{} requests were not answered 200",
+        run.non_2xx
+    );
+    Ok(HttpRun {
+        contacts_per_second: run.requests_per_second * batch as f64,
+        p50: run.p50,
+        p99: run.p99,
+    })
 }
 
 pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
@@ -102,7 +122,9 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
 
     let use_wrk = crate::wrk::available();
     if !use_wrk {
-        eprintln!("wrk not found (apt-get install wrk): generating load in-process, which competes with the service");
+        eprintln!(
+            "wrk not found (apt-get install wrk): generating load in-process, which competes with the service"
+        );
     }
     let mut rows = Vec::new();
     for &batch in &args.batches {

@@ -43,7 +43,12 @@ end
 }
 
 /// Runs `wrk` against `url` and parses its report.
-pub fn run(url: &str, script_path: &Path, connections: usize, duration: Duration) -> anyhow::Result<WrkRun> {
+pub fn run(
+    url: &str,
+    script_path: &Path,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<WrkRun> {
     let output = Command::new("wrk")
         .arg("-t2")
         .arg(format!("-c{connections}"))
@@ -53,24 +58,52 @@ pub fn run(url: &str, script_path: &Path, connections: usize, duration: Duration
         .arg(script_path)
         .arg(url)
         .output()?;
-    anyhow::ensure!(output.status.success(), "wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+    anyhow::ensure!(
+        output.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     parse(&String::from_utf8_lossy(&output.stdout))
 }
 
 fn parse(report: &str) -> anyhow::Result<WrkRun> {
     let field = |prefix: &str| {
-        report.lines().find_map(|line| line.trim_start().strip_prefix(prefix).map(|rest| rest.trim().to_owned()))
+        report.lines().find_map(|line| {
+            line.trim_start()
+                .strip_prefix(prefix)
+                .map(|rest| rest.trim().to_owned())
+        })
     };
-    let requests_per_second = field("Requests/sec:").ok_or_else(|| anyhow::anyhow!("no rate in wrk output"))?.parse()?;
-    let p50 = field("50%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
-    let p99 = field("99%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
-    let non_2xx = field("Non-2xx or 3xx responses:").map(|v| v.parse()).transpose()?.unwrap_or(0);
-    Ok(WrkRun { requests_per_second, p50, p99, non_2xx })
+    let requests_per_second = field("Requests/sec:")
+        .ok_or_else(|| anyhow::anyhow!("no rate in wrk output"))?
+        .parse()?;
+    let p50 = field("50%")
+        .map(|v| latency(&v))
+        .transpose()?
+        .unwrap_or_default();
+    let p99 = field("99%")
+        .map(|v| latency(&v))
+        .transpose()?
+        .unwrap_or_default();
+    let non_2xx = field("Non-2xx or 3xx responses:")
+        .map(|v| v.parse())
+        .transpose()?
+        .unwrap_or(0);
+    Ok(WrkRun {
+        requests_per_second,
+        p50,
+        p99,
+        non_2xx,
+    })
 }
 
 /// `wrk` prints latencies as `812.00us`, `6.87ms` or `1.02s`.
 fn latency(value: &str) -> anyhow::Result<Duration> {
-    let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len()));
+    let (number, unit) = value.split_at(
+        value
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(value.len()),
+    );
     let number: f64 = number.parse()?;
     let seconds = match unit {
         "us" => number / 1e6,
