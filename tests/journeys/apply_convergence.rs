@@ -35,8 +35,7 @@ fn random_events(rng: &mut Rng, count: usize) -> Vec<ContactEvent> {
             let payload = match rng.below(10) {
                 0..=5 => update(number, &format!("name-{i}")),
                 6 | 7 => {
-                    let others: Vec<&str> =
-                        CONTACTS.iter().copied().filter(|c| *c != number).collect();
+                    let others: Vec<&str> = CONTACTS.iter().copied().filter(|c| *c != number).collect();
                     merge(number, others[rng.below(others.len())])
                 }
                 _ => anonymise(number),
@@ -53,8 +52,7 @@ fn random_events(rng: &mut Rng, count: usize) -> Vec<ContactEvent> {
 
 async fn seed_accounts(db: &TestDatabase) {
     for (i, number) in CONTACTS.iter().take(3).enumerate() {
-        db.create_account(number, &format!("user{i}@example.org"))
-            .await;
+        db.create_account(number, &format!("user{i}@example.org")).await;
     }
 }
 

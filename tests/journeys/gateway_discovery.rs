@@ -8,12 +8,9 @@ use tests::{TestDatabase, spawn_gateway};
 async fn discovery_names_the_issuer_endpoints_and_algorithms() {
     let db = TestDatabase::create().await;
     let gateway = spawn_gateway(&db.url).await;
-    let response = reqwest::get(format!(
-        "{}/.well-known/openid-configuration",
-        gateway.base_url
-    ))
-    .await
-    .expect("answers");
+    let response = reqwest::get(format!("{}/.well-known/openid-configuration", gateway.base_url))
+        .await
+        .expect("answers");
     assert_eq!(response.status(), 200);
     let document: Value = response.json().await.expect("json");
     let issuer = document["issuer"].as_str().expect("issuer");
@@ -57,10 +54,7 @@ async fn the_jwks_holds_public_signing_keys_with_pinned_algorithms() {
         .expect("answers");
     assert_eq!(response.status(), 200);
     assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/jwk-set+json")
     );
     assert!(
@@ -72,10 +66,7 @@ async fn the_jwks_holds_public_signing_keys_with_pinned_algorithms() {
     let jwks: Value = response.json().await.expect("json");
     let keys = jwks["keys"].as_array().expect("keys");
     let algs: Vec<&str> = keys.iter().filter_map(|k| k["alg"].as_str()).collect();
-    assert!(
-        algs.contains(&"RS256") && algs.contains(&"ES256"),
-        "{algs:?}"
-    );
+    assert!(algs.contains(&"RS256") && algs.contains(&"ES256"), "{algs:?}");
     for key in keys {
         assert_eq!(key["use"], "sig");
         assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()));
@@ -87,12 +78,9 @@ async fn the_jwks_holds_public_signing_keys_with_pinned_algorithms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_keys_the_gateway_refuses_to_start() {
-    let settings = infra::config::parse_from::<auth_gateway::Settings, _, _>([
-        "auth-gateway",
-        "--listen-addr",
-        "127.0.0.1:0",
-    ])
-    .expect("parses");
+    let settings =
+        infra::config::parse_from::<auth_gateway::Settings, _, _>(["auth-gateway", "--listen-addr", "127.0.0.1:0"])
+            .expect("parses");
     let error = match auth_gateway::Application::build(settings, Default::default()).await {
         Ok(_) => panic!("must refuse to start without signing keys"),
         Err(error) => error.to_string(),

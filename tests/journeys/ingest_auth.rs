@@ -22,11 +22,7 @@ async fn status(request: RequestBuilder) -> (StatusCode, Value, Option<String>) 
         .get("www-authenticate")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    (
-        status,
-        response.json().await.unwrap_or(Value::Null),
-        challenge,
-    )
+    (status, response.json().await.unwrap_or(Value::Null), challenge)
 }
 
 /// Signs with the Python `standardwebhooks` package (installed by `.ci/run`), an
@@ -45,10 +41,7 @@ print(Webhook(secret).sign(msg_id, datetime.datetime.fromtimestamp(int(ts), tz=d
         "standardwebhooks failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
+    String::from_utf8(output.stdout).expect("utf-8").trim().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,24 +68,10 @@ async fn a_bearer_token_or_basic_credentials_are_required() {
         body,
         serde_json::json!({ "error": "unauthorized", "message": "authentication failed" })
     );
-    assert_eq!(
-        challenge.as_deref(),
-        Some("Basic realm=\"secutix-bridge webhooks\"")
-    );
-    assert_eq!(
-        status(post().bearer_auth("a-static-token-of-s36")).await.0,
-        401
-    );
-    assert_eq!(
-        status(post().bearer_auth("a-static-token-of-s3600"))
-            .await
-            .0,
-        401
-    );
-    assert_eq!(
-        status(post().basic_auth("s360", Some("wrong"))).await.0,
-        401
-    );
+    assert_eq!(challenge.as_deref(), Some("Basic realm=\"secutix-bridge webhooks\""));
+    assert_eq!(status(post().bearer_auth("a-static-token-of-s36")).await.0, 401);
+    assert_eq!(status(post().bearer_auth("a-static-token-of-s3600")).await.0, 401);
+    assert_eq!(status(post().basic_auth("s360", Some("wrong"))).await.0, 401);
     assert_eq!(
         status(post().basic_auth("other", Some("correct-horse-battery")))
             .await
@@ -100,9 +79,7 @@ async fn a_bearer_token_or_basic_credentials_are_required() {
         401
     );
     assert_eq!(
-        status(post().header("authorization", "Basic !!!not-base64"))
-            .await
-            .0,
+        status(post().header("authorization", "Basic !!!not-base64")).await.0,
         401
     );
     assert_eq!(
@@ -111,10 +88,7 @@ async fn a_bearer_token_or_basic_credentials_are_required() {
         "nothing published"
     );
 
-    assert_eq!(
-        status(post().bearer_auth("a-static-token-of-s360")).await.0,
-        200
-    );
+    assert_eq!(status(post().bearer_auth("a-static-token-of-s360")).await.0, 200);
     assert_eq!(
         status(post().header("authorization", "bearer a-static-token-of-s360"))
             .await
@@ -123,9 +97,7 @@ async fn a_bearer_token_or_basic_credentials_are_required() {
         "scheme is case-insensitive"
     );
     assert_eq!(
-        status(post().basic_auth("s360", Some("correct-horse-battery")))
-            .await
-            .0,
+        status(post().basic_auth("s360", Some("correct-horse-battery"))).await.0,
         200
     );
 }
@@ -176,20 +148,12 @@ async fn standard_webhooks_signatures_are_verified() {
     );
     assert_eq!(status(signed("msg_5", now, &foreign, &body)).await.0, 401);
     // Missing signature headers, and no other method configured.
-    assert_eq!(
-        status(client.post(&url).json(&sample_contact("0001")))
-            .await
-            .0,
-        401
-    );
+    assert_eq!(status(client.post(&url).json(&sample_contact("0001"))).await.0, 401);
 
     // During a rotation both secrets are accepted; several signatures may be sent at once.
     let by_old = python_signature(ROTATED_OUT, "msg_6", now, &body);
     assert_eq!(status(signed("msg_6", now, &by_old, &body)).await.0, 200);
-    let both = format!(
-        "{foreign} {}",
-        python_signature(SECRET, "msg_7", now, &body)
-    );
+    let both = format!("{foreign} {}", python_signature(SECRET, "msg_7", now, &body));
     assert_eq!(status(signed("msg_7", now, &both, &body)).await.0, 200);
     assert_eq!(broker.ready_count(&broker.topology.worker_queue()).await, 3);
 }
@@ -219,12 +183,7 @@ async fn the_allow_list_checks_the_real_client_address() {
     let proxied = spawn_ingest(
         &broker.prefix,
         None,
-        &[
-            "--allow-cidrs",
-            "203.0.113.0/24",
-            "--trusted-proxies",
-            "127.0.0.1",
-        ],
+        &["--allow-cidrs", "203.0.113.0/24", "--trusted-proxies", "127.0.0.1"],
     )
     .await;
     let url = contacts_url(&proxied.base_url);
@@ -250,20 +209,13 @@ async fn the_allow_list_checks_the_real_client_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_authentication_the_ingest_refuses_to_start_unless_told_to() {
     use clap::Parser;
-    let settings = webhook_ingest::Settings::try_parse_from([
-        "webhook-ingest",
-        "--listen-addr",
-        "127.0.0.1:0",
-    ])
-    .expect("parses");
+    let settings =
+        webhook_ingest::Settings::try_parse_from(["webhook-ingest", "--listen-addr", "127.0.0.1:0"]).expect("parses");
     let error = match webhook_ingest::Application::build(settings, Default::default()).await {
         Ok(_) => panic!("must refuse to start without authentication"),
         Err(error) => error.to_string(),
     };
-    assert!(
-        error.contains("INGEST_ALLOW_UNAUTHENTICATED=true"),
-        "{error}"
-    );
+    assert!(error.contains("INGEST_ALLOW_UNAUTHENTICATED=true"), "{error}");
     assert!(error.contains("INGEST_BASIC_AUTH"), "{error}");
 
     let broker = TestBroker::create().await;
@@ -283,17 +235,10 @@ async fn a_bad_setting_stops_start_up_naming_the_variable() {
         ("--allow-cidrs", "10.0.0.0/99", "INGEST_ALLOW_CIDRS"),
         ("--max-batch", "many", "INGEST_MAX_BATCH"),
     ] {
-        let error = infra::config::parse_from::<webhook_ingest::Settings, _, _>([
-            "webhook-ingest",
-            flag,
-            value,
-        ])
-        .expect_err("invalid");
+        let error = infra::config::parse_from::<webhook_ingest::Settings, _, _>(["webhook-ingest", flag, value])
+            .expect_err("invalid");
         let text = error.to_string();
         assert!(text.contains(variable), "{flag}: {text}");
-        assert!(
-            !text.contains(value),
-            "the rejected value is not echoed: {text}"
-        );
+        assert!(!text.contains(value), "the rejected value is not echoed: {text}");
     }
 }

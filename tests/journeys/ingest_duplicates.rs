@@ -4,10 +4,7 @@ use serde_json::Value;
 use tests::{INGEST_TOKEN, TestBroker, sample_contact, spawn_ingest};
 
 async fn post(url: &str, body: &Value, id: Option<&str>) -> Value {
-    let mut request = reqwest::Client::new()
-        .post(url)
-        .bearer_auth(INGEST_TOKEN)
-        .json(body);
+    let mut request = reqwest::Client::new().post(url).bearer_auth(INGEST_TOKEN).json(body);
     if let Some(id) = id {
         request = request.header("webhook-id", id);
     }
@@ -41,10 +38,7 @@ async fn the_same_delivery_or_payload_is_published_once() {
     let mut changed = sample_contact("0001");
     changed["individualContact"]["firstname"] = "Jeanne".into();
     assert_eq!(post(&url, &changed, None).await["published"], 1);
-    assert_eq!(
-        post(&url, &sample_contact("0001"), None).await["published"],
-        1
-    );
+    assert_eq!(post(&url, &sample_contact("0001"), None).await["published"], 1);
     assert_eq!(broker.ready_count(&queue).await, 3);
 
     // In an array, only the repeated element is skipped.

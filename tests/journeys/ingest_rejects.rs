@@ -25,12 +25,7 @@ async fn post(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_request_is_named_and_nothing_is_published() {
     let broker = TestBroker::create().await;
-    let ingest = spawn_ingest(
-        &broker.prefix,
-        None,
-        &["--max-body-bytes", "4096", "--max-batch", "3"],
-    )
-    .await;
+    let ingest = spawn_ingest(&broker.prefix, None, &["--max-body-bytes", "4096", "--max-batch", "3"]).await;
     let url = format!("{}/webhooks/secutix/contacts", ingest.base_url);
     let valid = serde_json::to_string(&sample_contact("0001")).expect("json");
 
@@ -40,12 +35,7 @@ async fn every_bad_request_is_named_and_nothing_is_published() {
         (415, Some("unsupported_media_type"))
     );
 
-    let answer = post(
-        &url,
-        "application/json",
-        "{\n  \"contactNumber\": \"1\",\n  oops\n}",
-    )
-    .await;
+    let answer = post(&url, "application/json", "{\n  \"contactNumber\": \"1\",\n  oops\n}").await;
     assert_eq!(
         (answer.status, answer.body["error"].as_str()),
         (400, Some("malformed_json"))
@@ -148,8 +138,5 @@ async fn unknown_paths_and_methods_are_refused() {
         .await
         .expect("answers");
     assert_eq!(response.status(), 404);
-    assert_eq!(
-        response.json::<Value>().await.expect("json")["error"],
-        "not_found"
-    );
+    assert_eq!(response.json::<Value>().await.expect("json")["error"], "not_found");
 }

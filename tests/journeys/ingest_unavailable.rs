@@ -7,12 +7,7 @@ use tests::{TestBroker, sample_contact, spawn_ingest};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_broker_gives_503_with_retry_after() {
     // Nothing listens on port 1.
-    let ingest = spawn_ingest(
-        "unreachable.",
-        Some("amqp://guest:guest@127.0.0.1:1/%2f"),
-        &[],
-    )
-    .await;
+    let ingest = spawn_ingest("unreachable.", Some("amqp://guest:guest@127.0.0.1:1/%2f"), &[]).await;
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/contacts", ingest.base_url))
         .bearer_auth(tests::INGEST_TOKEN)
@@ -22,10 +17,7 @@ async fn an_unreachable_broker_gives_503_with_retry_after() {
         .expect("ingest answers");
     assert_eq!(response.status(), 503);
     assert_eq!(
-        response
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().ok()),
+        response.headers().get("retry-after").map(|v| v.to_str().ok()),
         Some(Some("5"))
     );
     let body: serde_json::Value = response.json().await.expect("json");
@@ -118,10 +110,7 @@ async fn a_dropped_connection_recovers_and_no_200_is_a_lie() {
     // The broker becomes unreachable: every answer is 503, never 200.
     proxy.set_down(true);
     for _ in 0..5 {
-        assert!(
-            !post_one(&url, sent).await,
-            "a 200 while the broker is unreachable"
-        );
+        assert!(!post_one(&url, sent).await, "a 200 while the broker is unreachable");
         sent += 1;
     }
     let ready = reqwest::get(format!("{}/readyz", ingest.base_url))

@@ -4,6 +4,7 @@
 
 mod apply_convergence;
 mod gateway_discovery;
+mod gateway_flow;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;

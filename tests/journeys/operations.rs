@@ -26,23 +26,13 @@ async fn every_service_reports_health_and_readiness() {
         );
     }
     let (code, body) = status(format!("{}/readyz", ingest.base_url)).await;
-    assert_eq!(
-        (code, body["checks"]["rabbitmq"].as_str()),
-        (200, Some("ok"))
-    );
+    assert_eq!((code, body["checks"]["rabbitmq"].as_str()), (200, Some("ok")));
     let (code, body) = status(format!("{}/readyz", gateway.base_url)).await;
-    assert_eq!(
-        (code, body["checks"]["postgres"].as_str()),
-        (200, Some("ok"))
-    );
-    let worker_ready = tests::eventually(
-        std::time::Duration::from_secs(10),
-        "worker ready",
-        || async {
-            let (code, body) = status(format!("{}/readyz", worker.base_url)).await;
-            (code == 200).then_some(body)
-        },
-    )
+    assert_eq!((code, body["checks"]["postgres"].as_str()), (200, Some("ok")));
+    let worker_ready = tests::eventually(std::time::Duration::from_secs(10), "worker ready", || async {
+        let (code, body) = status(format!("{}/readyz", worker.base_url)).await;
+        (code == 200).then_some(body)
+    })
     .await;
     assert_eq!(
         worker_ready["checks"],
@@ -75,10 +65,7 @@ async fn readiness_fails_when_the_database_is_down() {
         .expect("answers");
     assert_eq!(response.status(), 503);
     assert_eq!(
-        response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()),
+        response.headers().get("retry-after").and_then(|v| v.to_str().ok()),
         Some("5")
     );
     let body: serde_json::Value = response.json().await.expect("json");

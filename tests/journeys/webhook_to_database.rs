@@ -36,10 +36,7 @@ async fn a_posted_contact_becomes_a_row() {
     assert_eq!(row.state, "active");
     assert_eq!(row.source, "webhook");
     assert_eq!(row.addresses[0]["town"], "Lausanne");
-    assert_eq!(
-        row.authorizations[0],
-        json!({ "code": "NEWSLTR", "allowed": true })
-    );
+    assert_eq!(row.authorizations[0], json!({ "code": "NEWSLTR", "allowed": true }));
     assert_eq!(
         row.raw["contactCriteria"][0]["criterionCode"], "SEASONTK",
         "unmodelled fields are kept"
@@ -88,10 +85,8 @@ async fn a_data_export_row_becomes_a_row() {
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
 
-    let rows: serde_json::Value = serde_json::from_str(include_str!(
-        "../../crates/model/fixtures/data-export-row.sample.json"
-    ))
-    .expect("fixture");
+    let rows: serde_json::Value =
+        serde_json::from_str(include_str!("../../crates/model/fixtures/data-export-row.sample.json")).expect("fixture");
     let response = reqwest::Client::new()
         .post(format!("{}/webhooks/secutix/exports", ingest.base_url))
         .bearer_auth(tests::INGEST_TOKEN)
@@ -136,18 +131,12 @@ async fn trace_context_travels_from_http_to_the_message() {
     assert_eq!(properties.delivery_mode(), &Some(2), "persistent");
     assert!(properties.message_id().is_some());
     let headers = properties.headers().as_ref().expect("headers");
-    let traceparent = headers
-        .inner()
-        .get("traceparent")
-        .expect("traceparent header");
+    let traceparent = headers.inner().get("traceparent").expect("traceparent header");
     let lapin::types::AMQPValue::LongString(value) = traceparent else {
         panic!("string header")
     };
     let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-    assert!(
-        value.starts_with(&format!("00-{trace_id}-")),
-        "same trace: {value}"
-    );
+    assert!(value.starts_with(&format!("00-{trace_id}-")), "same trace: {value}");
     assert!(
         !value.contains("00f067aa0ba902b7"),
         "a child span of the caller's, not the caller's own"

@@ -59,8 +59,7 @@ async fn an_older_version_never_overwrites_a_newer_one() {
     .await;
 
     eventually(Duration::from_secs(10), "both events handled", || async {
-        let handled =
-            events(&worker.base_url, "active").await + events(&worker.base_url, "stale").await;
+        let handled = events(&worker.base_url, "active").await + events(&worker.base_url, "stale").await;
         (handled == 2).then_some(())
     })
     .await;
@@ -115,18 +114,12 @@ async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
     post(&ingest.base_url, &sample_contact("0009")).await;
 
     eventually(Duration::from_secs(10), "the dead letter", || async {
-        (broker
-            .ready_count(&broker.topology.dead_letter_queue())
-            .await
-            == 1)
-            .then_some(())
+        (broker.ready_count(&broker.topology.dead_letter_queue()).await == 1).then_some(())
     })
     .await;
-    eventually(
-        Duration::from_secs(10),
-        "the valid contact behind it",
-        || async { db.contact("0009").await },
-    )
+    eventually(Duration::from_secs(10), "the valid contact behind it", || async {
+        db.contact("0009").await
+    })
     .await;
     assert_eq!(events(&worker.base_url, "dead_lettered").await, 1);
 
@@ -136,18 +129,13 @@ async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
         .expect("the dead letter");
     let headers = dead.delivery.properties.headers().clone().expect("headers");
     let header = |name: &str| match headers.inner().get(name) {
-        Some(lapin::types::AMQPValue::LongString(s)) => {
-            String::from_utf8_lossy(s.as_bytes()).into_owned()
-        }
+        Some(lapin::types::AMQPValue::LongString(s)) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
         other => panic!("header {name}: {other:?}"),
     };
     assert_eq!(header("x-secutix-error-code"), "undecodable");
     assert!(header("x-secutix-error").starts_with("not a ContactChanged message"));
     assert_eq!(header("x-original-routing-key"), "contact.changed");
-    assert_eq!(
-        dead.delivery.data, b"\xff\xfenot protobuf",
-        "the original body is kept"
-    );
+    assert_eq!(dead.delivery.data, b"\xff\xfenot protobuf", "the original body is kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,9 +143,7 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
     let db = TestDatabase::create().await;
     let broker = TestBroker::create().await;
     let proxy = tests::TcpProxy::start("127.0.0.1:5432".parse().expect("address")).await;
-    let through_proxy = db
-        .url
-        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let through_proxy = db.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let worker = spawn_worker(&broker.prefix, &through_proxy).await;
 
@@ -168,27 +154,21 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
     .await;
 
     proxy.set_down(true);
-    let during: Vec<Value> = (0..20)
-        .map(|i| sample_contact(&format!("02{i:02}")))
-        .collect();
+    let during: Vec<Value> = (0..20).map(|i| sample_contact(&format!("02{i:02}"))).collect();
     post(&ingest.base_url, &Value::Array(during)).await;
-    eventually(
-        Duration::from_secs(10),
-        "retries during the outage",
-        || async {
-            let text = reqwest::get(format!("{}/metrics", worker.base_url))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
-            let retries = text
-                .lines()
-                .find_map(|l| l.strip_prefix("sync_worker_database_retries_total "))
-                .and_then(|n| n.trim().parse::<u64>().ok())?;
-            (retries >= 2).then_some(())
-        },
-    )
+    eventually(Duration::from_secs(10), "retries during the outage", || async {
+        let text = reqwest::get(format!("{}/metrics", worker.base_url))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let retries = text
+            .lines()
+            .find_map(|l| l.strip_prefix("sync_worker_database_retries_total "))
+            .and_then(|n| n.trim().parse::<u64>().ok())?;
+        (retries >= 2).then_some(())
+    })
     .await;
     let ready = reqwest::get(format!("{}/readyz", worker.base_url))
         .await
@@ -199,17 +179,13 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
     proxy.set_down(false);
     for i in 0..20 {
         let number = format!("02{i:02}");
-        eventually(
-            Duration::from_secs(15),
-            "contacts after the outage",
-            || async { db.contact(&number).await },
-        )
+        eventually(Duration::from_secs(15), "contacts after the outage", || async {
+            db.contact(&number).await
+        })
         .await;
     }
     assert_eq!(
-        broker
-            .ready_count(&broker.topology.dead_letter_queue())
-            .await,
+        broker.ready_count(&broker.topology.dead_letter_queue()).await,
         0,
         "nothing dead-lettered"
     );

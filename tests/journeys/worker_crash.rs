@@ -100,12 +100,7 @@ async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
     let _restarted = start_worker(&broker.prefix, &db.url);
     eventually(Duration::from_secs(30), "every contact applied", || async {
         let done = count(&db, "SELECT count(*) AS n FROM contacts").await == 1500
-            && count(
-                &db,
-                "SELECT count(*) AS n FROM contacts WHERE state = 'anonymised'",
-            )
-            .await
-                == 50
+            && count(&db, "SELECT count(*) AS n FROM contacts WHERE state = 'anonymised'").await == 50
             && broker.ready_count(&broker.topology.worker_queue()).await == 0;
         done.then_some(())
     })
@@ -126,9 +121,7 @@ async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
         1450
     );
     assert_eq!(
-        broker
-            .ready_count(&broker.topology.dead_letter_queue())
-            .await,
+        broker.ready_count(&broker.topology.dead_letter_queue()).await,
         0,
         "nothing dead-lettered"
     );

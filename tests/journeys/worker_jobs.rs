@@ -43,23 +43,12 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
     batch.push(at(update("R00", "Second"), "2025-02-01T00:00:00Z"));
     batch.push(at(update("R01", "Older"), "2024-12-01T00:00:00Z"));
     post(&ingest.base_url, &Value::Array(batch)).await;
-    post(
-        &ingest.base_url,
-        &at(anonymise("R02"), "2025-03-01T00:00:00Z"),
-    )
-    .await;
-    post(
-        &ingest.base_url,
-        &at(merge("R03", "R04"), "2025-03-01T00:00:00Z"),
-    )
-    .await;
+    post(&ingest.base_url, &at(anonymise("R02"), "2025-03-01T00:00:00Z")).await;
+    post(&ingest.base_url, &at(merge("R03", "R04"), "2025-03-01T00:00:00Z")).await;
     post(&ingest.base_url, &update("R99", "Last")).await;
     eventually(Duration::from_secs(15), "every event applied", || async {
         let done = db.contact("R99").await.is_some()
-            && db
-                .contact("R02")
-                .await
-                .is_some_and(|c| c.state == "anonymised")
+            && db.contact("R02").await.is_some_and(|c| c.state == "anonymised")
             && db.contact("R03").await.is_some_and(|c| c.state == "merged");
         done.then_some(())
     })
@@ -70,11 +59,7 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
 
     db.execute("DELETE FROM contacts").await;
     let dry = sync_worker::replay::run(
-        &replay_args(
-            &broker.prefix,
-            &db.url,
-            &["--from-offset", "first", "--dry-run"],
-        ),
+        &replay_args(&broker.prefix, &db.url, &["--from-offset", "first", "--dry-run"]),
         &Default::default(),
     )
     .await
@@ -89,16 +74,8 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
     )
     .await
     .expect("replay");
-    assert_eq!(
-        (report.read, report.invalid, report.refused),
-        (35, 0, 0),
-        "{report:?}"
-    );
-    assert_eq!(
-        db.contacts().await,
-        before,
-        "the replay restores the same rows"
-    );
+    assert_eq!((report.read, report.invalid, report.refused), (35, 0, 0), "{report:?}");
+    assert_eq!(db.contacts().await, before, "the replay restores the same rows");
 
     // Replaying again changes nothing.
     let again = sync_worker::replay::run(
@@ -107,11 +84,7 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
     )
     .await
     .expect("replay");
-    assert_eq!(
-        (again.read, again.written, again.stale),
-        (35, 0, 35),
-        "{again:?}"
-    );
+    assert_eq!((again.read, again.written, again.stale), (35, 0, 35), "{again:?}");
     assert_eq!(db.contacts().await, before);
 }
 
@@ -122,18 +95,9 @@ fn header(value: &str) -> AMQPValue {
 async fn dead_letter(broker: &TestBroker, body: &[u8], code: &str, contact_number: &str) {
     let mut headers = FieldTable::default();
     headers.insert(ShortString::from("x-secutix-error-code"), header(code));
-    headers.insert(
-        ShortString::from("x-secutix-error"),
-        header("set aside by the test"),
-    );
-    headers.insert(
-        ShortString::from("x-original-routing-key"),
-        header("contact.changed"),
-    );
-    headers.insert(
-        ShortString::from("x-contact-number"),
-        header(contact_number),
-    );
+    headers.insert(ShortString::from("x-secutix-error"), header("set aside by the test"));
+    headers.insert(ShortString::from("x-original-routing-key"), header("contact.changed"));
+    headers.insert(ShortString::from("x-contact-number"), header(contact_number));
     broker
         .channel
         .basic_publish(
@@ -141,9 +105,7 @@ async fn dead_letter(broker: &TestBroker, body: &[u8], code: &str, contact_numbe
             "contact.changed".into(),
             BasicPublishOptions::default(),
             body,
-            BasicProperties::default()
-                .with_delivery_mode(2)
-                .with_headers(headers),
+            BasicProperties::default().with_delivery_mode(2).with_headers(headers),
         )
         .await
         .expect("published")
@@ -154,10 +116,7 @@ async fn dead_letter(broker: &TestBroker, body: &[u8], code: &str, contact_numbe
 fn event_bytes(number: &str, topology: &infra::amqp::Topology) -> Vec<u8> {
     let json = update(number, "Redriven").to_string();
     let envelope = model::secutix::envelope(&json).expect("valid");
-    let contact = webhook_ingest::payload::Incoming {
-        envelope,
-        json: &json,
-    };
+    let contact = webhook_ingest::payload::Incoming { envelope, json: &json };
     let kind = webhook_ingest::payload::Kind::Contacts;
     webhook_ingest::events::to_message(topology, kind, &contact, chrono::Utc::now()).payload
 }
@@ -169,32 +128,17 @@ async fn redrive_moves_back_only_the_chosen_dead_letters() {
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
     let dlq = broker.topology.dead_letter_queue();
 
-    dead_letter(
-        &broker,
-        &event_bytes("D1", &broker.topology),
-        "database",
-        "D1",
-    )
-    .await;
-    dead_letter(
-        &broker,
-        &event_bytes("D2", &broker.topology),
-        "database",
-        "D2",
-    )
-    .await;
+    dead_letter(&broker, &event_bytes("D1", &broker.topology), "database", "D1").await;
+    dead_letter(&broker, &event_bytes("D2", &broker.topology), "database", "D2").await;
     dead_letter(&broker, b"garbage", "undecodable", "D3").await;
     eventually(Duration::from_secs(5), "three dead letters", || async {
         (broker.ready_count(&dlq).await == 3).then_some(())
     })
     .await;
 
-    let dry = sync_worker::redrive::run(&redrive_args(
-        &broker.prefix,
-        &["--reason", "database", "--dry-run"],
-    ))
-    .await
-    .expect("dry run");
+    let dry = sync_worker::redrive::run(&redrive_args(&broker.prefix, &["--reason", "database", "--dry-run"]))
+        .await
+        .expect("dry run");
     assert_eq!((dry.examined, dry.redriven, dry.kept), (3, 2, 1));
     assert_eq!(broker.ready_count(&dlq).await, 3, "a dry run moves nothing");
 
@@ -208,22 +152,14 @@ async fn redrive_moves_back_only_the_chosen_dead_letters() {
     .await;
     assert!(db.contact("D1").await.is_none());
 
-    let by_reason =
-        sync_worker::redrive::run(&redrive_args(&broker.prefix, &["--reason", "database"]))
-            .await
-            .expect("redrive");
-    assert_eq!(
-        (by_reason.examined, by_reason.redriven, by_reason.kept),
-        (2, 1, 1)
-    );
+    let by_reason = sync_worker::redrive::run(&redrive_args(&broker.prefix, &["--reason", "database"]))
+        .await
+        .expect("redrive");
+    assert_eq!((by_reason.examined, by_reason.redriven, by_reason.kept), (2, 1, 1));
     let d1 = eventually(Duration::from_secs(10), "D1 applied", || async {
         db.contact("D1").await
     })
     .await;
     assert_eq!(d1.first_name.as_deref(), Some("Redriven"));
-    assert_eq!(
-        broker.ready_count(&dlq).await,
-        1,
-        "the undecodable one stays"
-    );
+    assert_eq!(broker.ready_count(&dlq).await, 1, "the undecodable one stays");
 }

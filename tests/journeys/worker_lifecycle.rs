@@ -20,16 +20,10 @@ async fn post(base_url: &str, body: &Value) {
     assert_eq!(response.status(), 200);
 }
 
-async fn wait_for_state(
-    db: &TestDatabase,
-    number: &str,
-    state: &str,
-) -> sync_worker::apply::ContactRow {
-    eventually(
-        Duration::from_secs(10),
-        &format!("{number} {state}"),
-        || async { db.contact(number).await.filter(|c| c.state == state) },
-    )
+async fn wait_for_state(db: &TestDatabase, number: &str, state: &str) -> sync_worker::apply::ContactRow {
+    eventually(Duration::from_secs(10), &format!("{number} {state}"), || async {
+        db.contact(number).await.filter(|c| c.state == state)
+    })
     .await
 }
 
@@ -80,20 +74,10 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     db.execute("INSERT INTO mail_outbox (contact_number, recipient, template) VALUES ('A1', 'jean.dupont@example.org', 'set-password')")
         .await;
 
-    post(
-        &ingest.base_url,
-        &with_time(anonymise("A1"), "2025-02-01T00:00:00Z"),
-    )
-    .await;
+    post(&ingest.base_url, &with_time(anonymise("A1"), "2025-02-01T00:00:00Z")).await;
     let row = wait_for_state(&db, "A1", "anonymised").await;
     assert_eq!(
-        (
-            row.first_name,
-            row.last_name,
-            row.email,
-            row.phone,
-            row.birth_date
-        ),
+        (row.first_name, row.last_name, row.email, row.phone, row.birth_date),
         (None, None, None, None, None)
     );
     assert_eq!(row.addresses[0]["town"], "Lausanne", "S-360 keeps the town");
@@ -101,21 +85,11 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     assert_eq!(row.addresses[0]["country_code"], "CH");
     assert_eq!(row.addresses[0]["lines"], serde_json::json!([]));
     for personal in ["Jean", "Dupont", "jean.dupont", "+41", "1985", "Rue du Lac"] {
-        assert!(
-            !row.raw.to_string().contains(personal),
-            "{personal} kept in raw"
-        );
+        assert!(!row.raw.to_string().contains(personal), "{personal} kept in raw");
     }
-    assert_eq!(
-        db.accounts().await,
-        vec![],
-        "the account and its credentials are gone"
-    );
+    assert_eq!(db.accounts().await, vec![], "the account and its credentials are gone");
     assert_eq!(count(&db, "SELECT count(*) AS n FROM sessions").await, 0);
-    assert_eq!(
-        count(&db, "SELECT count(*) AS n FROM refresh_tokens").await,
-        0
-    );
+    assert_eq!(count(&db, "SELECT count(*) AS n FROM refresh_tokens").await, 0);
     assert_eq!(count(&db, "SELECT count(*) AS n FROM mail_outbox").await, 0);
     let audit = count(&db, "SELECT count(*) AS n FROM contact_audit WHERE contact_number = 'A1' AND action = 'anonymised' AND details::text NOT LIKE '%jean%'").await;
     assert_eq!(audit, 1);
@@ -158,16 +132,8 @@ async fn a_merge_moves_the_account_to_the_head_and_revokes_sessions() {
     let dropped = db.create_account("M2", "m2@example.org").await;
     let head_own = db.create_account("H2", "h2@example.org").await;
 
-    post(
-        &ingest.base_url,
-        &with_time(merge("M1", "H1"), "2025-02-01T00:00:00Z"),
-    )
-    .await;
-    post(
-        &ingest.base_url,
-        &with_time(merge("M2", "H2"), "2025-02-01T00:00:00Z"),
-    )
-    .await;
+    post(&ingest.base_url, &with_time(merge("M1", "H1"), "2025-02-01T00:00:00Z")).await;
+    post(&ingest.base_url, &with_time(merge("M2", "H2"), "2025-02-01T00:00:00Z")).await;
     let m1 = wait_for_state(&db, "M1", "merged").await;
     assert_eq!(m1.head_contact_number.as_deref(), Some("H1"));
     wait_for_state(&db, "M2", "merged").await;
@@ -177,17 +143,10 @@ async fn a_merge_moves_the_account_to_the_head_and_revokes_sessions() {
         accounts.contains(&(absorbed, "H1".to_owned())),
         "same subject id, now on the head: {accounts:?}"
     );
-    assert!(
-        accounts.contains(&(head_own, "H2".to_owned())),
-        "{accounts:?}"
-    );
+    assert!(accounts.contains(&(head_own, "H2".to_owned())), "{accounts:?}");
     assert!(!accounts.iter().any(|(s, _)| *s == dropped), "{accounts:?}");
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL"
-        )
-        .await,
+        count(&db, "SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL").await,
         0,
         "sessions revoked"
     );

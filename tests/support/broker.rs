@@ -66,9 +66,7 @@ impl Drop for TestBroker {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let Ok(connection) =
-                    Connection::connect(&amqp_url(), ConnectionProperties::default()).await
-                else {
+                let Ok(connection) = Connection::connect(&amqp_url(), ConnectionProperties::default()).await else {
                     return;
                 };
                 let Ok(channel) = connection.create_channel().await else {

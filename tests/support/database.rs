@@ -26,9 +26,7 @@ impl TestDatabase {
         url.set_path(&name);
         let url = url.to_string();
         let pool = infra::db::pool(&database_args(&url)).expect("pool");
-        sync_worker::db::migrate(&pool)
-            .await
-            .expect("migrations apply");
+        sync_worker::db::migrate(&pool).await.expect("migrations apply");
         Self { name, url, pool }
     }
 
@@ -79,10 +77,7 @@ impl TestDatabase {
     /// Runs a SQL statement (test set-up and inspection).
     pub async fn execute(&self, sql: &str) -> usize {
         let mut conn = self.pool.get().await.expect("database connection");
-        diesel::sql_query(sql)
-            .execute(&mut conn)
-            .await
-            .expect("statement runs")
+        diesel::sql_query(sql).execute(&mut conn).await.expect("statement runs")
     }
 
     /// The stored contact with this number, if any.
@@ -118,10 +113,9 @@ impl Drop for TestDatabase {
                 .expect("runtime");
             runtime.block_on(async move {
                 if let Ok(mut conn) = AsyncPgConnection::establish(&admin_database_url()).await {
-                    let _ =
-                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
                 }
             });
         })

@@ -11,7 +11,7 @@ pub use broker::TestBroker;
 pub use database::TestDatabase;
 pub use proxy::TcpProxy;
 pub use services::{
-    INGEST_TOKEN, Running, binary, redrive_args, replay_args, spawn_gateway, spawn_ingest,
+    INGEST_TOKEN, Running, binary, redrive_args, replay_args, spawn_gateway, spawn_gateway_with, spawn_ingest,
     spawn_worker,
 };
 
@@ -19,8 +19,7 @@ use std::{future::Future, time::Duration};
 
 /// Where tests reach PostgreSQL as a superuser (to create and drop their databases).
 pub fn admin_database_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Where tests reach RabbitMQ.
@@ -49,10 +48,8 @@ where
 
 /// The S-360 sample contact (`getContactData` result) with another contact number.
 pub fn sample_contact(contact_number: &str) -> serde_json::Value {
-    let mut contact: serde_json::Value = serde_json::from_str(include_str!(
-        "../../crates/model/fixtures/getContactData.sample.json"
-    ))
-    .expect("fixture");
+    let mut contact: serde_json::Value =
+        serde_json::from_str(include_str!("../../crates/model/fixtures/getContactData.sample.json")).expect("fixture");
     contact["contactNumber"] = contact_number.into();
     contact
 }

@@ -50,12 +50,7 @@ impl TcpProxy {
                 }
             }
         });
-        Self {
-            port,
-            cut,
-            down,
-            task,
-        }
+        Self { port, cut, down, task }
     }
 
     /// An AMQP URL through this proxy.

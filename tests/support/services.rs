@@ -34,11 +34,7 @@ impl Drop for Running {
 
 fn args<'a>(binary: &'a str, extra: &[&'a str]) -> Vec<String> {
     infra::telemetry::init_for_tests();
-    let mut all = vec![
-        binary.to_owned(),
-        "--listen-addr".into(),
-        "127.0.0.1:0".into(),
-    ];
+    let mut all = vec![binary.to_owned(), "--listen-addr".into(), "127.0.0.1:0".into()];
     all.extend(extra.iter().map(|s| (*s).to_owned()));
     all
 }
@@ -49,14 +45,7 @@ pub async fn spawn_ingest(prefix: &str, amqp: Option<&str>, extra: &[&str]) -> R
     let url = amqp.map(str::to_owned).unwrap_or_else(amqp_url);
     let mut argv = args(
         "webhook-ingest",
-        &[
-            "--amqp-url",
-            &url,
-            "--amqp-name-prefix",
-            prefix,
-            "--http-workers",
-            "2",
-        ],
+        &["--amqp-url", &url, "--amqp-name-prefix", prefix, "--http-workers", "2"],
     );
     // Unless the test configures authentication itself, S-360 is given a bearer token.
     let auth_flags = [
@@ -103,9 +92,7 @@ pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
         #[command(flatten)]
         run: sync_worker::cli::RunArgs,
     }
-    let run = Wrapper::try_parse_from(argv)
-        .expect("valid worker settings")
-        .run;
+    let run = Wrapper::try_parse_from(argv).expect("valid worker settings").run;
     let cancel = CancellationToken::new();
     let worker = sync_worker::Worker::build(run, cancel.clone())
         .await
@@ -120,17 +107,20 @@ pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
 
 /// Starts `auth-gateway` against the test database.
 pub async fn spawn_gateway(database_url: &str) -> Running {
+    spawn_gateway_with(database_url, &[]).await
+}
+
+/// Starts `auth-gateway` against the test database with extra arguments.
+pub async fn spawn_gateway_with(database_url: &str, extra: &[&str]) -> Running {
     use clap::Parser;
     // Development keys into a directory of this test's own (generated at start-up).
-    let keys = std::env::temp_dir().join(format!(
-        "gateway-test-keys-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let keys = std::env::temp_dir().join(format!("gateway-test-keys-{}", uuid::Uuid::new_v4().simple()));
     let keys = keys.to_string_lossy().into_owned();
-    let argv = args(
+    let mut argv = args(
         "auth-gateway",
         &["--database-url", database_url, "--dev-keys-dir", &keys],
     );
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
     let settings = auth_gateway::Settings::try_parse_from(argv).expect("valid gateway settings");
     let cancel = CancellationToken::new();
     let app = auth_gateway::Application::build(settings, cancel.clone())
@@ -145,11 +135,7 @@ pub async fn spawn_gateway(database_url: &str) -> Running {
 }
 
 /// Arguments of `sync-worker replay` against the test database and broker.
-pub fn replay_args(
-    prefix: &str,
-    database_url: &str,
-    extra: &[&str],
-) -> sync_worker::replay::ReplayArgs {
+pub fn replay_args(prefix: &str, database_url: &str, extra: &[&str]) -> sync_worker::replay::ReplayArgs {
     #[derive(clap::Parser)]
     struct Wrapper {
         #[command(flatten)]

@@ -10,8 +10,10 @@ use crate::{
     cli::{KeyArgs, Settings},
     clients::ClientRegistry,
     keys::{KeyManifest, KeySet, generate_development_keys},
+    passwords::Passwords,
     routes,
     state::GatewayState,
+    tokens::Tokens,
 };
 use infra::http::{Readiness, configure_ops, trace_requests};
 
@@ -38,10 +40,7 @@ impl Application {
             (jsonwebtoken::Algorithm::RS256, "ID tokens"),
             (access_alg, "GATEWAY_ACCESS_TOKEN_ALG"),
         ] {
-            anyhow::ensure!(
-                keys.signer(alg).is_some(),
-                "no active {alg:?} key for {variable}"
-            );
+            anyhow::ensure!(keys.signer(alg).is_some(), "no active {alg:?} key for {variable}");
         }
         let clients = match &settings.clients_file {
             Some(file) => ClientRegistry::load(file)?,
@@ -50,15 +49,23 @@ impl Application {
                 ClientRegistry::default()
             }
         };
+        let pool = infra::db::pool(&settings.database)?;
+        let keys = std::sync::Arc::new(keys);
+        let issuer = settings.issuer.as_str().trim_end_matches('/').to_owned();
         let state = web::Data::new(GatewayState {
             clients,
-            discovery: routes::discovery::document(
-                &settings.issuer,
-                &settings.keys.access_token_alg,
-            ),
+            discovery: routes::discovery::document(&settings.issuer, &settings.keys.access_token_alg),
+            tokens: Tokens {
+                issuer,
+                keys: keys.clone(),
+                access_alg,
+                access_ttl: std::time::Duration::from_secs(300),
+                id_ttl: std::time::Duration::from_secs(600),
+            },
+            passwords: Passwords::new(2)?,
+            pool: pool.clone(),
             keys,
         });
-        let pool = infra::db::pool(&settings.database)?;
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
         let listener = TcpListener::bind(settings.listen_addr)?;
@@ -73,10 +80,16 @@ impl Application {
                     web::get().to(routes::discovery::openid_configuration),
                 )
                 .route("/jwks.json", web::get().to(routes::discovery::jwks))
+                .route("/authorize", web::get().to(routes::authorize::authorize))
+                .route("/login", web::get().to(routes::login::show))
+                .route("/login", web::post().to(routes::login::submit))
+                .route("/token", web::post().to(routes::token::token))
+                .route("/userinfo", web::get().to(routes::userinfo::userinfo))
+                .route("/userinfo", web::post().to(routes::userinfo::userinfo))
+                .route("/", web::get().to(routes::login::home))
                 .default_service(web::to(|| async {
-                    HttpResponse::NotFound().json(
-                        serde_json::json!({ "error": "not_found", "message": "no such endpoint" }),
-                    )
+                    HttpResponse::NotFound()
+                        .json(serde_json::json!({ "error": "not_found", "message": "no such endpoint" }))
                 }))
         })
         .disable_signals()
@@ -84,11 +97,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(port, "auth-gateway started");
-        Ok(Self {
-            port,
-            server,
-            cancel,
-        })
+        Ok(Self { port, server, cancel })
     }
 
     pub fn port(&self) -> u16 {

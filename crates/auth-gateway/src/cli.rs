@@ -34,11 +34,7 @@ pub struct Settings {
     pub keys: KeyArgs,
 
     /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
-    #[arg(
-        long,
-        env = "GATEWAY_CLIENTS_FILE",
-        value_name = "GATEWAY_CLIENTS_FILE"
-    )]
+    #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,
 
     #[command(flatten)]
@@ -62,11 +58,7 @@ pub struct KeyArgs {
 
     /// Local development only: when no keys are configured, generate a key pair once into this
     /// directory (a warning is logged).
-    #[arg(
-        long,
-        env = "GATEWAY_DEV_KEYS_DIR",
-        value_name = "GATEWAY_DEV_KEYS_DIR"
-    )]
+    #[arg(long, env = "GATEWAY_DEV_KEYS_DIR", value_name = "GATEWAY_DEV_KEYS_DIR")]
     pub dev_keys_dir: Option<PathBuf>,
 
     /// Algorithm of access tokens: `ES256` (default, fast to sign), `EdDSA` or `RS256`. ID tokens

@@ -4,8 +4,13 @@ pub mod app;
 pub mod cli;
 pub mod clients;
 pub mod keys;
+pub mod pages;
+pub mod passwords;
 pub mod routes;
+pub mod sessions;
 pub mod state;
+pub mod throttle;
+pub mod tokens;
 
 pub use app::Application;
 pub use cli::Settings;

@@ -18,9 +18,6 @@ async fn main() -> anyhow::Result<ExitCode> {
     }
     let _telemetry = infra::telemetry::init("auth-gateway", &settings.telemetry)?;
     let cancel = infra::shutdown::on_signal();
-    Application::build(settings, cancel)
-        .await?
-        .run_until_stopped()
-        .await?;
+    Application::build(settings, cancel).await?.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
 }

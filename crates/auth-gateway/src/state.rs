@@ -1,10 +1,15 @@
 //! What the gateway's handlers share.
 
-use crate::{clients::ClientRegistry, keys::KeySet};
+use std::sync::Arc;
+
+use crate::{clients::ClientRegistry, keys::KeySet, passwords::Passwords, tokens::Tokens};
 
 pub struct GatewayState {
-    pub keys: KeySet,
+    pub keys: Arc<KeySet>,
     pub clients: ClientRegistry,
+    pub tokens: Tokens,
+    pub passwords: Passwords,
+    pub pool: infra::db::PgPool,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

@@ -12,9 +12,7 @@ use std::{
 };
 
 use infra::{amqp::Topology, config::AmqpArgs};
-use lapin::{
-    Connection, ConnectionProperties, options::QueueDeleteOptions, options::QueuePurgeOptions,
-};
+use lapin::{Connection, ConnectionProperties, options::QueueDeleteOptions, options::QueuePurgeOptions};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
@@ -59,22 +57,13 @@ fn with_wrk(
     contacts: usize,
     raw_rate: f64,
 ) -> anyhow::Result<HttpRun> {
-    let script = std::env::temp_dir().join(format!(
-        "bench-ingest-{}.lua",
-        uuid::Uuid::new_v4().simple()
-    ));
+    let script = std::env::temp_dir().join(format!("bench-ingest-{}.lua", uuid::Uuid::new_v4().simple()));
     std::fs::write(&script, crate::wrk::script(batch, TOKEN, round))?;
-    let seconds = (contacts as f64 / raw_rate.max(1.0))
-        .ceil()
-        .clamp(3.0, 30.0);
+    let seconds = (contacts as f64 / raw_rate.max(1.0)).ceil().clamp(3.0, 30.0);
     let run = crate::wrk::run(url, &script, concurrency, Duration::from_secs_f64(seconds));
     let _ = std::fs::remove_file(&script);
     let run = run?;
-    anyhow::ensure!(
-        run.non_2xx == 0,
-        "{} requests were not answered 200",
-        run.non_2xx
-    );
+    anyhow::ensure!(run.non_2xx == 0, "{} requests were not answered 200", run.non_2xx);
     Ok(HttpRun {
         contacts_per_second: run.requests_per_second * batch as f64,
         p50: run.p50,
@@ -122,9 +111,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
 
     let use_wrk = crate::wrk::available();
     if !use_wrk {
-        eprintln!(
-            "wrk not found (apt-get install wrk): generating load in-process, which competes with the service"
-        );
+        eprintln!("wrk not found (apt-get install wrk): generating load in-process, which competes with the service");
     }
     let mut rows = Vec::new();
     for &batch in &args.batches {
@@ -166,10 +153,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
         let figure = median(&rates);
         let baseline = median(&raw_rates);
         rows.push(Row {
-            benchmark: format!(
-                "ingest, {batch} contact(s)/POST, {} conns",
-                args.concurrency
-            ),
+            benchmark: format!("ingest, {batch} contact(s)/POST, {} conns", args.concurrency),
             figure,
             unit: "contacts/s",
             baseline_name: "lapin confirmed publish (msg/s)".into(),
@@ -203,23 +187,14 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
 
 async fn purge(channel: &lapin::Channel, topology: &Topology) -> anyhow::Result<()> {
     channel
-        .queue_purge(
-            topology.worker_queue().as_str().into(),
-            QueuePurgeOptions::default(),
-        )
+        .queue_purge(topology.worker_queue().as_str().into(), QueuePurgeOptions::default())
         .await?;
     Ok(())
 }
 
 /// Posts `total` distinct contacts in requests of `batch` over `concurrency` connections.
 /// Bodies are serialised before the clock starts, so only the exchange is timed.
-async fn post_all(
-    url: &str,
-    batch: usize,
-    total: usize,
-    concurrency: usize,
-    round: usize,
-) -> anyhow::Result<HttpRun> {
+async fn post_all(url: &str, batch: usize, total: usize, concurrency: usize, round: usize) -> anyhow::Result<HttpRun> {
     let bodies: Vec<bytes::Bytes> = (0..total)
         .step_by(batch)
         .map(|start| {
@@ -230,15 +205,12 @@ async fn post_all(
         })
         .collect::<Result<_, _>>()?;
     let bodies = Arc::new(bodies);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .build()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, next, url, bodies) =
-            (client.clone(), next.clone(), url.to_owned(), bodies.clone());
+        let (client, next, url, bodies) = (client.clone(), next.clone(), url.to_owned(), bodies.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
@@ -253,11 +225,7 @@ async fn post_all(
                     .body(body.clone())
                     .send()
                     .await?;
-                anyhow::ensure!(
-                    response.status() == 200,
-                    "ingest answered {}",
-                    response.status()
-                );
+                anyhow::ensure!(response.status() == 200, "ingest answered {}", response.status());
                 latencies.push(sent.elapsed());
             }
         }));

@@ -28,10 +28,8 @@ pub enum Command {
 
 /// The S-360 sample contact with another contact number.
 pub fn sample_contact(number: &str) -> serde_json::Value {
-    let mut contact: serde_json::Value = serde_json::from_str(include_str!(
-        "../../model/fixtures/getContactData.sample.json"
-    ))
-    .unwrap_or_default();
+    let mut contact: serde_json::Value =
+        serde_json::from_str(include_str!("../../model/fixtures/getContactData.sample.json")).unwrap_or_default();
     contact["contactNumber"] = number.into();
     contact
 }

@@ -45,9 +45,7 @@ pub async fn confirmed_publish(
     let mut pool = Vec::new();
     for _ in 0..channels.max(1) {
         let channel = connection.create_channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
         pool.push(channel);
     }
     let pool: Arc<Vec<Channel>> = Arc::new(pool);

@@ -43,17 +43,9 @@ pub struct Row {
 
 pub fn print_table(rows: &[Row]) {
     println!();
-    let (benchmark, median, p50, p99, baseline, ratio) = (
-        "benchmark",
-        "median",
-        "p50 ms",
-        "p99 ms",
-        "raw baseline",
-        "ratio",
-    );
-    println!(
-        "{benchmark:<34} {median:>12} {p50:>9} {p99:>9}   {baseline:<34} {median:>12} {ratio:>7}  target"
-    );
+    let (benchmark, median, p50, p99, baseline, ratio) =
+        ("benchmark", "median", "p50 ms", "p99 ms", "raw baseline", "ratio");
+    println!("{benchmark:<34} {median:>12} {p50:>9} {p99:>9}   {baseline:<34} {median:>12} {ratio:>7}  target");
     for row in rows {
         let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
         println!(

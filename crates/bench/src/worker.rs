@@ -15,10 +15,7 @@ use futures::{FutureExt, StreamExt};
 use infra::{amqp::Topology, config::AmqpArgs};
 use lapin::{
     BasicProperties, Connection, ConnectionProperties,
-    options::{
-        BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-        ConfirmSelectOptions,
-    },
+    options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
 use secrecy::ExposeSecret;
@@ -67,9 +64,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let connection = Connection::connect(&amqp_url, ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
     topology.declare(&channel).await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
 
     let mut rows = Vec::new();
     let mut best_rate: f64 = 0.0;
@@ -78,14 +73,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         for round in 0..args.rounds {
             let messages = encode_events(&topology, &format!("{batch}r{round}"), args.events)?;
             fill(&channel, &topology.worker_queue(), &messages).await?;
-            let raw = raw_pipeline(
-                &amqp_url,
-                &topology.worker_queue(),
-                &database.url,
-                batch,
-                args.events,
-            )
-            .await?;
+            let raw = raw_pipeline(&amqp_url, &topology.worker_queue(), &database.url, batch, args.events).await?;
             database.truncate().await?;
             fill(&channel, &topology.worker_queue(), &messages).await?;
             let worker = worker_pipeline(&amqp_url, &prefix, &database, batch, args.events).await?;
@@ -131,10 +119,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         baseline_name: "(none: absolute target)".into(),
         baseline: f64::NAN,
         ratio: f64::NAN,
-        target: format!(
-            "p99 < 250 ms ({})",
-            if p99 < 250.0 { "met" } else { "missed" }
-        ),
+        target: format!("p99 < 250 ms ({})", if p99 < 250.0 { "met" } else { "missed" }),
         p50_ms: Some(p50),
         p99_ms: Some(p99),
     });
@@ -148,9 +133,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         topology.log_stream(),
         topology.commands_queue(),
     ] {
-        let _ = channel
-            .queue_delete(queue.as_str().into(), Default::default())
-            .await;
+        let _ = channel.queue_delete(queue.as_str().into(), Default::default()).await;
     }
     let _ = connection.close(200, "bench done".into()).await;
     database.drop().await;
@@ -218,9 +201,7 @@ async fn worker_pipeline(
     let started = Instant::now();
     let worker = sync_worker::Worker::build(args, cancel.clone()).await?;
     let task = tokio::spawn(worker.run_until_stopped());
-    database
-        .wait_for_rows(total, Duration::from_secs(300))
-        .await?;
+    database.wait_for_rows(total, Duration::from_secs(300)).await?;
     let rate = total as f64 / started.elapsed().as_secs_f64();
     cancel.cancel();
     task.await??;
@@ -264,9 +245,7 @@ async fn raw_pipeline(
     let connection = Connection::connect(amqp_url, ConnectionProperties::default()).await?;
     let channel = connection.create_channel().await?;
     let prefetch = u16::try_from((batch * 2).clamp(64, 4000))?;
-    channel
-        .basic_qos(prefetch, BasicQosOptions::default())
-        .await?;
+    channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
     let mut deliveries = channel
         .basic_consume(
             queue.into(),
@@ -294,10 +273,8 @@ async fn raw_pipeline(
             let raw: serde_json::Value = serde_json::from_slice(&event.payload)?;
             contacts.push((model::secutix::from_get_contact_data(raw)?, event.event_id));
         }
-        conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
-            raw_upsert(tx, &contacts).await
-        })
-        .await?;
+        conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| raw_upsert(tx, &contacts).await)
+            .await?;
         if let Some(last) = received.last() {
             last.ack(BasicAckOptions { multiple: true }).await?;
         }
@@ -308,10 +285,7 @@ async fn raw_pipeline(
     Ok(rate)
 }
 
-async fn raw_upsert(
-    conn: &mut AsyncPgConnection,
-    contacts: &[(model::Contact, String)],
-) -> anyhow::Result<()> {
+async fn raw_upsert(conn: &mut AsyncPgConnection, contacts: &[(model::Contact, String)]) -> anyhow::Result<()> {
     use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid, Varchar};
     let now = chrono::Utc::now();
     let ids: Vec<uuid::Uuid> = contacts
@@ -328,11 +302,31 @@ async fn raw_upsert(
              last_name = EXCLUDED.last_name, email = EXCLUDED.email, addresses = EXCLUDED.addresses, \
              raw = EXCLUDED.raw, version_time = EXCLUDED.version_time",
     )
-    .bind::<Array<Varchar>, _>(contacts.iter().map(|(c, _)| c.contact_number.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.first_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Varchar>, _>(
+        contacts
+            .iter()
+            .map(|(c, _)| c.contact_number.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Nullable<Text>>, _>(
+        contacts
+            .iter()
+            .map(|(c, _)| c.first_name.as_deref())
+            .collect::<Vec<_>>(),
+    )
     .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.last_name.as_deref()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(contacts.iter().map(|(c, _)| c.email.as_ref().map(model::Email::as_str)).collect::<Vec<_>>())
-    .bind::<Array<Jsonb>, _>(contacts.iter().map(|(c, _)| serde_json::to_value(&c.addresses).unwrap_or_default()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(
+        contacts
+            .iter()
+            .map(|(c, _)| c.email.as_ref().map(model::Email::as_str))
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Jsonb>, _>(
+        contacts
+            .iter()
+            .map(|(c, _)| serde_json::to_value(&c.addresses).unwrap_or_default())
+            .collect::<Vec<_>>(),
+    )
     .bind::<Array<Jsonb>, _>(contacts.iter().map(|(c, _)| &c.raw).collect::<Vec<_>>())
     .bind::<Timestamptz, _>(now)
     .bind::<Array<SqlUuid>, _>(ids)
@@ -364,16 +358,9 @@ async fn end_to_end_lag(
         TOKEN,
     ])?;
     let ingest = webhook_ingest::Application::build(settings, cancel.clone()).await?;
-    let url = format!(
-        "http://127.0.0.1:{}/webhooks/secutix/contacts",
-        ingest.port()
-    );
+    let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", ingest.port());
     let ingest = tokio::spawn(ingest.run_until_stopped());
-    let worker = sync_worker::Worker::build(
-        run_args(amqp_url, prefix, &database.url, &[])?,
-        cancel.clone(),
-    )
-    .await?;
+    let worker = sync_worker::Worker::build(run_args(amqp_url, prefix, &database.url, &[])?, cancel.clone()).await?;
     let worker = tokio::spawn(worker.run_until_stopped());
 
     let confirmed: Arc<Mutex<HashMap<String, chrono::DateTime<chrono::Utc>>>> = Arc::default();
@@ -393,11 +380,7 @@ async fn end_to_end_lag(
                 .json(&crate::sample_contact(&number))
                 .send()
                 .await?;
-            anyhow::ensure!(
-                response.status() == 200,
-                "ingest answered {}",
-                response.status()
-            );
+            anyhow::ensure!(response.status() == 200, "ingest answered {}", response.status());
             confirmed
                 .lock()
                 .map_err(|_| anyhow::anyhow!("poisoned"))?
@@ -408,9 +391,7 @@ async fn end_to_end_lag(
     for sender in senders {
         sender.await??;
     }
-    database
-        .wait_for_rows(total, Duration::from_secs(60))
-        .await?;
+    database.wait_for_rows(total, Duration::from_secs(60)).await?;
     cancel.cancel();
     ingest.await??;
     worker.await??;
@@ -421,23 +402,13 @@ async fn end_to_end_lag(
     let confirmed = confirmed.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let lags = written
         .into_iter()
-        .filter_map(|(number, at)| {
-            confirmed
-                .get(&number)
-                .map(|ok| (at - *ok).to_std().unwrap_or_default())
-        })
+        .filter_map(|(number, at)| confirmed.get(&number).map(|ok| (at - *ok).to_std().unwrap_or_default()))
         .collect::<Vec<_>>();
-    anyhow::ensure!(
-        lags.len() == total,
-        "only {} of {total} contacts arrived",
-        lags.len()
-    );
+    anyhow::ensure!(lags.len() == total, "only {} of {total} contacts arrived", lags.len());
     Ok(lags)
 }
 
-async fn written_at(
-    conn: &mut AsyncPgConnection,
-) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+async fn written_at(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
     #[derive(diesel::QueryableByName)]
     struct Written {
         #[diesel(sql_type = diesel::sql_types::Varchar)]
@@ -445,15 +416,11 @@ async fn written_at(
         #[diesel(sql_type = diesel::sql_types::Timestamptz)]
         created_at: chrono::DateTime<chrono::Utc>,
     }
-    let rows: Vec<Written> = diesel::sql_query(
-        "SELECT contact_number, created_at FROM contacts WHERE contact_number LIKE 'lag-%'",
-    )
-    .load(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.contact_number, r.created_at))
-        .collect())
+    let rows: Vec<Written> =
+        diesel::sql_query("SELECT contact_number, created_at FROM contacts WHERE contact_number LIKE 'lag-%'")
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| (r.contact_number, r.created_at)).collect())
 }
 
 /// A database created for the benchmark and dropped at the end.
@@ -484,9 +451,7 @@ impl BenchDatabase {
 
     async fn truncate(&self) -> anyhow::Result<()> {
         let mut conn = AsyncPgConnection::establish(&self.url).await?;
-        diesel::sql_query("TRUNCATE contacts")
-            .execute(&mut conn)
-            .await?;
+        diesel::sql_query("TRUNCATE contacts").execute(&mut conn).await?;
         Ok(())
     }
 
@@ -516,12 +481,9 @@ impl BenchDatabase {
 
     async fn drop(self) {
         if let Ok(mut admin) = AsyncPgConnection::establish(&self.admin_url).await {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin)
-            .await;
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut admin)
+                .await;
         }
     }
 }

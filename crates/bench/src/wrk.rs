@@ -43,12 +43,7 @@ end
 }
 
 /// Runs `wrk` against `url` and parses its report.
-pub fn run(
-    url: &str,
-    script_path: &Path,
-    connections: usize,
-    duration: Duration,
-) -> anyhow::Result<WrkRun> {
+pub fn run(url: &str, script_path: &Path, connections: usize, duration: Duration) -> anyhow::Result<WrkRun> {
     let output = Command::new("wrk")
         .arg("-t2")
         .arg(format!("-c{connections}"))
@@ -77,14 +72,8 @@ fn parse(report: &str) -> anyhow::Result<WrkRun> {
     let requests_per_second = field("Requests/sec:")
         .ok_or_else(|| anyhow::anyhow!("no rate in wrk output"))?
         .parse()?;
-    let p50 = field("50%")
-        .map(|v| latency(&v))
-        .transpose()?
-        .unwrap_or_default();
-    let p99 = field("99%")
-        .map(|v| latency(&v))
-        .transpose()?
-        .unwrap_or_default();
+    let p50 = field("50%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
+    let p99 = field("99%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
     let non_2xx = field("Non-2xx or 3xx responses:")
         .map(|v| v.parse())
         .transpose()?
@@ -99,11 +88,7 @@ fn parse(report: &str) -> anyhow::Result<WrkRun> {
 
 /// `wrk` prints latencies as `812.00us`, `6.87ms` or `1.02s`.
 fn latency(value: &str) -> anyhow::Result<Duration> {
-    let (number, unit) = value.split_at(
-        value
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(value.len()),
-    );
+    let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len()));
     let number: f64 = number.parse()?;
     let seconds = match unit {
         "us" => number / 1e6,

@@ -15,12 +15,7 @@ pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 pub struct TelemetryArgs {
     /// Log line format: `pretty` for terminals, `json` for log collectors. The level filter
     /// comes from RUST_LOG (default `info`).
-    #[arg(
-        long,
-        env = "LOG_FORMAT",
-        value_name = "LOG_FORMAT",
-        default_value = "pretty"
-    )]
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", default_value = "pretty")]
     pub log_format: LogFormat,
 
     /// OTLP/HTTP endpoint (for example `http://127.0.0.1:4318`) to export traces to. Unset:
@@ -50,12 +45,7 @@ pub struct AmqpArgs {
 
     /// Prefix for every exchange and queue name, to run several isolated stacks on one broker
     /// (tests use a random one). Empty in production.
-    #[arg(
-        long,
-        env = "AMQP_NAME_PREFIX",
-        value_name = "AMQP_NAME_PREFIX",
-        default_value = ""
-    )]
+    #[arg(long, env = "AMQP_NAME_PREFIX", value_name = "AMQP_NAME_PREFIX", default_value = "")]
     pub amqp_name_prefix: String,
 }
 
@@ -99,9 +89,7 @@ fn parse_database_url(value: &str) -> Result<SecretString, String> {
 
 /// Parses a whole or fractional number of seconds (`5`, `0.25`).
 pub fn parse_seconds(value: &str) -> Result<Duration, String> {
-    let seconds: f64 = value
-        .parse()
-        .map_err(|_| "must be a number of seconds".to_owned())?;
+    let seconds: f64 = value.parse().map_err(|_| "must be a number of seconds".to_owned())?;
     if !seconds.is_finite() || seconds < 0.0 {
         return Err("must be a non-negative number of seconds".into());
     }
@@ -124,14 +112,8 @@ where
 {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     T::try_parse_from(args).map_err(|mut error| {
-        if matches!(
-            error.kind(),
-            ErrorKind::ValueValidation | ErrorKind::InvalidValue
-        ) {
-            error.insert(
-                ContextKind::InvalidValue,
-                ContextValue::String("<hidden>".into()),
-            );
+        if matches!(error.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+            error.insert(ContextKind::InvalidValue, ContextValue::String("<hidden>".into()));
         }
         error
     })
@@ -150,9 +132,7 @@ mod tests {
         assert!(parse_database_url("postgres://u:p@localhost/db").is_ok());
         assert!(parse_amqp_url("not a url").is_err());
         assert_eq!(
-            parse_amqp_url("amqps://u:p@broker/%2f")
-                .expect("valid")
-                .expose_secret(),
+            parse_amqp_url("amqps://u:p@broker/%2f").expect("valid").expose_secret(),
             "amqps://u:p@broker/%2f"
         );
     }

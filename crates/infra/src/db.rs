@@ -13,8 +13,7 @@ pub type PgPool = Pool<AsyncPgConnection>;
 /// Builds the pool without connecting; connections open on first use, bounded in number and
 /// in how long a caller waits for one.
 pub fn pool(args: &DatabaseArgs) -> anyhow::Result<PgPool> {
-    let manager =
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new(args.database_url.expose_secret());
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(args.database_url.expose_secret());
     let pool = Pool::builder(manager)
         .max_size(usize::from(args.database_pool_size))
         .wait_timeout(Some(args.database_acquire_timeout))
@@ -46,5 +45,4 @@ pub fn readiness_check(pool: &PgPool) -> crate::http::Check {
 }
 
 /// A connection borrowed from a [`PgPool`].
-pub type PooledConnection =
-    deadpool::managed::Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
+pub type PooledConnection = deadpool::managed::Object<AsyncDieselConnectionManager<AsyncPgConnection>>;

@@ -29,14 +29,9 @@ fn probe(listen_addr: SocketAddr) -> Result<(), String> {
         ip => ip,
     };
     let target = SocketAddr::new(ip, listen_addr.port());
-    let mut stream =
-        TcpStream::connect_timeout(&target, TIMEOUT).map_err(|e| format!("{target}: {e}"))?;
-    stream
-        .set_read_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(TIMEOUT))
-        .map_err(|e| e.to_string())?;
+    let mut stream = TcpStream::connect_timeout(&target, TIMEOUT).map_err(|e| format!("{target}: {e}"))?;
+    stream.set_read_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(TIMEOUT)).map_err(|e| e.to_string())?;
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
@@ -46,10 +41,7 @@ fn probe(listen_addr: SocketAddr) -> Result<(), String> {
     if &head[9..12] == b"200" {
         Ok(())
     } else {
-        Err(format!(
-            "/healthz answered {}",
-            String::from_utf8_lossy(&head[9..12])
-        ))
+        Err(format!("/healthz answered {}", String::from_utf8_lossy(&head[9..12])))
     }
 }
 
@@ -69,10 +61,7 @@ mod tests {
     fn succeeds_on_a_200_and_fails_otherwise() {
         for (answer, expected) in [
             ("HTTP/1.1 200 OK\r\n\r\n", ExitCode::SUCCESS),
-            (
-                "HTTP/1.1 503 Service Unavailable\r\n\r\n",
-                ExitCode::FAILURE,
-            ),
+            ("HTTP/1.1 503 Service Unavailable\r\n\r\n", ExitCode::FAILURE),
         ] {
             let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
             let port = listener.local_addr().expect("addr").port();
@@ -82,11 +71,7 @@ mod tests {
                 let _ = conn.read(&mut request);
                 conn.write_all(answer.as_bytes()).expect("write");
             });
-            assert_eq!(
-                run(SocketAddr::from(([0, 0, 0, 0], port))),
-                expected,
-                "{answer}"
-            );
+            assert_eq!(run(SocketAddr::from(([0, 0, 0, 0], port))), expected, "{answer}");
             server.join().expect("server thread");
         }
     }

@@ -57,11 +57,7 @@ impl Readiness {
 }
 
 /// Registers `/healthz`, `/readyz` and `/metrics` on an app.
-pub fn configure_ops(
-    cfg: &mut web::ServiceConfig,
-    readiness: Readiness,
-    registry: prometheus::Registry,
-) {
+pub fn configure_ops(cfg: &mut web::ServiceConfig, readiness: Readiness, registry: prometheus::Registry) {
     cfg.app_data(web::Data::new(readiness))
         .app_data(web::Data::new(registry))
         .route("/healthz", web::get().to(healthz))
@@ -90,9 +86,7 @@ async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
 async fn metrics(registry: web::Data<prometheus::Registry>) -> HttpResponse {
     let families = registry.gather();
     match prometheus::TextEncoder::new().encode_to_string(&families) {
-        Ok(text) => HttpResponse::Ok()
-            .content_type("text/plain; version=0.0.4")
-            .body(text),
+        Ok(text) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text),
         Err(error) => {
             tracing::error!(%error, "Cannot encode metrics");
             HttpResponse::InternalServerError().finish()
@@ -117,9 +111,7 @@ pub async fn trace_requests(
         http.route = %route,
         http.status_code = tracing::field::Empty,
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|p| {
-        p.extract(&HeaderExtractor(req.request()))
-    });
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(req.request())));
     let _ = span.set_parent(parent);
     let response = next.call(req).instrument(span.clone()).await?;
     span.record("http.status_code", response.status().as_u16());

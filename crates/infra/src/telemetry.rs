@@ -4,9 +4,7 @@
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
-use tracing_subscriber::{
-    EnvFilter, Layer, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt,
-};
+use tracing_subscriber::{EnvFilter, Layer, filter::LevelFilter, layer::SubscriberExt, util::SubscriberInitExt};
 
 use crate::config::{LogFormat, TelemetryArgs};
 
@@ -52,12 +50,9 @@ pub fn init(service_name: &'static str, args: &TelemetryArgs) -> anyhow::Result<
     Ok(TelemetryGuard { provider })
 }
 
-fn tracer_provider(
-    service_name: &'static str,
-    endpoint: Option<&url::Url>,
-) -> anyhow::Result<SdkTracerProvider> {
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(Resource::builder().with_service_name(service_name).build());
+fn tracer_provider(service_name: &'static str, endpoint: Option<&url::Url>) -> anyhow::Result<SdkTracerProvider> {
+    let mut builder =
+        SdkTracerProvider::builder().with_resource(Resource::builder().with_service_name(service_name).build());
     if let Some(endpoint) = endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -87,11 +82,7 @@ pub fn init_for_tests() {
         return;
     };
     let _ = tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_test_writer()
-                .with_filter(filter),
-        )
+        .with(tracing_subscriber::fmt::layer().with_test_writer().with_filter(filter))
         .with(otel_layer(&provider, "tests"))
         .try_init();
 }

@@ -11,8 +11,7 @@ pub mod v1 {
 pub use v1::{ContactChanged, EventSource, PayloadFormat, Version};
 
 /// AMQP `content_type` of a [`ContactChanged`] message.
-pub const CONTACT_CHANGED_CONTENT_TYPE: &str =
-    "application/x-protobuf; proto=secutix_bridge.v1.ContactChanged";
+pub const CONTACT_CHANGED_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.ContactChanged";
 
 /// Routing key of a [`ContactChanged`] message on the `contacts` exchange.
 pub const CONTACT_CHANGED_ROUTING_KEY: &str = "contact.changed";

@@ -95,11 +95,7 @@ mod tests {
             ("00\u{0}1", ContactNumberError::InvalidCharacter),
         ];
         for (input, expected) in cases {
-            assert_eq!(
-                ContactNumber::parse(input),
-                Err(expected),
-                "input {input:?}"
-            );
+            assert_eq!(ContactNumber::parse(input), Err(expected), "input {input:?}");
         }
     }
 

@@ -169,20 +169,12 @@ pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
 /// `jsonb` with them, and no S-360 field has a use for them.
 fn without_nul(value: Value) -> Value {
     let clean = |s: String| {
-        if s.contains('\0') {
-            s.replace('\0', "")
-        } else {
-            s
-        }
+        if s.contains('\0') { s.replace('\0', "") } else { s }
     };
     match value {
         Value::String(s) => Value::String(clean(s)),
         Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (clean(k), without_nul(v)))
-                .collect(),
-        ),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (clean(k), without_nul(v))).collect()),
         other => other,
     }
 }

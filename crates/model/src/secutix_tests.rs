@@ -43,10 +43,7 @@ fn maps_the_sample_get_contact_data() {
             },
         ]
     );
-    assert_eq!(
-        contact.modified_at, None,
-        "the sample carries no modification time"
-    );
+    assert_eq!(contact.modified_at, None, "the sample carries no modification time");
 }
 
 #[test]
@@ -55,10 +52,7 @@ fn keeps_fields_it_does_not_model() {
     payload["qualities"] = json!([{ "qualityCode": "VIP" }]);
     let contact = from_get_contact_data(payload).expect("valid");
     assert_eq!(contact.raw["qualities"][0]["qualityCode"], "VIP");
-    assert_eq!(
-        contact.raw["contactCriteria"][0]["criterionCode"],
-        "SEASONTK"
-    );
+    assert_eq!(contact.raw["contactCriteria"][0]["criterionCode"], "SEASONTK");
 }
 
 #[test]
@@ -99,11 +93,7 @@ fn rejects_payloads_without_a_valid_contact_number() {
     let cases = [
         (json!([]), "$", "each contact must be a JSON object"),
         (json!({}), "contactNumber", "is required"),
-        (
-            json!({ "contactNumber": null }),
-            "contactNumber",
-            "is required",
-        ),
+        (json!({ "contactNumber": null }), "contactNumber", "is required"),
         (json!({ "contactNumber": "" }), "contactNumber", "is empty"),
         (
             json!({ "contactNumber": 1234567 }),
@@ -129,18 +119,13 @@ fn rejects_payloads_without_a_valid_contact_number() {
             "payload {payload}"
         );
         let error = from_data_export_row(payload.clone()).expect_err("must be rejected");
-        assert_eq!(
-            (error.field, error.message.as_str()),
-            (field, message),
-            "row {payload}"
-        );
+        assert_eq!((error.field, error.message.as_str()), (field, message), "row {payload}");
     }
 }
 
 #[test]
 fn maps_the_sample_data_export_row() {
-    let rows: Value = serde_json::from_str(include_str!("../fixtures/data-export-row.sample.json"))
-        .expect("fixture");
+    let rows: Value = serde_json::from_str(include_str!("../fixtures/data-export-row.sample.json")).expect("fixture");
     let contact = from_data_export_row(rows[0].clone()).expect("valid row");
     assert_eq!(contact.contact_number.as_str(), "0001234567");
     assert_eq!(contact.first_name.as_deref(), Some("Jean"));
@@ -150,28 +135,20 @@ fn maps_the_sample_data_export_row() {
         Some("jean.dupont@example.org")
     );
     assert_eq!(contact.role.as_deref(), Some("PUBLIC"));
+    assert_eq!(contact.sso_id.as_deref(), Some("7f3c2a9e-5b1d-4c8e-9a61-2d4f8b0e6c13"));
     assert_eq!(
-        contact.sso_id.as_deref(),
-        Some("7f3c2a9e-5b1d-4c8e-9a61-2d4f8b0e6c13")
-    );
-    assert_eq!(
-        contact
-            .main_address()
-            .and_then(|a| a.country_code.as_deref()),
+        contact.main_address().and_then(|a| a.country_code.as_deref()),
         Some("CH")
     );
 }
 
 #[test]
 fn removes_nul_characters_postgresql_cannot_store() {
-    let payload = json!({ "contactNumber": "42", "individualContact": { "firstname": "Je\u{0}an" }, "x\u{0}": ["a\u{0}"] });
+    let payload =
+        json!({ "contactNumber": "42", "individualContact": { "firstname": "Je\u{0}an" }, "x\u{0}": ["a\u{0}"] });
     let contact = from_get_contact_data(payload).expect("valid");
     assert_eq!(contact.first_name.as_deref(), Some("Jean"));
-    assert!(
-        !contact.raw.to_string().contains("\\u0000"),
-        "{}",
-        contact.raw
-    );
+    assert!(!contact.raw.to_string().contains("\\u0000"), "{}", contact.raw);
     assert_eq!(contact.raw["x"][0], "a");
 }
 
@@ -180,12 +157,7 @@ fn anonymised_keeps_only_what_s360_keeps() {
     let contact = from_get_contact_data(sample()).expect("valid").anonymised();
     assert_eq!(contact.contact_number.as_str(), "0001234567");
     assert_eq!(
-        (
-            contact.first_name,
-            contact.last_name,
-            contact.email,
-            contact.phone
-        ),
+        (contact.first_name, contact.last_name, contact.email, contact.phone),
         (None, None, None, None)
     );
     assert_eq!(contact.birth_date, None);
@@ -217,11 +189,7 @@ fn anonymised_keeps_only_what_s360_keeps() {
 fn the_envelope_agrees_with_the_full_mapping() {
     let mut with_time = sample();
     with_time["lastModificationDate"] = json!("2025-01-02T03:04:05.000+01:00");
-    for payload in [
-        sample(),
-        with_time,
-        json!({ "contactNumber": "7", "updateDate": " " }),
-    ] {
+    for payload in [sample(), with_time, json!({ "contactNumber": "7", "updateDate": " " })] {
         let full = from_get_contact_data(payload.clone()).expect("valid");
         let envelope = envelope(&payload.to_string()).expect("valid");
         assert_eq!(

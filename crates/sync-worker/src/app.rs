@@ -56,14 +56,7 @@ impl Worker {
             .with("rabbitmq", {
                 Arc::new(move || {
                     let consuming = consuming.load(Ordering::Relaxed);
-                    async move {
-                        if consuming {
-                            Ok(())
-                        } else {
-                            Err("not consuming".into())
-                        }
-                    }
-                    .boxed()
+                    async move { if consuming { Ok(()) } else { Err("not consuming".into()) } }.boxed()
                 })
             });
 
@@ -73,9 +66,7 @@ impl Worker {
             App::new()
                 .wrap(from_fn(trace_requests))
                 .configure(|cfg| configure_ops(cfg, readiness.clone(), registry.clone()))
-                .default_service(web::to(|| async {
-                    actix_web::HttpResponse::NotFound().finish()
-                }))
+                .default_service(web::to(|| async { actix_web::HttpResponse::NotFound().finish() }))
         })
         .workers(1)
         .disable_signals()

@@ -46,8 +46,7 @@ impl Consumer {
     /// Consumes until `cancel` fires, reconnecting after broker failures.
     pub async fn run(self, cancel: CancellationToken) {
         while !cancel.is_cancelled() {
-            let Some(connection) = connect_with_retry(&self.amqp_url, "sync-worker", &cancel).await
-            else {
+            let Some(connection) = connect_with_retry(&self.amqp_url, "sync-worker", &cancel).await else {
                 break;
             };
             if let Err(error) = self.consume(&connection, &cancel).await {
@@ -59,11 +58,7 @@ impl Consumer {
         tracing::info!("Consumer stopped");
     }
 
-    async fn consume(
-        &self,
-        connection: &lapin::Connection,
-        cancel: &CancellationToken,
-    ) -> anyhow::Result<()> {
+    async fn consume(&self, connection: &lapin::Connection, cancel: &CancellationToken) -> anyhow::Result<()> {
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel).await?;
         // Per-consumer prefetch (global QoS on a quorum queue closes the connection).
@@ -71,9 +66,7 @@ impl Consumer {
             .basic_qos(self.prefetch, BasicQosOptions { global: false })
             .await?;
         let dead_letters = connection.create_channel().await?;
-        dead_letters
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
+        dead_letters.confirm_select(ConfirmSelectOptions::default()).await?;
         let mut deliveries = channel
             .basic_consume(
                 self.topology.worker_queue().as_str().into(),
@@ -108,10 +101,7 @@ impl Consumer {
             }
             let span = tracing::info_span!("contact.batch", size = batch.len());
             propagation::continue_trace(&span, batch[0].properties.headers().as_ref());
-            let done = self
-                .process(&dead_letters, &batch, cancel)
-                .instrument(span)
-                .await?;
+            let done = self.process(&dead_letters, &batch, cancel).instrument(span).await?;
             if !done {
                 // Interrupted by shutdown: unacked messages go back to the queue on close.
                 return Ok(());
@@ -171,8 +161,7 @@ impl Consumer {
                 }
                 Err(reason) => {
                     tracing::warn!(event_id = %event.event_id, %reason, "Dead-lettering an event the database refuses");
-                    self.dead_letter(dead_letters, delivery, "database", &reason)
-                        .await?;
+                    self.dead_letter(dead_letters, delivery, "database", &reason).await?;
                 }
             }
         }
@@ -186,18 +175,8 @@ impl Consumer {
         code: &str,
         reason: &str,
     ) -> anyhow::Result<()> {
-        deadletter::publish(
-            channel,
-            &self.topology.dead_letter_exchange(),
-            delivery,
-            code,
-            reason,
-        )
-        .await?;
-        self.metrics
-            .events
-            .with_label_values(&["dead_lettered"])
-            .inc();
+        deadletter::publish(channel, &self.topology.dead_letter_exchange(), delivery, code, reason).await?;
+        self.metrics.events.with_label_values(&["dead_lettered"]).inc();
         Ok(())
     }
 }

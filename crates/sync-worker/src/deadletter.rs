@@ -34,11 +34,7 @@ pub async fn publish(
     insert(&mut headers, REASON_CODE, code);
     insert(&mut headers, REASON, reason);
     insert(&mut headers, ORIGINAL_EXCHANGE, delivery.exchange.as_str());
-    insert(
-        &mut headers,
-        ORIGINAL_ROUTING_KEY,
-        delivery.routing_key.as_str(),
-    );
+    insert(&mut headers, ORIGINAL_ROUTING_KEY, delivery.routing_key.as_str());
     let properties = delivery.properties.clone().with_headers(headers);
     confirm(
         channel,
@@ -64,13 +60,7 @@ pub async fn confirm(
     };
     let confirmation = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         channel
-            .basic_publish(
-                exchange.into(),
-                routing_key.into(),
-                options,
-                payload,
-                properties,
-            )
+            .basic_publish(exchange.into(), routing_key.into(), options, payload, properties)
             .await?
             .await
     })
@@ -129,8 +119,5 @@ fn text(value: Option<&AMQPValue>) -> Option<String> {
 }
 
 fn insert(headers: &mut FieldTable, key: &str, value: &str) {
-    headers.insert(
-        ShortString::from(key),
-        AMQPValue::LongString(LongString::from(value)),
-    );
+    headers.insert(ShortString::from(key), AMQPValue::LongString(LongString::from(value)));
 }

@@ -11,10 +11,7 @@ use sync_worker::{
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {
-        Command::Migrate {
-            database,
-            telemetry,
-        } => {
+        Command::Migrate { database, telemetry } => {
             let _telemetry = infra::telemetry::init("sync-worker", &telemetry)?;
             let pool = db::pool(&database)?;
             let applied = db::migrate(&pool).await?;
@@ -23,20 +20,13 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let cancel = infra::shutdown::on_signal();
-            Worker::build(args, cancel)
-                .await?
-                .run_until_stopped()
-                .await?;
+            Worker::build(args, cancel).await?.run_until_stopped().await?;
         }
         Command::Replay(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let cancel = infra::shutdown::on_signal();
             let report = sync_worker::replay::run(&args, &cancel).await?;
-            let verb = if args.dry_run {
-                "would be written"
-            } else {
-                "written"
-            };
+            let verb = if args.dry_run { "would be written" } else { "written" };
             println!(
                 "replay: {} events read, {} {verb}, {} already current, {} invalid, {} refused by the database",
                 report.read, report.written, report.stale, report.invalid, report.refused
@@ -45,11 +35,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Redrive(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let report = sync_worker::redrive::run(&args).await?;
-            let verb = if args.dry_run {
-                "would be redriven"
-            } else {
-                "redriven"
-            };
+            let verb = if args.dry_run { "would be redriven" } else { "redriven" };
             println!(
                 "redrive: {} dead letters examined, {} {verb}, {} kept",
                 report.examined, report.redriven, report.kept

@@ -23,10 +23,7 @@ pub struct WorkerMetrics {
 impl WorkerMetrics {
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
         let events = IntCounterVec::new(
-            Opts::new(
-                "sync_worker_contact_events_total",
-                "Contact events by outcome",
-            ),
+            Opts::new("sync_worker_contact_events_total", "Contact events by outcome"),
             &["outcome"],
         )?;
         let retries = IntCounter::new(
@@ -38,28 +35,18 @@ impl WorkerMetrics {
                 "sync_worker_apply_seconds",
                 "Time to apply one batch, transaction included",
             )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-            ]),
+            .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
         )?;
         let batch_size = Histogram::with_opts(
-            HistogramOpts::new("sync_worker_batch_size", "Events per applied batch").buckets(vec![
-                1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0,
-            ]),
+            HistogramOpts::new("sync_worker_batch_size", "Events per applied batch")
+                .buckets(vec![1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0]),
         )?;
         let lag_seconds = Histogram::with_opts(
-            HistogramOpts::new(
-                "sync_worker_apply_lag_seconds",
-                "From webhook receipt to commit",
-            )
-            .buckets(vec![
+            HistogramOpts::new("sync_worker_apply_lag_seconds", "From webhook receipt to commit").buckets(vec![
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
             ]),
         )?;
-        let dead_letters = IntGauge::new(
-            "sync_worker_dead_letter_messages",
-            "Messages in the dead-letter queue",
-        )?;
+        let dead_letters = IntGauge::new("sync_worker_dead_letter_messages", "Messages in the dead-letter queue")?;
         for collector in [
             Box::new(events.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(retries.clone()),

@@ -46,9 +46,7 @@ pub async fn run(args: &RedriveArgs) -> anyhow::Result<RedriveReport> {
     let connection = connect(&args.amqp.amqp_url, "sync-worker redrive").await?;
     let channel = connection.create_channel().await?;
     topology.declare(&channel).await?;
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
     let queue = topology.dead_letter_queue();
     let waiting = channel
         .queue_declare(
@@ -83,10 +81,7 @@ pub async fn run(args: &RedriveArgs) -> anyhow::Result<RedriveReport> {
         if matches && !args.dry_run {
             let routing_key = deadletter::original_routing_key(headers)
                 .unwrap_or_else(|| model::bus::CONTACT_CHANGED_ROUTING_KEY.into());
-            let properties = delivery
-                .properties
-                .clone()
-                .with_headers(without_death(headers));
+            let properties = delivery.properties.clone().with_headers(without_death(headers));
             deadletter::confirm(
                 &channel,
                 &topology.contacts_exchange(),

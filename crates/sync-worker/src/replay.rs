@@ -86,9 +86,7 @@ pub async fn run(args: &ReplayArgs, cancel: &CancellationToken) -> anyhow::Resul
     topology.declare(&channel).await?;
     // Streams require a prefetch and manual acks (auto-ack closes the connection).
     let prefetch = u16::try_from(args.batch_size.clamp(1, 2000) * 2).unwrap_or(u16::MAX);
-    channel
-        .basic_qos(prefetch, BasicQosOptions { global: false })
-        .await?;
+    channel.basic_qos(prefetch, BasicQosOptions { global: false }).await?;
     let mut arguments = FieldTable::default();
     arguments.insert(ShortString::from("x-stream-offset"), offset_argument(args));
     let mut deliveries = channel
@@ -140,10 +138,7 @@ pub async fn run(args: &ReplayArgs, cancel: &CancellationToken) -> anyhow::Resul
                 Ok(event) => batch.push(event),
                 Err(error) => {
                     report.invalid += 1;
-                    tracing::warn!(
-                        code = error.code(),
-                        "Skipping an event that can never apply"
-                    );
+                    tracing::warn!(code = error.code(), "Skipping an event that can never apply");
                 }
             }
             last = Some(delivery);
@@ -225,8 +220,8 @@ fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(time) = DateTime::parse_from_rfc3339(value) {
         return Ok(time.with_timezone(&Utc));
     }
-    let back = humantime::parse_duration(value)
-        .map_err(|_| "must be an RFC 3339 time or a duration such as 6h".to_owned())?;
+    let back =
+        humantime::parse_duration(value).map_err(|_| "must be an RFC 3339 time or a duration such as 6h".to_owned())?;
     chrono::Duration::from_std(back)
         .ok()
         .and_then(|back| Utc::now().checked_sub_signed(back))

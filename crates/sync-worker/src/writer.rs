@@ -31,25 +31,15 @@ struct Failure {
 impl Writer {
     /// Applies `events` in one transaction; `None` when `cancel` fired while waiting for the
     /// database (nothing was committed).
-    pub async fn write(
-        &self,
-        events: &[ContactEvent],
-        cancel: &CancellationToken,
-    ) -> Option<Vec<EventResult>> {
-        match self
-            .retrying(cancel, || self.attempt(events, false))
-            .await?
-        {
+    pub async fn write(&self, events: &[ContactEvent], cancel: &CancellationToken) -> Option<Vec<EventResult>> {
+        match self.retrying(cancel, || self.attempt(events, false)).await? {
             Ok(results) => Some(results.into_iter().map(Ok).collect()),
             Err(message) => {
                 tracing::warn!(%message, size = events.len(), "Batch failed with the database up; applying one by one");
                 let mut results = Vec::with_capacity(events.len());
                 for event in events {
                     let single = std::slice::from_ref(event);
-                    let result = match self
-                        .retrying(cancel, || self.attempt(single, false))
-                        .await?
-                    {
+                    let result = match self.retrying(cancel, || self.attempt(single, false)).await? {
                         Ok(mut applied) => Ok(applied.remove(0)),
                         Err(message) => Err(message),
                     };
@@ -71,11 +61,7 @@ impl Writer {
 
     /// Repeats `attempt` while the database is down, with exponential back-off (100 ms to 5 s).
     /// Returns the first result that is not an outage, or `None` when cancelled.
-    async fn retrying<F, Fut>(
-        &self,
-        cancel: &CancellationToken,
-        mut attempt: F,
-    ) -> Option<Result<Vec<Applied>, String>>
+    async fn retrying<F, Fut>(&self, cancel: &CancellationToken, mut attempt: F) -> Option<Result<Vec<Applied>, String>>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Vec<Applied>, Failure>>,
@@ -84,14 +70,8 @@ impl Writer {
         loop {
             match attempt().await {
                 Ok(results) => return Some(Ok(results)),
-                Err(Failure {
-                    down: false,
-                    message,
-                }) => return Some(Err(message)),
-                Err(Failure {
-                    down: true,
-                    message,
-                }) => {
+                Err(Failure { down: false, message }) => return Some(Err(message)),
+                Err(Failure { down: true, message }) => {
                     self.metrics.retries.inc();
                     tracing::warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "Database unavailable; retrying");
                 }
@@ -104,11 +84,7 @@ impl Writer {
         }
     }
 
-    async fn attempt(
-        &self,
-        events: &[ContactEvent],
-        rollback: bool,
-    ) -> Result<Vec<Applied>, Failure> {
+    async fn attempt(&self, events: &[ContactEvent], rollback: bool) -> Result<Vec<Applied>, Failure> {
         let mut pooled = self.pool.get().await.map_err(|e| Failure {
             down: true,
             message: e.to_string(),
@@ -129,8 +105,7 @@ impl Writer {
                 // Whether the database itself is reachable decides between waiting and
                 // setting the batch aside: a healthy database that refuses the batch will
                 // refuse it again.
-                let down =
-                    is_connection_error(&error) || crate::db::ping(&self.pool).await.is_err();
+                let down = is_connection_error(&error) || crate::db::ping(&self.pool).await.is_err();
                 Err(Failure {
                     down,
                     message: error.to_string(),
@@ -157,10 +132,7 @@ impl From<diesel::result::Error> for TxError {
 fn is_connection_error(error: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match error {
-        Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
-            _,
-        ) => true,
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure, _) => true,
         Error::DatabaseError(_, info) => {
             let message = info.message();
             message.contains("deadlock detected")

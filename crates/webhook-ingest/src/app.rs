@@ -47,13 +47,7 @@ impl Application {
             let publisher = publisher.clone();
             Arc::new(move || {
                 let publisher = publisher.clone();
-                async move {
-                    publisher
-                        .ensure_connected()
-                        .await
-                        .map_err(|e| e.to_string())
-                }
-                .boxed()
+                async move { publisher.ensure_connected().await.map_err(|e| e.to_string()) }.boxed()
             })
         });
         let state = web::Data::new(webhooks::IngestState {
@@ -87,11 +81,7 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(port, "webhook-ingest started");
-        Ok(Self {
-            port,
-            server,
-            cancel,
-        })
+        Ok(Self { port, server, cancel })
     }
 
     pub fn port(&self) -> u16 {
@@ -120,14 +110,15 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path).route(web::post().to(handler)).default_service(web::to(|| async {
-        actix_web::HttpResponse::MethodNotAllowed()
-            .insert_header(("Allow", "POST"))
-            .json(serde_json::json!({ "error": "method_not_allowed", "message": "only POST is accepted here" }))
-    }))
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(|| async {
+            actix_web::HttpResponse::MethodNotAllowed()
+                .insert_header(("Allow", "POST"))
+                .json(serde_json::json!({ "error": "method_not_allowed", "message": "only POST is accepted here" }))
+        }))
 }
 
 async fn not_found() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::NotFound()
-        .json(serde_json::json!({ "error": "not_found", "message": "no such endpoint" }))
+    actix_web::HttpResponse::NotFound().json(serde_json::json!({ "error": "not_found", "message": "no such endpoint" }))
 }

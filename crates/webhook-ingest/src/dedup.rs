@@ -39,8 +39,7 @@ impl Dedup {
     pub fn seen_delivery(&self, id: &str) -> bool {
         let now = Instant::now();
         let map = lock(&self.deliveries);
-        map.get(id)
-            .is_some_and(|at| now.duration_since(*at) < self.window)
+        map.get(id).is_some_and(|at| now.duration_since(*at) < self.window)
     }
 
     pub fn record_delivery(&self, id: &str) {
@@ -81,9 +80,7 @@ fn digest(payload: &[u8]) -> [u8; 32] {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding this lock cannot leave the map inconsistent: keep using it.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn sweep<V>(map: &mut HashMap<String, V>, window: Duration, at: impl Fn(&V) -> Instant) {

@@ -48,9 +48,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::BodyTooLarge { .. } | Self::TooManyContacts { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            Self::BodyTooLarge { .. } | Self::TooManyContacts { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MalformedJson(_) | Self::WrongShape | Self::BodyRead => StatusCode::BAD_REQUEST,
             Self::InvalidContact(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -65,10 +63,7 @@ impl ResponseError for ApiError {
                 response.insert_header(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
             }
             Self::Unauthorized { offer_basic: true } => {
-                response.insert_header((
-                    "WWW-Authenticate",
-                    "Basic realm=\"secutix-bridge webhooks\"",
-                ));
+                response.insert_header(("WWW-Authenticate", "Basic realm=\"secutix-bridge webhooks\""));
             }
             _ => {}
         }

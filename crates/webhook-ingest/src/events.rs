@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use model::bus::{
-    self, CONTACT_CHANGED_CONTENT_TYPE, CONTACT_CHANGED_ROUTING_KEY, ContactChanged, EventSource,
-    PayloadFormat,
+    self, CONTACT_CHANGED_CONTENT_TYPE, CONTACT_CHANGED_ROUTING_KEY, ContactChanged, EventSource, PayloadFormat,
 };
 
 use infra::amqp::{OutgoingMessage, Topology, propagation};

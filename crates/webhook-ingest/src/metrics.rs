@@ -17,10 +17,7 @@ pub struct IngestMetrics {
 impl IngestMetrics {
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
         let requests = IntCounterVec::new(
-            Opts::new(
-                "webhook_ingest_requests_total",
-                "Webhook requests by outcome",
-            ),
+            Opts::new("webhook_ingest_requests_total", "Webhook requests by outcome"),
             &["outcome"],
         )?;
         let contacts = IntCounterVec::new(
@@ -39,10 +36,7 @@ impl IngestMetrics {
                 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
             ]),
         )?;
-        let in_flight = IntGauge::new(
-            "webhook_ingest_requests_in_flight",
-            "Webhook requests being handled",
-        )?;
+        let in_flight = IntGauge::new("webhook_ingest_requests_in_flight", "Webhook requests being handled")?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(contacts.clone()))?;
         registry.register(Box::new(publish_seconds.clone()))?;

@@ -27,22 +27,11 @@ pub struct Incoming<'a> {
 
 /// Accepts `application/json` and any `application/*+json`.
 pub fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return Err(ApiError::UnsupportedMediaType);
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType)
@@ -51,11 +40,7 @@ pub fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// Reads the body, refusing it as soon as it exceeds `limit` (from `Content-Length` before
 /// reading anything, else while streaming).
-pub async fn read_limited(
-    req: &HttpRequest,
-    mut body: web::Payload,
-    limit: usize,
-) -> Result<web::BytesMut, ApiError> {
+pub async fn read_limited(req: &HttpRequest, mut body: web::Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -78,21 +63,14 @@ pub async fn read_limited(
 /// Parses a body holding one contact object or an array of them. All-or-nothing: one invalid
 /// element rejects the whole request, naming its index. Contacts are validated without being
 /// mapped: the worker maps them.
-pub fn parse_contacts(
-    _kind: Kind,
-    body: &[u8],
-    max_batch: usize,
-) -> Result<Vec<Incoming<'_>>, ApiError> {
+pub fn parse_contacts(_kind: Kind, body: &[u8], max_batch: usize) -> Result<Vec<Incoming<'_>>, ApiError> {
     let malformed = |e: serde_json::Error| ApiError::MalformedJson(describe_json_error(&e));
     let whole: &RawValue = serde_json::from_slice(body).map_err(malformed)?;
     let text = whole.get();
     match text.as_bytes().first() {
         Some(b'{') => {
             let envelope = envelope(text).map_err(|e| invalid(None, &e))?;
-            Ok(vec![Incoming {
-                envelope,
-                json: text,
-            }])
+            Ok(vec![Incoming { envelope, json: text }])
         }
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(malformed)?;
@@ -141,15 +119,10 @@ mod tests {
 
     #[test]
     fn accepts_an_object_or_an_array() {
-        let one =
-            parse_contacts(Kind::Contacts, br#"{"contactNumber":"0042"}"#, 10).expect("object");
+        let one = parse_contacts(Kind::Contacts, br#"{"contactNumber":"0042"}"#, 10).expect("object");
         assert_eq!(one.len(), 1);
-        let two = parse_contacts(
-            Kind::Contacts,
-            br#"[{"contactNumber":"1"},{"contactNumber":"2"}]"#,
-            10,
-        )
-        .expect("array");
+        let two =
+            parse_contacts(Kind::Contacts, br#"[{"contactNumber":"1"},{"contactNumber":"2"}]"#, 10).expect("array");
         assert_eq!(
             two.iter()
                 .map(|c| c.envelope.contact_number.as_str())
@@ -174,17 +147,10 @@ mod tests {
         let body = br#"[{"contactNumber":"1"},{"contactNumber":"2"},{"firstname":"Jean"}]"#;
         assert_eq!(
             message(parse_contacts(Kind::Contacts, body, 10)),
-            (
-                "invalid_contact".into(),
-                "[2].contactNumber: is required".into()
-            )
+            ("invalid_contact".into(), "[2].contactNumber: is required".into())
         );
         assert_eq!(
-            message(parse_contacts(
-                Kind::Exports,
-                br#"[{"contactNumber":"1"}, 5]"#,
-                10
-            )),
+            message(parse_contacts(Kind::Exports, br#"[{"contactNumber":"1"}, 5]"#, 10)),
             (
                 "invalid_contact".into(),
                 "[1]: each contact must be a JSON object".into()

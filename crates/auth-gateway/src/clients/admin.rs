@@ -11,11 +11,7 @@ use super::{Client, ClientKind, ClientRegistry, registry::hash_secret};
 pub enum ClientCommand {
     /// Register a client and print its secret (confidential clients) once.
     Add {
-        #[arg(
-            long,
-            env = "GATEWAY_CLIENTS_FILE",
-            value_name = "GATEWAY_CLIENTS_FILE"
-        )]
+        #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
         /// The client id relying parties send (`client_id`).
         #[arg(long)]
@@ -35,11 +31,7 @@ pub enum ClientCommand {
     },
     /// Give a confidential client a new secret and print it once.
     RotateSecret {
-        #[arg(
-            long,
-            env = "GATEWAY_CLIENTS_FILE",
-            value_name = "GATEWAY_CLIENTS_FILE"
-        )]
+        #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
         #[arg(long)]
         id: String,
@@ -50,11 +42,7 @@ pub enum ClientCommand {
     },
     /// List the registered clients (ids, kinds, redirect URIs; never secrets).
     List {
-        #[arg(
-            long,
-            env = "GATEWAY_CLIENTS_FILE",
-            value_name = "GATEWAY_CLIENTS_FILE"
-        )]
+        #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
     },
 }
@@ -71,10 +59,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
             public,
         } => {
             let mut registry = load_or_empty(&file)?;
-            anyhow::ensure!(
-                registry.get(&id).is_none(),
-                "client {id} is already registered"
-            );
+            anyhow::ensure!(registry.get(&id).is_none(), "client {id} is already registered");
             let secret = (!public).then(generate_secret);
             registry.clients.push(Client {
                 id: id.clone(),
@@ -90,9 +75,9 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
             });
             registry.save(&file)?;
             Ok(match secret {
-                Some(secret) => format!(
-                    "client {id} registered\nclient_secret: {secret}\n(shown once; only its digest is stored)"
-                ),
+                Some(secret) => {
+                    format!("client {id} registered\nclient_secret: {secret}\n(shown once; only its digest is stored)")
+                }
                 None => format!("client {id} registered (public: no secret, PKCE S256 required)"),
             })
         }
@@ -131,15 +116,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
             Ok(registry
                 .clients
                 .iter()
-                .map(|c| {
-                    format!(
-                        "{}\t{:?}\t{}\t{}",
-                        c.id,
-                        c.kind,
-                        c.name,
-                        c.redirect_uris.join(" ")
-                    )
-                })
+                .map(|c| format!("{}\t{:?}\t{}\t{}", c.id, c.kind, c.name, c.redirect_uris.join(" ")))
                 .collect::<Vec<_>>()
                 .join("\n"))
         }
@@ -158,8 +135,7 @@ fn load_or_empty(file: &Path) -> anyhow::Result<ClientRegistry> {
 fn generate_secret() -> String {
     let mut bytes = [0u8; 32];
     // The system random generator fails only if the OS cannot provide randomness at all.
-    aws_lc_rs::rand::fill(&mut bytes)
-        .unwrap_or_else(|_| panic!("the system random generator failed"));
+    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| panic!("the system random generator failed"));
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -177,8 +153,7 @@ mod tests {
 
     #[test]
     fn add_and_rotate_round_trip_through_the_file() {
-        let file =
-            std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
+        let file = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
         let add = |id: &str, public: bool| ClientCommand::Add {
             file: file.clone(),
             id: id.into(),

@@ -19,4 +19,4 @@
 pub mod admin;
 mod registry;
 
-pub use registry::{Client, ClientKind, ClientRegistry, RegistryError};
+pub use registry::{Client, ClientKind, ClientRegistry, RegistryError, hash_secret};

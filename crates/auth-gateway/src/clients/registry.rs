@@ -51,8 +51,7 @@ impl ClientRegistry {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
-        let registry: Self =
-            toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))?;
+        let registry: Self = toml::from_str(&text).map_err(|e| file_error(e.message().to_owned()))?;
         registry.validate()?;
         Ok(registry)
     }
@@ -91,10 +90,7 @@ impl ClientRegistry {
             {
                 return Err(fail("id must be 1 to 64 letters, digits, '-', '_' or '.'"));
             }
-            if self.clients[..index]
-                .iter()
-                .any(|other| other.id == client.id)
-            {
+            if self.clients[..index].iter().any(|other| other.id == client.id) {
                 return Err(fail("id is registered twice"));
             }
             match client.kind {
@@ -106,23 +102,14 @@ impl ClientRegistry {
                 }
                 _ => {}
             }
-            if client
-                .secret_hashes
-                .iter()
-                .any(|h| decode_hash(h).is_none())
-            {
+            if client.secret_hashes.iter().any(|h| decode_hash(h).is_none()) {
                 return Err(fail("secret hashes must be `sha256:` and 64 hex digits"));
             }
             if client.redirect_uris.is_empty() {
                 return Err(fail("at least one redirect URI is required"));
             }
-            for uri in client
-                .redirect_uris
-                .iter()
-                .chain(&client.post_logout_redirect_uris)
-            {
-                check_redirect_uri(uri)
-                    .map_err(|reason| fail(&format!("redirect URI {uri}: {reason}")))?;
+            for uri in client.redirect_uris.iter().chain(&client.post_logout_redirect_uris) {
+                check_redirect_uri(uri).map_err(|reason| fail(&format!("redirect URI {uri}: {reason}")))?;
             }
         }
         Ok(())
@@ -142,9 +129,7 @@ impl Client {
 
     /// Exact, character-for-character match (RFC 6749 §3.1.2.3; OAuth 2.0 Security BCP §4.1.3).
     pub fn allows_redirect(&self, uri: &str) -> bool {
-        self.redirect_uris
-            .iter()
-            .any(|registered| registered == uri)
+        self.redirect_uris.iter().any(|registered| registered == uri)
     }
 
     pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
@@ -159,10 +144,7 @@ pub fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
     format!(
         "sha256:{}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
     )
 }
 
@@ -249,10 +231,7 @@ mod tests {
                 "secret hashes must be",
                 Box::new(|c| c.secret_hashes = vec!["plain-secret".into()]),
             ),
-            (
-                "at least one redirect URI",
-                Box::new(|c| c.redirect_uris.clear()),
-            ),
+            ("at least one redirect URI", Box::new(|c| c.redirect_uris.clear())),
             (
                 "must not have a fragment",
                 Box::new(|c| c.redirect_uris = vec!["https://a.example/#x".into()]),
@@ -274,12 +253,10 @@ mod tests {
         for (expected, mutate) in cases {
             let mut client = shop("s");
             mutate(&mut client);
-            let error = ClientRegistry {
-                clients: vec![client],
-            }
-            .validate()
-            .expect_err(expected)
-            .to_string();
+            let error = ClientRegistry { clients: vec![client] }
+                .validate()
+                .expect_err(expected)
+                .to_string();
             assert!(error.contains(expected), "{error}");
         }
         let twice = ClientRegistry {
@@ -291,11 +268,7 @@ mod tests {
         let mut local = shop("s");
         local.redirect_uris = vec!["http://127.0.0.1:3000/callback".into()];
         assert!(
-            ClientRegistry {
-                clients: vec![local]
-            }
-            .validate()
-            .is_ok(),
+            ClientRegistry { clients: vec![local] }.validate().is_ok(),
             "http on loopback for development"
         );
     }

@@ -23,20 +23,13 @@ pub fn generate_development_keys(dir: &Path) -> anyhow::Result<std::path::PathBu
     }
     std::fs::create_dir_all(dir)?;
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
-    let rsa = RsaKeyPair::generate(KeySize::Rsa2048)
-        .map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
-    let rsa_der = rsa
-        .as_der()
-        .map_err(|_| anyhow::anyhow!("RSA key encoding failed"))?;
+    let rsa = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
+    let rsa_der = rsa.as_der().map_err(|_| anyhow::anyhow!("RSA key encoding failed"))?;
     let ec = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
         .map_err(|_| anyhow::anyhow!("EC key generation failed"))?;
     let mut manifest = KeyManifest::default();
     for (kid, alg, der) in [
-        (
-            format!("dev-rs-{stamp}"),
-            "RS256",
-            rsa_der.as_ref().to_vec(),
-        ),
+        (format!("dev-rs-{stamp}"), "RS256", rsa_der.as_ref().to_vec()),
         (format!("dev-es-{stamp}"), "ES256", ec.as_ref().to_vec()),
     ] {
         let file = format!("{kid}.pem");
@@ -61,10 +54,7 @@ fn pem(label: &str, der: &[u8]) -> String {
         .chunks(64)
         .map(|c| std::str::from_utf8(c).unwrap_or_default())
         .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
 }
 
 /// Writes a file readable by its owner only.

@@ -47,8 +47,7 @@ pub struct KeyManifest {
 impl KeyManifest {
     /// Parses a manifest; `base` resolves `file` entries.
     pub fn parse(text: &str, base: Option<&Path>) -> Result<Self, KeyError> {
-        let mut manifest: Self =
-            toml::from_str(text).map_err(|e| KeyError::Manifest(e.message().to_owned()))?;
+        let mut manifest: Self = toml::from_str(text).map_err(|e| KeyError::Manifest(e.message().to_owned()))?;
         for key in &mut manifest.keys {
             match (&key.file, key.pem.is_empty()) {
                 (Some(file), true) => {

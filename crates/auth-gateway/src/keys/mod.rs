@@ -65,11 +65,7 @@ impl KeySet {
                 kid: kid.clone(),
                 reason,
             };
-            if kid.is_empty()
-                || kid.len() > 64
-                || !kid
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            if kid.is_empty() || kid.len() > 64 || !kid.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             {
                 return Err(fail(
                     "kid must be 1 to 64 characters of letters, digits, '-', '_' or '.'".into(),
@@ -78,12 +74,8 @@ impl KeySet {
             if keys.iter().any(|k| k.kid == kid) {
                 return Err(fail("kid is used twice".into()));
             }
-            let alg = parse_alg(&entry.alg).ok_or_else(|| {
-                fail(format!(
-                    "algorithm {} is not one of RS256, ES256, EdDSA",
-                    entry.alg
-                ))
-            })?;
+            let alg = parse_alg(&entry.alg)
+                .ok_or_else(|| fail(format!("algorithm {} is not one of RS256, ES256, EdDSA", entry.alg)))?;
             let pem = entry.pem.as_bytes();
             let encoding = match alg {
                 Algorithm::RS256 => EncodingKey::from_rsa_pem(pem),
@@ -91,15 +83,13 @@ impl KeySet {
                 _ => EncodingKey::from_ed_pem(pem),
             }
             .map_err(|_| fail(format!("not a PEM private key for {}", entry.alg)))?;
-            let mut jwk = serde_json::to_value(
-                Jwk::from_encoding_key(&encoding, alg).map_err(|e| fail(e.to_string()))?,
-            )
-            .map_err(|e| fail(e.to_string()))?;
+            let mut jwk =
+                serde_json::to_value(Jwk::from_encoding_key(&encoding, alg).map_err(|e| fail(e.to_string()))?)
+                    .map_err(|e| fail(e.to_string()))?;
             jwk["kid"] = kid.clone().into();
             jwk["use"] = "sig".into();
             jwk["alg"] = entry.alg.clone().into();
-            let parsed: Jwk =
-                serde_json::from_value(jwk.clone()).map_err(|e| fail(e.to_string()))?;
+            let parsed: Jwk = serde_json::from_value(jwk.clone()).map_err(|e| fail(e.to_string()))?;
             let decoding = DecodingKey::from_jwk(&parsed).map_err(|e| fail(e.to_string()))?;
             keys.push(SigningKey {
                 kid,
@@ -128,9 +118,7 @@ impl KeySet {
 
     /// The key that signs with `alg` now, if any.
     pub fn signer(&self, alg: Algorithm) -> Option<&SigningKey> {
-        self.keys
-            .iter()
-            .find(|k| k.alg == alg && k.state == KeyState::Active)
+        self.keys.iter().find(|k| k.alg == alg && k.state == KeyState::Active)
     }
 
     /// The key a token names by `kid`, for verification with that key's own algorithm only.
@@ -170,10 +158,9 @@ impl KeySet {
                 sub: "self-test".into(),
                 exp: chrono::Utc::now().timestamp() + 60,
             };
-            let token =
-                std::panic::catch_unwind(|| jsonwebtoken::encode(&header, &probe, &key.encoding))
-                    .map_err(|_| fail("the JWT crypto backend is missing or ambiguous".into()))?
-                    .map_err(|e| fail(format!("cannot sign: {e}")))?;
+            let token = std::panic::catch_unwind(|| jsonwebtoken::encode(&header, &probe, &key.encoding))
+                .map_err(|_| fail("the JWT crypto backend is missing or ambiguous".into()))?
+                .map_err(|e| fail(format!("cannot sign: {e}")))?;
             let validation = jsonwebtoken::Validation::new(key.alg);
             jsonwebtoken::decode::<Probe>(&token, &key.decoding, &validation)
                 .map_err(|e| fail(format!("cannot verify: {e}")))?;

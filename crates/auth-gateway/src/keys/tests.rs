@@ -7,8 +7,7 @@ struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     fn new() -> Self {
-        let path =
-            std::env::temp_dir().join(format!("gateway-keys-{}", uuid::Uuid::new_v4().simple()));
+        let path = std::env::temp_dir().join(format!("gateway-keys-{}", uuid::Uuid::new_v4().simple()));
         Self(path)
     }
 }
@@ -34,10 +33,7 @@ fn development_keys_are_generated_once_and_load() {
         again.keys.iter().map(|k| &k.kid).collect::<Vec<_>>()
     );
     let set = KeySet::from_manifest(&first).expect("valid key set");
-    assert_eq!(
-        set.signing_algorithms(),
-        vec![Algorithm::RS256, Algorithm::ES256]
-    );
+    assert_eq!(set.signing_algorithms(), vec![Algorithm::RS256, Algorithm::ES256]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -45,11 +41,7 @@ fn development_keys_are_generated_once_and_load() {
             .expect("manifest")
             .permissions()
             .mode();
-        assert_eq!(
-            mode & 0o077,
-            0,
-            "private key material is readable by its owner only"
-        );
+        assert_eq!(mode & 0o077, 0, "private key material is readable by its owner only");
     }
 }
 
@@ -63,10 +55,7 @@ fn the_jwks_publishes_public_members_only() {
     let mut kids = std::collections::HashSet::new();
     for key in keys {
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
-            assert!(
-                key.get(private).is_none(),
-                "private member {private} published: {key}"
-            );
+            assert!(key.get(private).is_none(), "private member {private} published: {key}");
         }
         assert_eq!(key["use"], "sig");
         assert!(
@@ -112,18 +101,8 @@ fn a_published_key_verifies_but_never_signs() {
 fn invalid_manifests_are_refused_naming_the_key() {
     let dir = TempDir::new();
     let valid = development_manifest(&dir);
-    let rsa = valid
-        .keys
-        .iter()
-        .find(|k| k.alg == "RS256")
-        .expect("rsa")
-        .clone();
-    let ec = valid
-        .keys
-        .iter()
-        .find(|k| k.alg == "ES256")
-        .expect("ec")
-        .clone();
+    let rsa = valid.keys.iter().find(|k| k.alg == "RS256").expect("rsa").clone();
+    let ec = valid.keys.iter().find(|k| k.alg == "ES256").expect("ec").clone();
 
     let mut twice_active = valid.clone();
     let mut second = rsa.clone();
@@ -136,16 +115,11 @@ fn invalid_manifests_are_refused_naming_the_key() {
 
     let mut wrong_alg = ec.clone();
     wrong_alg.alg = "RS256".into();
-    let error = KeySet::from_manifest(&KeyManifest {
-        keys: vec![wrong_alg],
-    })
-    .expect_err("EC key as RS256")
-    .to_string();
+    let error = KeySet::from_manifest(&KeyManifest { keys: vec![wrong_alg] })
+        .expect_err("EC key as RS256")
+        .to_string();
     assert!(error.starts_with(&format!("key {}:", ec.kid)), "{error}");
-    assert!(
-        !error.contains("PRIVATE KEY"),
-        "key material is never echoed: {error}"
-    );
+    assert!(!error.contains("PRIVATE KEY"), "key material is never echoed: {error}");
 
     let mut hmac = rsa.clone();
     hmac.alg = "HS256".into();
@@ -156,12 +130,7 @@ fn invalid_manifests_are_refused_naming_the_key() {
 
     let mut bad_kid = rsa.clone();
     bad_kid.kid = "../../etc/passwd".into();
-    assert!(
-        KeySet::from_manifest(&KeyManifest {
-            keys: vec![bad_kid]
-        })
-        .is_err()
-    );
+    assert!(KeySet::from_manifest(&KeyManifest { keys: vec![bad_kid] }).is_err());
 
     let mut duplicate = ec.clone();
     duplicate.kid = rsa.kid.clone();
@@ -181,11 +150,7 @@ fn invalid_manifests_are_refused_naming_the_key() {
         .is_err()
     );
     assert!(
-        KeyManifest::parse(
-            "[[keys]]\nkid = \"a\"\nalg = \"RS256\"\nstate = \"active\"\n",
-            None
-        )
-        .is_err(),
+        KeyManifest::parse("[[keys]]\nkid = \"a\"\nalg = \"RS256\"\nstate = \"active\"\n", None).is_err(),
         "no key material"
     );
 }

@@ -10,19 +10,13 @@ pub const JWKS_MAX_AGE_SECONDS: u64 = 300;
 
 pub async fn openid_configuration(state: web::Data<GatewayState>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((
-            "Cache-Control",
-            format!("public, max-age={JWKS_MAX_AGE_SECONDS}"),
-        ))
+        .insert_header(("Cache-Control", format!("public, max-age={JWKS_MAX_AGE_SECONDS}")))
         .json(&state.discovery)
 }
 
 pub async fn jwks(state: web::Data<GatewayState>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((
-            "Cache-Control",
-            format!("public, max-age={JWKS_MAX_AGE_SECONDS}"),
-        ))
+        .insert_header(("Cache-Control", format!("public, max-age={JWKS_MAX_AGE_SECONDS}")))
         .content_type("application/jwk-set+json")
         .json(state.keys.jwks())
 }

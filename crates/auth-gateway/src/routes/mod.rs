@@ -1,3 +1,8 @@
 //! HTTP routes of `auth-gateway`.
 
+pub mod authorize;
 pub mod discovery;
+pub mod login;
+pub mod params;
+pub mod token;
+pub mod userinfo;

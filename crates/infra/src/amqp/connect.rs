@@ -15,11 +15,7 @@ pub async fn connect(url: &SecretString, name: &str) -> lapin::Result<Connection
 
 /// Retries [`connect`] with exponential back-off (capped at 10 s) until it succeeds or
 /// `cancel` fires; `None` when cancelled.
-pub async fn connect_with_retry(
-    url: &SecretString,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Option<Connection> {
+pub async fn connect_with_retry(url: &SecretString, name: &str, cancel: &CancellationToken) -> Option<Connection> {
     let mut delay = Duration::from_millis(200);
     loop {
         match connect(url, name).await {

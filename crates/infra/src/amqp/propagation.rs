@@ -10,15 +10,10 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 pub fn inject_current() -> FieldTable {
     let context = tracing::Span::current().context();
     let mut carrier = HashMap::new();
-    opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(&context, &mut MapCarrier(&mut carrier))
-    });
+    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&context, &mut MapCarrier(&mut carrier)));
     let mut headers = FieldTable::default();
     for (key, value) in carrier {
-        headers.insert(
-            ShortString::from(key),
-            AMQPValue::LongString(LongString::from(value)),
-        );
+        headers.insert(ShortString::from(key), AMQPValue::LongString(LongString::from(value)));
     }
     headers
 }
@@ -38,8 +33,7 @@ pub fn continue_trace(span: &tracing::Span, headers: Option<&FieldTable>) {
             Some((key.as_str().to_owned(), text))
         })
         .collect();
-    let parent =
-        opentelemetry::global::get_text_map_propagator(|p| p.extract(&MapExtractor(&carrier)));
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&MapExtractor(&carrier)));
     let _ = span.set_parent(parent);
 }
 

@@ -142,13 +142,9 @@ impl Publisher {
         }
         let live = self.live().await?;
         let timeout = self.options.confirm_timeout;
-        let outcome =
-            tokio::time::timeout(timeout, publish_and_confirm(live.channel(), messages)).await;
+        let outcome = tokio::time::timeout(timeout, publish_and_confirm(live.channel(), messages)).await;
         let outcome = outcome.unwrap_or(Err(PublishError::Timeout(timeout)));
-        if matches!(
-            outcome,
-            Err(PublishError::Unavailable(_) | PublishError::Timeout(_))
-        ) {
+        if matches!(outcome, Err(PublishError::Unavailable(_) | PublishError::Timeout(_))) {
             self.invalidate(&live).await;
         }
         outcome
@@ -195,9 +191,7 @@ impl Publisher {
         let mut channels = Vec::with_capacity(self.options.channels.max(1));
         for _ in 0..self.options.channels.max(1) {
             let channel = connection.create_channel().await?;
-            channel
-                .confirm_select(ConfirmSelectOptions::default())
-                .await?;
+            channel.confirm_select(ConfirmSelectOptions::default()).await?;
             channels.push(channel);
         }
         Ok(Live {
@@ -231,10 +225,7 @@ impl Publisher {
 }
 
 /// Pipelines every publish on one channel, then awaits all confirms together.
-async fn publish_and_confirm(
-    channel: &Channel,
-    messages: Vec<OutgoingMessage>,
-) -> Result<(), PublishError> {
+async fn publish_and_confirm(channel: &Channel, messages: Vec<OutgoingMessage>) -> Result<(), PublishError> {
     let mut confirms = Vec::with_capacity(messages.len());
     for message in messages {
         let properties = BasicProperties::default()
@@ -267,9 +258,7 @@ async fn publish_and_confirm(
             }
             Confirmation::Nack(_) => return Err(PublishError::Nacked),
             Confirmation::NotRequested => {
-                return Err(PublishError::Unavailable(
-                    "channel is not in confirm mode".into(),
-                ));
+                return Err(PublishError::Unavailable("channel is not in confirm mode".into()));
             }
         }
     }

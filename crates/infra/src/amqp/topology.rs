@@ -23,9 +23,7 @@ pub struct Topology {
 
 impl Topology {
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self {
-            prefix: prefix.into(),
-        }
+        Self { prefix: prefix.into() }
     }
 
     fn name(&self, base: &str) -> String {
@@ -79,54 +77,32 @@ impl Topology {
             (self.commands_exchange(), ExchangeKind::Topic),
         ] {
             channel
-                .exchange_declare(
-                    exchange.as_str().into(),
-                    kind,
-                    durable,
-                    FieldTable::default(),
-                )
+                .exchange_declare(exchange.as_str().into(), kind, durable, FieldTable::default())
                 .await?;
         }
 
         self.declare_queue(channel, &self.worker_queue(), self.work_queue_arguments())
             .await?;
-        self.bind(
-            channel,
-            &self.worker_queue(),
-            &self.contacts_exchange(),
-            "contact.#",
-        )
-        .await?;
-
-        self.declare_queue(channel, &self.dead_letter_queue(), quorum())
+        self.bind(channel, &self.worker_queue(), &self.contacts_exchange(), "contact.#")
             .await?;
-        self.bind(
-            channel,
-            &self.dead_letter_queue(),
-            &self.dead_letter_exchange(),
-            "",
-        )
-        .await?;
+
+        self.declare_queue(channel, &self.dead_letter_queue(), quorum()).await?;
+        self.bind(channel, &self.dead_letter_queue(), &self.dead_letter_exchange(), "")
+            .await?;
 
         let mut stream = FieldTable::default();
         // A stream is an append-only log read from any offset: the replay source.
         insert(&mut stream, "x-queue-type", string("stream"));
         // Retention by age; segments older than this are deleted.
         insert(&mut stream, "x-max-age", string(LOG_RETENTION));
-        self.declare_queue(channel, &self.log_stream(), stream)
-            .await?;
+        self.declare_queue(channel, &self.log_stream(), stream).await?;
         self.bind(channel, &self.log_stream(), &self.contacts_exchange(), "#")
             .await?;
 
         self.declare_queue(channel, &self.commands_queue(), self.work_queue_arguments())
             .await?;
-        self.bind(
-            channel,
-            &self.commands_queue(),
-            &self.commands_exchange(),
-            "#",
-        )
-        .await?;
+        self.bind(channel, &self.commands_queue(), &self.commands_exchange(), "#")
+            .await?;
         Ok(())
     }
 
@@ -135,11 +111,7 @@ impl Topology {
     /// dead-lettering so a dead letter cannot be lost between the two queues.
     fn work_queue_arguments(&self) -> FieldTable {
         let mut args = quorum();
-        insert(
-            &mut args,
-            "x-delivery-limit",
-            AMQPValue::LongLongInt(DELIVERY_LIMIT),
-        );
+        insert(&mut args, "x-delivery-limit", AMQPValue::LongLongInt(DELIVERY_LIMIT));
         insert(
             &mut args,
             "x-dead-letter-exchange",
@@ -151,12 +123,7 @@ impl Topology {
         args
     }
 
-    async fn declare_queue(
-        &self,
-        channel: &Channel,
-        queue: &str,
-        args: FieldTable,
-    ) -> lapin::Result<()> {
+    async fn declare_queue(&self, channel: &Channel, queue: &str, args: FieldTable) -> lapin::Result<()> {
         let options = QueueDeclareOptions {
             durable: true,
             ..Default::default()
@@ -165,13 +132,7 @@ impl Topology {
         Ok(())
     }
 
-    async fn bind(
-        &self,
-        channel: &Channel,
-        queue: &str,
-        exchange: &str,
-        key: &str,
-    ) -> lapin::Result<()> {
+    async fn bind(&self, channel: &Channel, queue: &str, exchange: &str, key: &str) -> lapin::Result<()> {
         channel
             .queue_bind(
                 queue.into(),

@@ -13,10 +13,7 @@ use super::{Applied, ContactEvent, Lifecycle, lifecycle, store};
 
 /// Writes the event if it outranks the stored contact, then runs the side effects of a merge
 /// or an anonymisation.
-pub async fn apply_event(
-    conn: &mut AsyncPgConnection,
-    event: &ContactEvent,
-) -> QueryResult<Applied> {
+pub async fn apply_event(conn: &mut AsyncPgConnection, event: &ContactEvent) -> QueryResult<Applied> {
     let applied = store::upsert(conn, event).await?;
     if applied == Applied::Written {
         side_effects(conn, event).await?;
@@ -28,18 +25,13 @@ async fn side_effects(conn: &mut AsyncPgConnection, event: &ContactEvent) -> Que
     let number = event.contact.contact_number.as_str();
     match &event.lifecycle {
         Lifecycle::Active => Ok(()),
-        Lifecycle::Merged { head } => {
-            lifecycle::merged(conn, number, head.as_str(), event.event_id).await
-        }
+        Lifecycle::Merged { head } => lifecycle::merged(conn, number, head.as_str(), event.event_id).await,
         Lifecycle::Anonymised => lifecycle::anonymised(conn, number, event.event_id).await,
     }
 }
 
 /// Applies a batch; results are returned in the input's order.
-pub async fn apply_batch(
-    conn: &mut AsyncPgConnection,
-    events: &[ContactEvent],
-) -> QueryResult<Vec<Applied>> {
+pub async fn apply_batch(conn: &mut AsyncPgConnection, events: &[ContactEvent]) -> QueryResult<Vec<Applied>> {
     let mut results = vec![Applied::Stale; events.len()];
     // The winning event of each contact; every other event of that contact is stale.
     let mut winners: HashMap<&str, usize> = HashMap::new();

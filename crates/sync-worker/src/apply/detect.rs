@@ -113,11 +113,7 @@ impl DetectionRules {
             .merge_head_fields
             .iter()
             .filter_map(|field| member(&contact.raw, field))
-            .filter_map(|value| {
-                value
-                    .as_str()
-                    .and_then(|s| ContactNumber::parse(s.trim()).ok())
-            })
+            .filter_map(|value| value.as_str().and_then(|s| ContactNumber::parse(s.trim()).ok()))
             .find(|head| *head != contact.contact_number);
         match head {
             Some(head) => Lifecycle::Merged { head },
@@ -135,11 +131,10 @@ impl DetectionRules {
                 Value::String(text) => !text.trim().is_empty(),
                 _ => false,
             });
-        let placeholder = contact.last_name.as_deref().is_some_and(|name| {
-            self.anonymised_names
-                .iter()
-                .any(|p| p.eq_ignore_ascii_case(name))
-        });
+        let placeholder = contact
+            .last_name
+            .as_deref()
+            .is_some_and(|name| self.anonymised_names.iter().any(|p| p.eq_ignore_ascii_case(name)));
         let blank = self.blank_is_anonymised
             && contact.first_name.is_none()
             && contact.last_name.is_none()
@@ -205,11 +200,7 @@ mod tests {
             ),
             (
                 "date in individualContact",
-                with(
-                    base(),
-                    &["individualContact", "anonymizationDate"],
-                    json!("2025-01-01"),
-                ),
+                with(base(), &["individualContact", "anonymizationDate"], json!("2025-01-01")),
                 Lifecycle::Anonymised,
             ),
             (
@@ -219,11 +210,7 @@ mod tests {
             ),
             (
                 "placeholder name",
-                with(
-                    base(),
-                    &["individualContact", "lastname"],
-                    json!("Anonymized"),
-                ),
+                with(base(), &["individualContact", "lastname"], json!("Anonymized")),
                 Lifecycle::Anonymised,
             ),
             ("blank, rule off", blank.clone(), Lifecycle::Active),
@@ -296,19 +283,11 @@ mod tests {
             }
         );
         assert_eq!(
-            rules.classify(&contact(with(
-                base(),
-                &["mergedIntoContactNumber"],
-                json!("0009")
-            ))),
+            rules.classify(&contact(with(base(), &["mergedIntoContactNumber"], json!("0009")))),
             Lifecycle::Active
         );
         assert_eq!(
-            rules.classify(&contact(with(
-                base(),
-                &["individualContact", "lastname"],
-                json!("xxx")
-            ))),
+            rules.classify(&contact(with(base(), &["individualContact", "lastname"], json!("xxx")))),
             Lifecycle::Anonymised
         );
     }

@@ -60,10 +60,7 @@ impl ContactEvent {
         let event = ContactChanged::decode_from(bytes)?;
         let event_id = Uuid::parse_str(&event.event_id).map_err(|_| InvalidEvent::EventId)?;
         let version_time = event.version_time().ok_or(InvalidEvent::NoVersion)?;
-        let received_at = event
-            .received_at
-            .as_ref()
-            .and_then(model::bus::from_timestamp);
+        let received_at = event.received_at.as_ref().and_then(model::bus::from_timestamp);
         let raw: serde_json::Value = serde_json::from_slice(&event.payload)?;
         let contact = match PayloadFormat::try_from(event.format) {
             Ok(PayloadFormat::GetContactData) => secutix::from_get_contact_data(raw)?,

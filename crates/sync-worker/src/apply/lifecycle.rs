@@ -26,12 +26,7 @@ struct Holder {
 }
 
 /// Applies the merge rule of the module documentation.
-pub async fn merged(
-    conn: &mut AsyncPgConnection,
-    absorbed: &str,
-    head: &str,
-    event_id: Uuid,
-) -> QueryResult<()> {
+pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, event_id: Uuid) -> QueryResult<()> {
     let incoming = holder_of(conn, absorbed).await?;
     let outcome = match incoming {
         None => "none",
@@ -40,9 +35,7 @@ pub async fn merged(
             let (target, target_state) = final_head(conn, head, absorbed).await?;
             // An anonymised head cannot take an account; a head still merged means a cycle or
             // an overlong chain in the data, and no contact can take it either.
-            if matches!(target_state.as_deref(), Some("anonymised" | "merged"))
-                || target == absorbed
-            {
+            if matches!(target_state.as_deref(), Some("anonymised" | "merged")) || target == absorbed {
                 delete_account(conn, incoming.subject_id).await?;
                 "dropped"
             } else {
@@ -53,8 +46,7 @@ pub async fn merged(
                     }
                     Some(current) => {
                         let current_wins = current.origin_contact_number == target
-                            || (current.created_at, current.subject_id)
-                                <= (incoming.created_at, incoming.subject_id);
+                            || (current.created_at, current.subject_id) <= (incoming.created_at, incoming.subject_id);
                         if current_wins {
                             delete_account(conn, incoming.subject_id).await?;
                             "dropped"
@@ -81,11 +73,7 @@ pub async fn merged(
 
 /// Erases every trace of personal data outside the (already scrubbed) contact row: the
 /// account with its credentials, sessions and refresh tokens (by cascade), and all mail.
-pub async fn anonymised(
-    conn: &mut AsyncPgConnection,
-    number: &str,
-    event_id: Uuid,
-) -> QueryResult<()> {
+pub async fn anonymised(conn: &mut AsyncPgConnection, number: &str, event_id: Uuid) -> QueryResult<()> {
     let accounts_deleted = diesel::delete(
         accounts::table.filter(
             accounts::contact_number
@@ -95,12 +83,10 @@ pub async fn anonymised(
     )
     .execute(conn)
     .await?;
-    let mails_deleted =
-        diesel::delete(mail_outbox::table.filter(mail_outbox::contact_number.eq(number)))
-            .execute(conn)
-            .await?;
-    let details =
-        serde_json::json!({ "accounts_deleted": accounts_deleted, "mails_deleted": mails_deleted });
+    let mails_deleted = diesel::delete(mail_outbox::table.filter(mail_outbox::contact_number.eq(number)))
+        .execute(conn)
+        .await?;
+    let details = serde_json::json!({ "accounts_deleted": accounts_deleted, "mails_deleted": mails_deleted });
     audit(conn, number, "anonymised", event_id, details).await
 }
 
@@ -120,11 +106,7 @@ async fn holder_of(conn: &mut AsyncPgConnection, number: &str) -> QueryResult<Op
 
 /// Follows merged heads from `head`; returns the last contact reached and its state (`None`
 /// when the contact has not arrived yet).
-async fn final_head(
-    conn: &mut AsyncPgConnection,
-    head: &str,
-    absorbed: &str,
-) -> QueryResult<(String, Option<String>)> {
+async fn final_head(conn: &mut AsyncPgConnection, head: &str, absorbed: &str) -> QueryResult<(String, Option<String>)> {
     let mut current = head.to_owned();
     for _ in 0..MAX_HOPS {
         let row: Option<(String, Option<String>)> = contacts::table

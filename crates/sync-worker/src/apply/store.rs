@@ -6,9 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{
     prelude::*,
-    sql_types::{
-        Array, Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid, Varchar,
-    },
+    sql_types::{Array, Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid, Varchar},
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -51,8 +49,7 @@ pub enum Applied {
 }
 
 /// Ranks a stored state the way [`Lifecycle::rank`] ranks an event's.
-const STORED_RANK: &str =
-    "CASE contacts.state WHEN 'active' THEN 0 WHEN 'merged' THEN 1 ELSE 2 END";
+const STORED_RANK: &str = "CASE contacts.state WHEN 'active' THEN 0 WHEN 'merged' THEN 1 ELSE 2 END";
 
 /// Columns written by both upserts, in order.
 const COLUMNS: &str = "contact_number, state, head_contact_number, title, first_name, last_name, birth_date, \
@@ -109,11 +106,7 @@ pub async fn upsert(conn: &mut AsyncPgConnection, event: &ContactEvent) -> Query
         .bind::<SmallInt, _>(event.lifecycle.rank())
         .execute(conn)
         .await?;
-    Ok(if written == 1 {
-        Applied::Written
-    } else {
-        Applied::Stale
-    })
+    Ok(if written == 1 { Applied::Written } else { Applied::Stale })
 }
 
 #[derive(QueryableByName)]
@@ -124,10 +117,7 @@ struct WrittenNumber {
 
 /// Upserts plain updates (active contacts, at most one event per contact) in one statement,
 /// returning the contact numbers actually written.
-pub async fn upsert_many(
-    conn: &mut AsyncPgConnection,
-    events: &[&ContactEvent],
-) -> QueryResult<HashSet<String>> {
+pub async fn upsert_many(conn: &mut AsyncPgConnection, events: &[&ContactEvent]) -> QueryResult<HashSet<String>> {
     if events.is_empty() {
         return Ok(HashSet::new());
     }
@@ -141,8 +131,7 @@ pub async fn upsert_many(
          RETURNING contact_number",
         on_conflict("0")
     );
-    let column =
-        |f: fn(&ContactEvent) -> Option<&str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
+    let column = |f: fn(&ContactEvent) -> Option<&str>| events.iter().map(|e| f(e)).collect::<Vec<_>>();
     let written: Vec<WrittenNumber> = diesel::sql_query(query)
         .bind::<Array<Varchar>, _>(
             events
@@ -153,30 +142,13 @@ pub async fn upsert_many(
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.title.as_deref()))
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.first_name.as_deref()))
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.last_name.as_deref()))
-        .bind::<Array<Nullable<Date>>, _>(
-            events
-                .iter()
-                .map(|e| e.contact.birth_date)
-                .collect::<Vec<_>>(),
-        )
+        .bind::<Array<Nullable<Date>>, _>(events.iter().map(|e| e.contact.birth_date).collect::<Vec<_>>())
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.language.as_deref()))
-        .bind::<Array<Nullable<Text>>, _>(column(|e| {
-            e.contact.email.as_ref().map(model::Email::as_str)
-        }))
+        .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.email.as_ref().map(model::Email::as_str)))
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.phone.as_deref()))
         .bind::<Array<Nullable<Text>>, _>(column(|e| e.contact.role.as_deref()))
-        .bind::<Array<Nullable<Bool>>, _>(
-            events
-                .iter()
-                .map(|e| e.contact.has_login)
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Jsonb>, _>(
-            events
-                .iter()
-                .map(|e| to_json(&e.contact.addresses))
-                .collect::<Vec<_>>(),
-        )
+        .bind::<Array<Nullable<Bool>>, _>(events.iter().map(|e| e.contact.has_login).collect::<Vec<_>>())
+        .bind::<Array<Jsonb>, _>(events.iter().map(|e| to_json(&e.contact.addresses)).collect::<Vec<_>>())
         .bind::<Array<Jsonb>, _>(
             events
                 .iter()

@@ -60,6 +60,35 @@ diesel::table! {
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        code_hash -> Nullable<Bytea>,
+        scope -> Text,
+        auth_time -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Bytea,
+        client_id -> Text,
+        subject_id -> Uuid,
+        session_id -> Nullable<Bytea>,
+        redirect_uri -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        auth_time -> Timestamptz,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -88,11 +117,4 @@ diesel::table! {
 
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
-diesel::allow_tables_to_appear_in_same_query!(
-    accounts,
-    contacts,
-    sessions,
-    refresh_tokens,
-    mail_outbox,
-    contact_audit
-);
+diesel::allow_tables_to_appear_in_same_query!(accounts, contacts, sessions, refresh_tokens, mail_outbox, contact_audit);

@@ -64,25 +64,13 @@ impl AuthArgs {
             );
         }
         if self.allow_unauthenticated {
-            tracing::warn!(
-                "INGEST_ALLOW_UNAUTHENTICATED=true: anyone who can reach this service can post contacts"
-            );
+            tracing::warn!("INGEST_ALLOW_UNAUTHENTICATED=true: anyone who can reach this service can post contacts");
         }
-        let has_credentials =
-            self.basic_auth.is_some() || self.bearer_token.is_some() || self.hmac_secrets.is_some();
+        let has_credentials = self.basic_auth.is_some() || self.bearer_token.is_some() || self.hmac_secrets.is_some();
         Ok(Authenticator {
-            basic: self
-                .basic_auth
-                .as_ref()
-                .map(|s| digest(s.expose_secret().as_bytes())),
-            bearer: self
-                .bearer_token
-                .as_ref()
-                .map(|s| digest(s.expose_secret().as_bytes())),
-            hmac: self
-                .hmac_secrets
-                .as_ref()
-                .map(|s| StandardWebhooks::new(s.0.clone())),
+            basic: self.basic_auth.as_ref().map(|s| digest(s.expose_secret().as_bytes())),
+            bearer: self.bearer_token.as_ref().map(|s| digest(s.expose_secret().as_bytes())),
+            hmac: self.hmac_secrets.as_ref().map(|s| StandardWebhooks::new(s.0.clone())),
             source: SourceFilter::new(self.allow_cidrs.clone(), self.trusted_proxies.clone()),
             // With only an allow-list, the address is the credential.
             unauthenticated: self.allow_unauthenticated || !has_credentials,
@@ -92,9 +80,7 @@ impl AuthArgs {
 
 fn parse_basic(value: &str) -> Result<SecretString, String> {
     match value.split_once(':') {
-        Some((user, password)) if !user.is_empty() && !password.is_empty() => {
-            Ok(SecretString::from(value.to_owned()))
-        }
+        Some((user, password)) if !user.is_empty() && !password.is_empty() => Ok(SecretString::from(value.to_owned())),
         _ => Err("must be `user:password` with both parts non-empty".into()),
     }
 }
@@ -109,12 +95,7 @@ fn parse_token(value: &str) -> Result<SecretString, String> {
 fn parse_hmac_secrets(value: &str) -> Result<HmacSecrets, String> {
     use base64::Engine;
     let mut keys = Vec::new();
-    for (index, secret) in value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .enumerate()
-    {
+    for (index, secret) in value.split(',').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
         let encoded = secret
             .strip_prefix("whsec_")
             .ok_or_else(|| format!("secret {} must start with `whsec_`", index + 1))?;
@@ -122,10 +103,7 @@ fn parse_hmac_secrets(value: &str) -> Result<HmacSecrets, String> {
             .decode(encoded)
             .map_err(|_| format!("secret {} is not base64 after `whsec_`", index + 1))?;
         if !(24..=64).contains(&key.len()) {
-            return Err(format!(
-                "secret {} must decode to 24 to 64 bytes",
-                index + 1
-            ));
+            return Err(format!("secret {} must decode to 24 to 64 bytes", index + 1));
         }
         keys.push(key);
     }
@@ -153,10 +131,8 @@ mod tests {
         assert_eq!(error, "secret 1 must decode to 24 to 64 bytes");
         assert!(parse_hmac_secrets("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
         assert!(
-            parse_hmac_secrets(
-                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-            )
-            .is_ok()
+            parse_hmac_secrets("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+                .is_ok()
         );
         assert!(parse_basic("s360:").is_err());
         assert!(parse_basic("s360:a-long-password").is_ok());

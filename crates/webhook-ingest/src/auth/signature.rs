@@ -23,12 +23,7 @@ pub struct SignatureHeaders {
 impl SignatureHeaders {
     /// All three headers, or `None` when any is missing.
     pub fn from_request(headers: &HeaderMap) -> Option<Self> {
-        let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         Some(Self {
             id: get("webhook-id")?,
             timestamp: get("webhook-timestamp")?,
@@ -49,12 +44,7 @@ impl StandardWebhooks {
 
     /// `Ok` when the timestamp is within tolerance of `now` and any listed `v1` signature
     /// matches any key. The comparison is constant-time (`Mac::verify_slice`).
-    pub fn verify(
-        &self,
-        headers: &SignatureHeaders,
-        body: &[u8],
-        now: i64,
-    ) -> Result<(), Unauthorized> {
+    pub fn verify(&self, headers: &SignatureHeaders, body: &[u8], now: i64) -> Result<(), Unauthorized> {
         let timestamp: i64 = headers.timestamp.trim().parse().map_err(|_| Unauthorized)?;
         // `abs_diff` cannot overflow, whatever timestamp the sender claims.
         if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
@@ -84,10 +74,7 @@ impl StandardWebhooks {
             signatures: String::new(),
         };
         let tag = mac(key, &headers, body).finalize().into_bytes();
-        format!(
-            "v1,{}",
-            base64::engine::general_purpose::STANDARD.encode(tag)
-        )
+        format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(tag))
     }
 }
 
@@ -129,16 +116,9 @@ mod tests {
 
     #[test]
     fn matches_the_specification_test_vector() {
-        assert_eq!(
-            StandardWebhooks::sign(&key(), ID, TIMESTAMP, BODY),
-            SIGNATURE
-        );
+        assert_eq!(StandardWebhooks::sign(&key(), ID, TIMESTAMP, BODY), SIGNATURE);
         let verifier = StandardWebhooks::new(vec![key()]);
-        assert!(
-            verifier
-                .verify(&headers(SIGNATURE, TIMESTAMP), BODY, TIMESTAMP)
-                .is_ok()
-        );
+        assert!(verifier.verify(&headers(SIGNATURE, TIMESTAMP), BODY, TIMESTAMP).is_ok());
     }
 
     #[test]
@@ -146,11 +126,7 @@ mod tests {
         let verifier = StandardWebhooks::new(vec![key()]);
         assert!(
             verifier
-                .verify(
-                    &headers(SIGNATURE, TIMESTAMP),
-                    br#"{"test": 2432232315}"#,
-                    TIMESTAMP
-                )
+                .verify(&headers(SIGNATURE, TIMESTAMP), br#"{"test": 2432232315}"#, TIMESTAMP)
                 .is_err()
         );
         assert!(
@@ -161,35 +137,20 @@ mod tests {
         );
         let mut other_id = headers(SIGNATURE, TIMESTAMP);
         other_id.id.push('x');
-        assert!(
-            verifier.verify(&other_id, BODY, TIMESTAMP).is_err(),
-            "id is signed"
-        );
+        assert!(verifier.verify(&other_id, BODY, TIMESTAMP).is_err(), "id is signed");
         assert!(
             verifier
-                .verify(
-                    &headers(SIGNATURE, TIMESTAMP),
-                    BODY,
-                    TIMESTAMP + TOLERANCE_SECONDS + 1
-                )
+                .verify(&headers(SIGNATURE, TIMESTAMP), BODY, TIMESTAMP + TOLERANCE_SECONDS + 1)
                 .is_err()
         );
         assert!(
             verifier
-                .verify(
-                    &headers(SIGNATURE, TIMESTAMP),
-                    BODY,
-                    TIMESTAMP - TOLERANCE_SECONDS - 1
-                )
+                .verify(&headers(SIGNATURE, TIMESTAMP), BODY, TIMESTAMP - TOLERANCE_SECONDS - 1)
                 .is_err()
         );
         assert!(
             verifier
-                .verify(
-                    &headers(SIGNATURE, TIMESTAMP),
-                    BODY,
-                    TIMESTAMP + TOLERANCE_SECONDS
-                )
+                .verify(&headers(SIGNATURE, TIMESTAMP), BODY, TIMESTAMP + TOLERANCE_SECONDS)
                 .is_ok()
         );
         assert!(
@@ -212,9 +173,7 @@ mod tests {
             let signature = StandardWebhooks::sign(&key(), ID, timestamp, BODY);
             for now in [TIMESTAMP, 3_179_602_017_164_539_701, i64::MAX, i64::MIN] {
                 let within = now.abs_diff(timestamp) <= TOLERANCE_SECONDS.unsigned_abs();
-                let verified = verifier
-                    .verify(&headers(&signature, timestamp), BODY, now)
-                    .is_ok();
+                let verified = verifier.verify(&headers(&signature, timestamp), BODY, now).is_ok();
                 assert_eq!(verified, within, "{timestamp} at {now}");
             }
         }
@@ -225,22 +184,10 @@ mod tests {
         let old_key = vec![7u8; 32];
         let verifier = StandardWebhooks::new(vec![old_key.clone(), key()]);
         let list = format!("v1,AAAA {SIGNATURE}");
-        assert!(
-            verifier
-                .verify(&headers(&list, TIMESTAMP), BODY, TIMESTAMP)
-                .is_ok()
-        );
+        assert!(verifier.verify(&headers(&list, TIMESTAMP), BODY, TIMESTAMP).is_ok());
         let old = StandardWebhooks::sign(&old_key, ID, TIMESTAMP, BODY);
-        assert!(
-            verifier
-                .verify(&headers(&old, TIMESTAMP), BODY, TIMESTAMP)
-                .is_ok()
-        );
+        assert!(verifier.verify(&headers(&old, TIMESTAMP), BODY, TIMESTAMP).is_ok());
         let retired = StandardWebhooks::new(vec![key()]);
-        assert!(
-            retired
-                .verify(&headers(&old, TIMESTAMP), BODY, TIMESTAMP)
-                .is_err()
-        );
+        assert!(retired.verify(&headers(&old, TIMESTAMP), BODY, TIMESTAMP).is_err());
     }
 }

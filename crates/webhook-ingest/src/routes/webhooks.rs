@@ -122,10 +122,7 @@ async fn accept(
     tracing::Span::current().record("webhook.contacts", contacts.len());
 
     if delivery_id.is_some_and(|id| state.dedup.seen_delivery(id)) {
-        tracing::info!(
-            count = contacts.len(),
-            "Repeated delivery; already confirmed"
-        );
+        tracing::info!(count = contacts.len(), "Repeated delivery; already confirmed");
         return Ok(Accepted {
             accepted: contacts.len(),
             published: 0,
@@ -149,10 +146,9 @@ async fn accept(
     }
     timer.observe_duration();
     for contact in &fresh {
-        state.dedup.record_contact(
-            contact.envelope.contact_number.as_str(),
-            contact.json.as_bytes(),
-        );
+        state
+            .dedup
+            .record_contact(contact.envelope.contact_number.as_str(), contact.json.as_bytes());
     }
     if let Some(id) = delivery_id {
         state.dedup.record_delivery(id);

@@ -1,0 +1,108 @@
+//! Password hashing: argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1), run on blocking
+//! threads with bounded concurrency so a burst of logins cannot exhaust memory or stall the
+//! async workers. Unknown accounts and accounts without a password are checked against a
+//! dummy hash, so timing does not reveal whether an account exists.
+
+use std::sync::Arc;
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use tokio::sync::Semaphore;
+
+/// Longest password accepted, in bytes (longer ones are refused before hashing).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Shortest password a user may set.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    dummy: Arc<String>,
+}
+
+impl Passwords {
+    /// `concurrency` hashes may run at once (each takes about 19 MiB).
+    pub fn new(concurrency: usize) -> anyhow::Result<Self> {
+        let dummy = hash_blocking("not a password of anyone")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy: Arc::new(dummy),
+        })
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
+        anyhow::ensure!(password.len() <= MAX_PASSWORD_BYTES, "password too long");
+        let _permit = self.permits.acquire().await?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    }
+
+    /// Whether `password` matches `stored`. Always does the work of one verification, also
+    /// when there is no stored hash (unknown account, or no password set yet).
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
+            return false;
+        }
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
+        let exists = stored.is_some();
+        let hash = stored.map(str::to_owned).unwrap_or_else(|| self.dummy.as_ref().clone());
+        let password = password.to_owned();
+        let matched = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
+        exists && matched
+    }
+}
+
+fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut salt).map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))?;
+    Ok(hash.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_with_owasp_parameters_and_unique_salts() {
+        let passwords = Passwords::new(2).expect("ready");
+        let a = passwords.hash("correct horse battery").await.expect("hash");
+        let b = passwords.hash("correct horse battery").await.expect("hash");
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "a unique salt per hash");
+        assert!(passwords.verify("correct horse battery", Some(&a)).await);
+        assert!(!passwords.verify("correct horse batter", Some(&a)).await);
+    }
+
+    #[tokio::test]
+    async fn nothing_authenticates_without_a_stored_hash() {
+        let passwords = Passwords::new(1).expect("ready");
+        assert!(
+            !passwords.verify("not a password of anyone", None).await,
+            "the dummy hash never matches"
+        );
+        assert!(!passwords.verify("", None).await);
+        let stored = passwords.hash("x".repeat(20).as_str()).await.expect("hash");
+        assert!(
+            !passwords.verify("", Some(&stored)).await,
+            "an empty password never matches"
+        );
+        assert!(
+            !passwords
+                .verify(&"x".repeat(MAX_PASSWORD_BYTES + 1), Some(&stored))
+                .await
+        );
+        assert!(passwords.hash(&"x".repeat(MAX_PASSWORD_BYTES + 1)).await.is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! `GET/POST /login`: the sign-in form. CSRF protection by a double-submit token in a
+//! `__Host-` cookie (SameSite=Strict); throttling per account and per source address; one
+//! generic message whether the account exists, has no password yet, or the password is wrong;
+//! a new session (and cookie) at every sign-in.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::{Cookie, SameSite},
+    http::header,
+    web,
+};
+use base64::Engine;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use subtle::ConstantTimeEq;
+use sync_worker::db::schema::{accounts, contacts};
+
+use crate::{
+    pages::{self, Lang},
+    routes::params,
+    sessions,
+    state::GatewayState,
+    throttle,
+};
+
+const CSRF_COOKIE: &str = "__Host-csrf";
+
+/// Renders the form with a fresh CSRF token.
+pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> HttpResponse {
+    let mut raw = [0u8; 32];
+    if aws_lc_rs::rand::fill(&mut raw).is_err() {
+        return HttpResponse::ServiceUnavailable().finish();
+    }
+    let csrf = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
+        .http_only(true)
+        .secure(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .finish();
+    let status = if message.is_some() {
+        actix_web::http::StatusCode::UNAUTHORIZED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    HttpResponse::build(status)
+        .cookie(cookie)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .content_type("text/html; charset=utf-8")
+        .body(pages::login(lang, &csrf, return_to, email, message))
+}
+
+pub async fn show(req: HttpRequest) -> HttpResponse {
+    let lang = language(&req);
+    let return_to = params::parse(req.query_string())
+        .ok()
+        .and_then(|p| p.get("return_to").cloned())
+        .filter(|r| safe_return(r))
+        .unwrap_or_else(|| "/".into());
+    form(lang, &return_to, "", None)
+}
+
+pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = language(&req);
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return bad_request(lang);
+    };
+    let Ok(form_fields) = params::parse(text) else {
+        return bad_request(lang);
+    };
+    let field = |name: &str| form_fields.get(name).map(String::as_str).unwrap_or_default();
+    let return_to = Some(field("return_to")).filter(|r| safe_return(r)).unwrap_or("/");
+    let cookie_csrf = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if cookie_csrf.is_empty() || !bool::from(cookie_csrf.as_bytes().ct_eq(field("csrf").as_bytes())) {
+        return HttpResponse::Forbidden()
+            .content_type("text/html; charset=utf-8")
+            .body(pages::error(lang, "The form expired; please try again."));
+    }
+    let email = field("email").trim().to_owned();
+    let texts = pages::texts(lang);
+
+    let Ok(mut conn) = state.pool.get().await else {
+        return unavailable(lang);
+    };
+    let keys = [
+        format!("account:{}", email.to_lowercase()),
+        format!("address:{}", client_address(&req)),
+    ];
+    match throttle::locked(&mut conn, &keys).await {
+        Ok(Some(retry_after)) => {
+            let mut response = form(lang, return_to, &email, Some(texts.locked));
+            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                retry_after
+                    .to_string()
+                    .parse()
+                    .unwrap_or(header::HeaderValue::from_static("60")),
+            );
+            return response;
+        }
+        Ok(None) => {}
+        Err(_) => return unavailable(lang),
+    }
+    // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
+    let account: Option<(uuid::Uuid, Option<String>)> = accounts::table
+        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.login_email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(&email)
+                .sql(")"),
+        )
+        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
+        .select((accounts::subject_id, accounts::password_hash))
+        .first(&mut conn)
+        .await
+        .optional()
+        .unwrap_or(None);
+    let hash = account.as_ref().and_then(|(_, hash)| hash.as_deref());
+    let verified = state.passwords.verify(field("password"), hash).await;
+    let Some((subject, _)) = account.filter(|_| verified) else {
+        let _ = throttle::failed(&mut conn, &keys).await;
+        tracing::info!("Sign-in refused");
+        return form(lang, return_to, &email, Some(texts.failed));
+    };
+    let _ = throttle::succeeded(&mut conn, &keys[0]).await;
+    // A new session at every sign-in: a cookie planted before cannot be carried over.
+    if let Some(old) = req.cookie(sessions::COOKIE)
+        && let Ok(Some(previous)) = sessions::find(&mut conn, old.value()).await
+    {
+        let _ = sessions::revoke(&mut conn, &previous.id).await;
+    }
+    let Ok((value, _)) = sessions::create(&mut conn, subject).await else {
+        return unavailable(lang);
+    };
+    tracing::info!(%subject, "Signed in");
+    HttpResponse::SeeOther()
+        .cookie(sessions::cookie(value))
+        .insert_header((header::LOCATION, return_to.to_owned()))
+        .finish()
+}
+
+/// `/` after a sign-in without a client: a plain confirmation.
+pub async fn home(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(pages::signed_in(language(&req)))
+}
+
+/// Only our own authorization requests or the home page: never an open redirect.
+fn safe_return(target: &str) -> bool {
+    target == "/" || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
+}
+
+fn language(req: &HttpRequest) -> Lang {
+    Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn bad_request(lang: Lang) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .content_type("text/html; charset=utf-8")
+        .body(pages::error(lang, "The form is malformed."))
+}
+
+fn unavailable(lang: Lang) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
+        .content_type("text/html; charset=utf-8")
+        .body(pages::error(lang, "The service is temporarily unavailable."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_pages_are_return_targets() {
+        assert!(safe_return("/"));
+        assert!(safe_return("/authorize?client_id=shop"));
+        for open in [
+            "https://evil.example/",
+            "//evil.example/",
+            "/authorize?x=//evil",
+            "/\\evil.example",
+            "/other",
+            "",
+        ] {
+            assert!(!safe_return(open), "{open}");
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! `POST /token`: the authorization code and refresh token grants (RFC 6749 §4.1.3, §6; RFC
+//! 7636 §4.6). Codes are single-use: a replayed code revokes the refresh tokens issued from
+//! it. Refresh tokens rotate at every use: presenting a spent one revokes its whole family.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use sync_worker::db::schema::{accounts, authorization_codes, contacts, refresh_tokens};
+use uuid::Uuid;
+
+use crate::{
+    clients::{Client, ClientKind},
+    routes::params,
+    state::GatewayState,
+    tokens::IdentityClaims,
+};
+
+/// Lifetime of a refresh token.
+pub const REFRESH_LIFETIME_DAYS: i64 = 30;
+
+/// An OAuth error response (RFC 6749 §5.2).
+pub struct OAuthError {
+    status: actix_web::http::StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    fn new(error: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status: actix_web::http::StatusCode::BAD_REQUEST,
+            error,
+            description: description.into(),
+        }
+    }
+
+    fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.error == "invalid_client" {
+            response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"secutix-bridge\""));
+        }
+        response.json(serde_json::json!({ "error": self.error, "error_description": self.description }))
+    }
+}
+
+fn invalid_client() -> OAuthError {
+    OAuthError {
+        status: actix_web::http::StatusCode::UNAUTHORIZED,
+        error: "invalid_client",
+        description: "client authentication failed".into(),
+    }
+}
+
+fn invalid_grant(description: &str) -> OAuthError {
+    OAuthError::new("invalid_grant", description)
+}
+
+fn unavailable() -> OAuthError {
+    OAuthError {
+        status: actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        error: "temporarily_unavailable",
+        description: "try again".into(),
+    }
+}
+
+pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    match grant(&req, &body, &state).await {
+        Ok(response) => response,
+        Err(error) => error.response(),
+    }
+}
+
+async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<HttpResponse, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| OAuthError::new("invalid_request", "the body is not UTF-8"))?;
+    let form = params::parse(text).map_err(|name| OAuthError::new("invalid_request", format!("{name} is repeated")))?;
+    let client = authenticate(req, &form, state)?;
+    let mut pooled = state.pool.get().await.map_err(|_| unavailable())?;
+    let conn: &mut AsyncPgConnection = &mut pooled;
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => code_grant(conn, &form, client, state).await,
+        Some("refresh_token") => refresh_grant(conn, &form, client, state).await,
+        Some(_) => Err(OAuthError::new(
+            "unsupported_grant_type",
+            "only authorization_code and refresh_token",
+        )),
+        None => Err(OAuthError::new("invalid_request", "grant_type is required")),
+    }
+}
+
+/// `client_secret_basic`, `client_secret_post`, or `none` for public clients; exactly one.
+fn authenticate<'a>(
+    req: &HttpRequest,
+    form: &std::collections::HashMap<String, String>,
+    state: &'a GatewayState,
+) -> Result<&'a Client, OAuthError> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .map(|encoded| {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .map_err(|_| invalid_client())?;
+            let decoded = String::from_utf8(decoded).map_err(|_| invalid_client())?;
+            let (id, secret) = decoded.split_once(':').ok_or_else(invalid_client)?;
+            // RFC 6749 §2.3.1: both parts are form-urlencoded.
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Ok::<_, OAuthError>((decode(id).unwrap_or_default(), decode(secret).unwrap_or_default()))
+        })
+        .transpose()?;
+    let posted = form.get("client_secret");
+    let (id, secret) = match (basic, posted) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::new(
+                "invalid_request",
+                "use one client authentication method",
+            ));
+        }
+        (Some((id, secret)), None) => (id, Some(secret)),
+        (None, secret) => (form.get("client_id").cloned().unwrap_or_default(), secret.cloned()),
+    };
+    if form.get("client_id").is_some_and(|posted_id| *posted_id != id) {
+        return Err(invalid_client());
+    }
+    let client = state.clients.get(&id).ok_or_else(invalid_client)?;
+    match (client.kind, secret) {
+        (ClientKind::Confidential, Some(secret)) if client.authenticate(&secret) => Ok(client),
+        (ClientKind::Public, None) => Ok(client),
+        _ => Err(invalid_client()),
+    }
+}
+
+#[derive(Queryable)]
+struct StoredCode {
+    client_id: String,
+    subject_id: Uuid,
+    redirect_uri: String,
+    scope: String,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    auth_time: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+async fn code_grant(
+    conn: &mut AsyncPgConnection,
+    form: &std::collections::HashMap<String, String>,
+    client: &Client,
+    state: &GatewayState,
+) -> Result<HttpResponse, OAuthError> {
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
+    let code_hash = Sha256::digest(code.as_bytes()).to_vec();
+    let stored: Option<StoredCode> = authorization_codes::table
+        .find(&code_hash)
+        .select((
+            authorization_codes::client_id,
+            authorization_codes::subject_id,
+            authorization_codes::redirect_uri,
+            authorization_codes::scope,
+            authorization_codes::nonce,
+            authorization_codes::code_challenge,
+            authorization_codes::auth_time,
+            authorization_codes::expires_at,
+            authorization_codes::used_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(|_| unavailable())?;
+    let stored = stored.ok_or_else(|| invalid_grant("unknown authorization code"))?;
+    if stored.client_id != client.id {
+        return Err(invalid_grant("the code was issued to another client"));
+    }
+    // Marking the code used is the single point of truth: of two concurrent redemptions only
+    // one updates the row.
+    let marked = diesel::update(
+        authorization_codes::table
+            .find(&code_hash)
+            .filter(authorization_codes::used_at.is_null()),
+    )
+    .set(authorization_codes::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+    .map_err(|_| unavailable())?;
+    if marked == 0 || stored.used_at.is_some() {
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::code_hash.eq(&code_hash)))
+            .set(refresh_tokens::revoked_at.eq(Utc::now()))
+            .execute(conn)
+            .await
+            .map_err(|_| unavailable())?;
+        tracing::warn!(client_id = %client.id, "Authorization code replayed; its tokens are revoked");
+        return Err(invalid_grant("the authorization code was already used"));
+    }
+    if stored.expires_at <= Utc::now() {
+        return Err(invalid_grant("the authorization code expired"));
+    }
+    if form.get("redirect_uri") != Some(&stored.redirect_uri) {
+        return Err(invalid_grant("redirect_uri differs from the authorization request"));
+    }
+    match (&stored.code_challenge, form.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if !(43..=128).contains(&verifier.len())
+                || !bool::from(subtle::ConstantTimeEq::ct_eq(computed.as_bytes(), challenge.as_bytes()))
+            {
+                return Err(invalid_grant("code_verifier does not match the code challenge"));
+            }
+        }
+        (Some(_), None) => return Err(invalid_grant("code_verifier is required")),
+        (None, Some(_)) => {
+            return Err(invalid_grant(
+                "no code challenge was sent with the authorization request",
+            ));
+        }
+        (None, None) => {}
+    }
+    let family = Uuid::new_v4();
+    issue(
+        conn,
+        state,
+        client,
+        stored.subject_id,
+        &stored.scope,
+        stored.nonce.as_deref(),
+        stored.auth_time,
+        family,
+        Some(code_hash),
+    )
+    .await
+}
+
+#[derive(Queryable)]
+struct StoredRefresh {
+    family_id: Uuid,
+    subject_id: Uuid,
+    client_id: String,
+    scope: String,
+    auth_time: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+async fn refresh_grant(
+    conn: &mut AsyncPgConnection,
+    form: &std::collections::HashMap<String, String>,
+    client: &Client,
+    state: &GatewayState,
+) -> Result<HttpResponse, OAuthError> {
+    let token = form
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    let stored: Option<StoredRefresh> = refresh_tokens::table
+        .find(&hash)
+        .select((
+            refresh_tokens::family_id,
+            refresh_tokens::subject_id,
+            refresh_tokens::client_id,
+            refresh_tokens::scope,
+            refresh_tokens::auth_time,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::revoked_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+        .map_err(|_| unavailable())?;
+    let stored = stored.ok_or_else(|| invalid_grant("unknown refresh token"))?;
+    if stored.client_id != client.id {
+        return Err(invalid_grant("the refresh token was issued to another client"));
+    }
+    let marked = diesel::update(
+        refresh_tokens::table
+            .find(&hash)
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+    .map_err(|_| unavailable())?;
+    if marked == 0 {
+        if stored.used_at.is_some() {
+            // Reuse of a spent token: whoever holds the family may be an attacker; end it.
+            diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(stored.family_id)))
+                .set(refresh_tokens::revoked_at.eq(Utc::now()))
+                .execute(conn)
+                .await
+                .map_err(|_| unavailable())?;
+            tracing::warn!(client_id = %client.id, family = %stored.family_id, "Refresh token reused; its family is revoked");
+        }
+        return Err(invalid_grant("the refresh token is no longer valid"));
+    }
+    if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
+        return Err(invalid_grant("the refresh token is no longer valid"));
+    }
+    issue(
+        conn,
+        state,
+        client,
+        stored.subject_id,
+        &stored.scope,
+        None,
+        stored.auth_time,
+        stored.family_id,
+        None,
+    )
+    .await
+}
+
+/// Issues the ID token, access token and a new refresh token, if the account can still sign in.
+#[allow(clippy::too_many_arguments)]
+async fn issue(
+    conn: &mut AsyncPgConnection,
+    state: &GatewayState,
+    client: &Client,
+    subject: Uuid,
+    scope: &str,
+    nonce: Option<&str>,
+    auth_time: DateTime<Utc>,
+    family: Uuid,
+    code_hash: Option<Vec<u8>>,
+) -> Result<HttpResponse, OAuthError> {
+    let identity = identity(conn, subject).await.map_err(|_| unavailable())?;
+    let identity = identity.ok_or_else(|| invalid_grant("the account can no longer sign in"))?;
+    let subject_text = subject.to_string();
+    let (access_token, _) = state
+        .tokens
+        .access_token(&subject_text, &client.id, scope, auth_time.timestamp())
+        .map_err(|_| unavailable())?;
+    let id_token = state
+        .tokens
+        .id_token(&subject_text, &client.id, nonce, auth_time.timestamp(), &identity)
+        .map_err(|_| unavailable())?;
+    let mut raw = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut raw).map_err(|_| unavailable())?;
+    let refresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let now = Utc::now();
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(Sha256::digest(refresh.as_bytes()).to_vec()),
+            refresh_tokens::family_id.eq(family),
+            refresh_tokens::subject_id.eq(subject),
+            refresh_tokens::client_id.eq(&client.id),
+            refresh_tokens::expires_at.eq(now + chrono::Duration::days(REFRESH_LIFETIME_DAYS)),
+            refresh_tokens::code_hash.eq(code_hash),
+            refresh_tokens::scope.eq(scope),
+            refresh_tokens::auth_time.eq(auth_time),
+        ))
+        .execute(conn)
+        .await
+        .map_err(|_| unavailable())?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(serde_json::json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": state.tokens.access_ttl.as_secs(),
+            "id_token": id_token,
+            "refresh_token": refresh,
+            "scope": scope,
+        })))
+}
+
+/// Login e-mail, verified flag, contact number, given name, family name, language, e-mail.
+type IdentityRow = (
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The ID-token claims of an account whose contact may sign in; `None` otherwise.
+pub async fn identity(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Option<IdentityClaims>> {
+    let row: Option<IdentityRow> = accounts::table
+        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .filter(accounts::subject_id.eq(subject))
+        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
+        .select((
+            accounts::login_email,
+            accounts::email_verified,
+            accounts::contact_number,
+            contacts::first_name.nullable(),
+            contacts::last_name.nullable(),
+            contacts::language.nullable(),
+            contacts::email.nullable(),
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(login_email, verified, number, given, family, language, _)| {
+        let name = match (&given, &family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (g, f) => g.clone().or(f.clone()),
+        };
+        IdentityClaims {
+            email: Some(login_email),
+            email_verified: verified,
+            given_name: given,
+            family_name: family,
+            name,
+            locale: language,
+            contact_number: Some(number),
+        }
+    }))
+}

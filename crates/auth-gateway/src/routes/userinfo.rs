@@ -1,0 +1,152 @@
+//! `GET/POST /userinfo` (OIDC Core §5.3): the contact's data for S-360 (seed step 10), from
+//! the contact mirror. Requires `Authorization: Bearer` with one of our access tokens.
+//!
+//! Mapping to S-360 fields: `given_name`/`family_name` ← `individualContact.firstname`/
+//! `lastname`; `email` ← the login e-mail; `locale` ← `languageCode`; `birthdate` ←
+//! `birthDate`; `phone_number` ← `cellPhoneNumber`; `address` ← the main address
+//! (`street1..4`, `zipCode`, `town`, `countryCode`); `opt_ins` ← `authorizations`
+//! (`authorizationCode` → `allowed`); `contact_number` ← `contactNumber`.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use sync_worker::db::schema::{accounts, contacts};
+
+use crate::state::GatewayState;
+
+pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return challenge("invalid_request", "a bearer token is required");
+    };
+    let claims = match state.tokens.verify_access_token(token.trim()) {
+        Ok(claims) => claims,
+        Err(_) => return challenge("invalid_token", "the access token is invalid"),
+    };
+    let Ok(subject) = uuid::Uuid::parse_str(&claims.sub) else {
+        return challenge("invalid_token", "the access token is invalid");
+    };
+    let Ok(mut conn) = state.pool.get().await else {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
+            .finish();
+    };
+    type Row = (
+        String,
+        bool,
+        String,
+        Option<(
+            Option<String>,
+            Option<String>,
+            Option<chrono::NaiveDate>,
+            Option<String>,
+            Option<String>,
+            serde_json::Value,
+            serde_json::Value,
+            String,
+        )>,
+    );
+    let row: Option<Row> = accounts::table
+        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .filter(accounts::subject_id.eq(subject))
+        .select((
+            accounts::login_email,
+            accounts::email_verified,
+            accounts::contact_number,
+            (
+                contacts::first_name,
+                contacts::last_name,
+                contacts::birth_date,
+                contacts::language,
+                contacts::phone,
+                contacts::addresses,
+                contacts::authorizations,
+                contacts::state,
+            )
+                .nullable(),
+        ))
+        .first(&mut conn)
+        .await
+        .optional()
+        .unwrap_or(None);
+    let Some((email, verified, number, contact)) = row else {
+        return challenge("invalid_token", "the access token is invalid");
+    };
+    let mut body = serde_json::json!({
+        "sub": claims.sub,
+        "email": email,
+        "email_verified": verified,
+        "contact_number": number,
+    });
+    if let Some((given, family, birth, language, phone, addresses, opt_ins, contact_state)) = contact {
+        if contact_state != "active" {
+            return challenge("invalid_token", "the access token is invalid");
+        }
+        body["given_name"] = given.clone().into();
+        body["family_name"] = family.clone().into();
+        body["name"] = match (given, family) {
+            (Some(g), Some(f)) => format!("{g} {f}").into(),
+            (g, f) => g.or(f).into(),
+        };
+        body["locale"] = language.into();
+        body["birthdate"] = birth.map(|d| d.to_string()).into();
+        body["phone_number"] = phone.into();
+        body["address"] = main_address(&addresses);
+        body["opt_ins"] = opt_ins
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|a| {
+                        Some((
+                            a["code"].as_str()?.to_owned(),
+                            serde_json::Value::Bool(a["allowed"].as_bool()?),
+                        ))
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+            })
+            .map(serde_json::Value::Object)
+            .unwrap_or_default();
+    }
+    // Absent claims are left out rather than sent as null (OIDC Core §5.3.2).
+    if let Some(object) = body.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// The OIDC `address` claim from the main address (else the first).
+fn main_address(addresses: &serde_json::Value) -> serde_json::Value {
+    let Some(list) = addresses.as_array() else {
+        return serde_json::Value::Null;
+    };
+    let main = list.iter().find(|a| a["main"] == true);
+    let Some(address) = main.or_else(|| <[serde_json::Value]>::first(list)) else {
+        return serde_json::Value::Null;
+    };
+    let street = address["lines"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("\n"));
+    serde_json::json!({
+        "street_address": street.filter(|s| !s.is_empty()),
+        "postal_code": address["zip_code"],
+        "locality": address["town"],
+        "country": address["country_code"],
+    })
+}
+
+/// 401 with `WWW-Authenticate: Bearer error=...` (RFC 6750 §3).
+fn challenge(error: &str, description: &str) -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header((
+            header::WWW_AUTHENTICATE,
+            format!("Bearer error=\"{error}\", error_description=\"{description}\""),
+        ))
+        .json(serde_json::json!({ "error": error, "error_description": description }))
+}

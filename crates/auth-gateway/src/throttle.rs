@@ -1,0 +1,57 @@
+//! Sign-in throttling per account and per source address: after 5 failures a key is locked for
+//! 1 minute, doubling with each further failure up to 15 minutes; a success clears the
+//! account's counter. A lock refuses even the right password until it expires.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sync_worker::db::schema::login_throttle;
+
+pub const FREE_ATTEMPTS: i32 = 5;
+pub const MAX_LOCK_MINUTES: i64 = 15;
+
+/// Seconds until the longest lock among `keys` ends, if any is locked.
+pub async fn locked(conn: &mut AsyncPgConnection, keys: &[String]) -> QueryResult<Option<i64>> {
+    let now = Utc::now();
+    let until: Option<Option<chrono::DateTime<Utc>>> = login_throttle::table
+        .filter(login_throttle::key.eq_any(keys))
+        .filter(login_throttle::locked_until.gt(now))
+        .select(diesel::dsl::max(login_throttle::locked_until))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(until.flatten().map(|t| (t - now).num_seconds().max(1)))
+}
+
+/// Counts a failure for every key, locking those past the free attempts.
+pub async fn failed(conn: &mut AsyncPgConnection, keys: &[String]) -> QueryResult<()> {
+    for key in keys {
+        let failures: i32 = diesel::insert_into(login_throttle::table)
+            .values((login_throttle::key.eq(key), login_throttle::failures.eq(1)))
+            .on_conflict(login_throttle::key)
+            .do_update()
+            .set((
+                login_throttle::failures.eq(login_throttle::failures + 1),
+                login_throttle::updated_at.eq(Utc::now()),
+            ))
+            .returning(login_throttle::failures)
+            .get_result(conn)
+            .await?;
+        if failures >= FREE_ATTEMPTS {
+            let minutes = 1i64 << (failures - FREE_ATTEMPTS).min(4);
+            let until = Utc::now() + Duration::minutes(minutes.min(MAX_LOCK_MINUTES));
+            diesel::update(login_throttle::table.find(key))
+                .set(login_throttle::locked_until.eq(until))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn succeeded(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(login_throttle::table.find(key))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -1,0 +1,203 @@
+//! Issuing and verifying tokens. ID tokens are RS256 (`typ: JWT`); access tokens follow RFC 9068
+//! (`typ: at+jwt`, `client_id`, `jti`) with the configured algorithm. Verification is strict:
+//! the key is chosen only by `kid` among our own keys and used with its one algorithm; the
+//! header may hold nothing but `alg`, `typ` and `kid` (so `jku`, `jwk`, `x5u`, `crit` are
+//! refused); duplicate members, non-numeric times, a wrong `typ`, `iss` or `aud`, an expired
+//! token or one not yet valid are all rejected.
+
+use std::{sync::Arc, time::Duration};
+
+use base64::Engine;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::keys::KeySet;
+
+/// Largest token accepted for verification, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Clock skew tolerated on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECONDS: u64 = 30;
+
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+pub const ID_TOKEN_TYPE: &str = "JWT";
+
+/// The claims of an access token (RFC 9068 §2.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+    pub client_id: String,
+    pub scope: String,
+    pub auth_time: i64,
+}
+
+/// What goes into an ID token about the user.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IdentityClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_number: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IdClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: i64,
+    iat: i64,
+    auth_time: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    #[serde(flatten)]
+    identity: &'a IdentityClaims,
+}
+
+/// Why a token was refused; deliberately coarse towards clients.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token is not signed by a key of ours with its algorithm")]
+    Key,
+    #[error("the token is not of the expected type")]
+    Type,
+    #[error("the token is invalid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Clone)]
+pub struct Tokens {
+    pub issuer: String,
+    pub keys: Arc<KeySet>,
+    pub access_alg: Algorithm,
+    pub access_ttl: Duration,
+    pub id_ttl: Duration,
+}
+
+/// The only header members we issue or accept.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictHeader {
+    alg: String,
+    typ: String,
+    kid: String,
+}
+
+impl Tokens {
+    pub fn access_token(
+        &self,
+        subject: &str,
+        client_id: &str,
+        scope: &str,
+        auth_time: i64,
+    ) -> anyhow::Result<(String, AccessClaims)> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            sub: subject.to_owned(),
+            aud: self.issuer.clone(),
+            exp: now + self.access_ttl.as_secs() as i64,
+            iat: now,
+            nbf: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            client_id: client_id.to_owned(),
+            scope: scope.to_owned(),
+            auth_time,
+        };
+        let token = self.sign(self.access_alg, ACCESS_TOKEN_TYPE, &claims)?;
+        Ok((token, claims))
+    }
+
+    pub fn id_token(
+        &self,
+        subject: &str,
+        client_id: &str,
+        nonce: Option<&str>,
+        auth_time: i64,
+        identity: &IdentityClaims,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = IdClaims {
+            iss: &self.issuer,
+            sub: subject,
+            aud: client_id,
+            exp: now + self.id_ttl.as_secs() as i64,
+            iat: now,
+            auth_time,
+            nonce,
+            identity,
+        };
+        self.sign(Algorithm::RS256, ID_TOKEN_TYPE, &claims)
+    }
+
+    fn sign<T: Serialize>(&self, alg: Algorithm, typ: &str, claims: &T) -> anyhow::Result<String> {
+        let key = self
+            .keys
+            .signer(alg)
+            .ok_or_else(|| anyhow::anyhow!("no active {alg:?} key"))?;
+        let mut header = Header::new(alg);
+        header.typ = Some(typ.to_owned());
+        header.kid = Some(key.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
+    }
+
+    /// Verifies an access token for our own APIs (`aud` = the issuer).
+    pub fn verify_access_token(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let mut parts = token.split('.');
+        let (Some(header), Some(_payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| TokenError::Malformed)?;
+        let header: StrictHeader = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
+        if header.typ != ACCESS_TOKEN_TYPE {
+            return Err(TokenError::Type);
+        }
+        let key = self.keys.verifier(&header.kid).ok_or(TokenError::Key)?;
+        // Compared exactly, so "none", "NONE" or any other spelling never selects a key.
+        if header.alg != algorithm_name(key.alg) {
+            return Err(TokenError::Key);
+        }
+        let mut validation = Validation::new(key.alg);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[self.issuer.as_str()]);
+        validation.set_audience(&[self.issuer.as_str()]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        Ok(data.claims)
+    }
+}
+
+fn algorithm_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::RS256 => "RS256",
+        Algorithm::ES256 => "ES256",
+        Algorithm::EdDSA => "EdDSA",
+        _ => "unsupported",
+    }
+}
