@@ -418,3 +418,146 @@ async fn authorization_errors_follow_the_specifications() {
             .is_some_and(|v| v.contains("invalid_token"))
     );
 }
+
+/// Signs in and redeems a code for the confidential shop client; returns (session, tokens).
+async fn shop_tokens(s: &Setup) -> (String, Value) {
+    let authorize = authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]);
+    let session = sign_in(s, &authorize, PASSWORD).await.expect("signed in");
+    let code = redirect_params(s, &authorize, Some(&session)).await["code"].clone();
+    let (status, tokens) = token(
+        s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    (session, tokens)
+}
+
+async fn introspect(s: &Setup, token: &str) -> Value {
+    s.client
+        .post(format!("{}/introspect", s.gateway.base_url))
+        .basic_auth("shop", Some(SHOP_SECRET))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_is_reflected_at_once() {
+    let s = setup().await;
+    let (_, tokens) = shop_tokens(&s).await;
+    let access = tokens["access_token"].as_str().expect("access");
+    let refresh = tokens["refresh_token"].as_str().expect("refresh");
+    let active = introspect(&s, access).await;
+    assert_eq!(
+        (active["active"].as_bool(), active["client_id"].as_str()),
+        (Some(true), Some("shop"))
+    );
+    assert_eq!(introspect(&s, refresh).await["active"], true);
+
+    // Introspection requires client authentication.
+    let anonymous = s
+        .client
+        .post(format!("{}/introspect", s.gateway.base_url))
+        .form(&[("token", access)])
+        .send()
+        .await;
+    assert_eq!(anonymous.expect("answers").status(), 401);
+
+    // Revoking the refresh token ends the grant: the access token goes inactive too.
+    let revoke = |token: &str| {
+        s.client
+            .post(format!("{}/revoke", s.gateway.base_url))
+            .basic_auth("shop", Some(SHOP_SECRET))
+            .form(&[("token", token)])
+            .send()
+    };
+    assert_eq!(revoke(refresh).await.expect("answers").status(), 200);
+    assert_eq!(introspect(&s, refresh).await, serde_json::json!({ "active": false }));
+    assert_eq!(introspect(&s, access).await, serde_json::json!({ "active": false }));
+    let userinfo = s
+        .client
+        .get(format!("{}/userinfo", s.gateway.base_url))
+        .bearer_auth(access)
+        .send()
+        .await;
+    assert_eq!(userinfo.expect("answers").status(), 401);
+    assert_eq!(
+        revoke("an-unknown-token").await.expect("answers").status(),
+        200,
+        "RFC 7009: 200 for unknown tokens"
+    );
+
+    // An access token can be revoked on its own.
+    let (_, fresh) = shop_tokens(&s).await;
+    let access = fresh["access_token"].as_str().expect("access");
+    assert_eq!(revoke(access).await.expect("answers").status(), 200);
+    assert_eq!(introspect(&s, access).await["active"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_serve_forward_auth_until_logout_or_a_merge() {
+    let s = setup().await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let verify = |session: String| {
+        s.client
+            .get(format!("{}/auth/verify", s.gateway.base_url))
+            .header("cookie", format!("__Host-session={session}"))
+            .send()
+    };
+    let ok = verify(session.clone()).await.expect("answers");
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        ok.headers().get("x-auth-subject").and_then(|v| v.to_str().ok()),
+        Some(s.subject.to_string().as_str())
+    );
+    assert_eq!(
+        ok.headers().get("x-auth-contact-number").and_then(|v| v.to_str().ok()),
+        Some("0001234567")
+    );
+    assert_eq!(
+        s.client
+            .get(format!("{}/auth/verify", s.gateway.base_url))
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        401
+    );
+
+    // Logout ends the session on the server: replaying the old cookie fails.
+    let logout = s
+        .client
+        .get(format!("{}/logout", s.gateway.base_url))
+        .header("cookie", format!("__Host-session={session}"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(logout.status(), 200);
+    assert!(cookie(&logout, "__Host-session").is_some_and(|c| c.contains("Max-Age=0") || c.contains("Expires")));
+    assert_eq!(verify(session).await.expect("answers").status(), 401);
+
+    // A contact merged away cannot use what it had.
+    let (session, _) = shop_tokens(&s).await;
+    s._db
+        .execute("UPDATE contacts SET state = 'merged', head_contact_number = '0009999999'")
+        .await;
+    assert_eq!(verify(session).await.expect("answers").status(), 401);
+    let access = tokens["access_token"].as_str().expect("access");
+    let userinfo = s
+        .client
+        .get(format!("{}/userinfo", s.gateway.base_url))
+        .bearer_auth(access)
+        .send()
+        .await;
+    assert_eq!(userinfo.expect("answers").status(), 401);
+}

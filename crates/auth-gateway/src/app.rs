@@ -64,6 +64,7 @@ impl Application {
             },
             passwords: Passwords::new(2)?,
             pool: pool.clone(),
+            ticketshop_urls: settings.ticketshop_urls.clone(),
             keys,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
@@ -86,6 +87,11 @@ impl Application {
                 .route("/token", web::post().to(routes::token::token))
                 .route("/userinfo", web::get().to(routes::userinfo::userinfo))
                 .route("/userinfo", web::post().to(routes::userinfo::userinfo))
+                .route("/revoke", web::post().to(routes::revocation::revoke))
+                .route("/introspect", web::post().to(routes::revocation::introspect))
+                .route("/logout", web::get().to(routes::session_routes::logout))
+                .route("/auth/verify", web::get().to(routes::session_routes::verify))
+                .route("/ticketshop", web::get().to(routes::session_routes::ticketshop))
                 .route("/", web::get().to(routes::login::home))
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound()

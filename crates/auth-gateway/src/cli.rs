@@ -33,6 +33,16 @@ pub struct Settings {
     #[command(flatten)]
     pub keys: KeyArgs,
 
+    /// Base URLs of the S-360 ticket shop, comma-separated, that `/ticketshop?target=` may
+    /// send signed-in users to (a target must be under one of them).
+    #[arg(
+        long,
+        env = "GATEWAY_TICKETSHOP_URLS",
+        value_name = "GATEWAY_TICKETSHOP_URLS",
+        value_delimiter = ','
+    )]
+    pub ticketshop_urls: Vec<url::Url>,
+
     /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod clients;
+pub mod grants;
 pub mod keys;
 pub mod pages;
 pub mod passwords;

@@ -45,6 +45,7 @@ pub struct Texts {
     pub locked: &'static str,
     pub error: &'static str,
     pub signed_in: &'static str,
+    pub signed_out: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -58,6 +59,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             locked: "Too many attempts. Please wait a moment and try again.",
             error: "This request cannot be completed",
             signed_in: "You are signed in.",
+            signed_out: "You are signed out.",
         },
         Lang::Fr => &Texts {
             sign_in: "Connexion",
@@ -68,6 +70,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             locked: "Trop de tentatives. Veuillez patienter un moment avant de réessayer.",
             error: "Cette demande ne peut pas aboutir",
             signed_in: "Vous êtes connecté.",
+            signed_out: "Vous êtes déconnecté.",
         },
     }
 }
@@ -134,6 +137,11 @@ pub fn error(lang: Lang, detail: &str) -> String {
 pub fn signed_in(lang: Lang) -> String {
     let t = texts(lang);
     layout(lang, t.signed_in, &format!("<h1>{}</h1>", escape(t.signed_in)))
+}
+
+pub fn signed_out(lang: Lang) -> String {
+    let t = texts(lang);
+    layout(lang, t.signed_out, &format!("<h1>{}</h1>", escape(t.signed_out)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub struct GatewayState {
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub pool: infra::db::PgPool,
+    /// Base URLs of the ticket shop `/ticketshop` may send users to.
+    pub ticketshop_urls: Vec<url::Url>,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

@@ -35,6 +35,8 @@ pub struct AccessClaims {
     pub client_id: String,
     pub scope: String,
     pub auth_time: i64,
+    /// The refresh-token family (grant) the token belongs to, so revoking the grant revokes it.
+    pub sid: String,
 }
 
 /// What goes into an ID token about the user.
@@ -107,6 +109,7 @@ impl Tokens {
         client_id: &str,
         scope: &str,
         auth_time: i64,
+        grant: &str,
     ) -> anyhow::Result<(String, AccessClaims)> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
@@ -120,6 +123,7 @@ impl Tokens {
             client_id: client_id.to_owned(),
             scope: scope.to_owned(),
             auth_time,
+            sid: grant.to_owned(),
         };
         let token = self.sign(self.access_alg, ACCESS_TOKEN_TYPE, &claims)?;
         Ok((token, claims))
@@ -190,6 +194,41 @@ impl Tokens {
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok(data.claims)
+    }
+}
+
+impl Tokens {
+    /// Verifies one of our ID tokens as an `id_token_hint` (OIDC RP-Initiated Logout §2):
+    /// signature, issuer and type; an expired hint is still a valid hint. Returns `(sub, aud)`.
+    pub fn verify_id_token_hint(&self, token: &str) -> Result<(String, String), TokenError> {
+        #[derive(Deserialize)]
+        struct Hint {
+            sub: String,
+            aud: String,
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let header = token.split('.').next().ok_or(TokenError::Malformed)?;
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| TokenError::Malformed)?;
+        let header: StrictHeader = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
+        if header.typ != ID_TOKEN_TYPE {
+            return Err(TokenError::Type);
+        }
+        let key = self.keys.verifier(&header.kid).ok_or(TokenError::Key)?;
+        if header.alg != algorithm_name(key.alg) || key.alg != Algorithm::RS256 {
+            return Err(TokenError::Key);
+        }
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_issuer(&[self.issuer.as_str()]);
+        validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+        let data = jsonwebtoken::decode::<Hint>(token, &key.decoding, &validation)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        Ok((data.claims.sub, data.claims.aud))
     }
 }
 

@@ -4,5 +4,7 @@ pub mod authorize;
 pub mod discovery;
 pub mod login;
 pub mod params;
+pub mod revocation;
+pub mod session_routes;
 pub mod token;
 pub mod userinfo;

@@ -29,7 +29,7 @@ pub struct OAuthError {
 }
 
 impl OAuthError {
-    fn new(error: &'static str, description: impl Into<String>) -> Self {
+    pub fn new(error: &'static str, description: impl Into<String>) -> Self {
         Self {
             status: actix_web::http::StatusCode::BAD_REQUEST,
             error,
@@ -37,7 +37,7 @@ impl OAuthError {
         }
     }
 
-    fn response(self) -> HttpResponse {
+    pub fn response(self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if self.error == "invalid_client" {
@@ -103,7 +103,7 @@ async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<H
 }
 
 /// `client_secret_basic`, `client_secret_post`, or `none` for public clients; exactly one.
-fn authenticate<'a>(
+pub fn authenticate<'a>(
     req: &HttpRequest,
     form: &std::collections::HashMap<String, String>,
     state: &'a GatewayState,
@@ -351,7 +351,13 @@ async fn issue(
     let subject_text = subject.to_string();
     let (access_token, _) = state
         .tokens
-        .access_token(&subject_text, &client.id, scope, auth_time.timestamp())
+        .access_token(
+            &subject_text,
+            &client.id,
+            scope,
+            auth_time.timestamp(),
+            &family.to_string(),
+        )
         .map_err(|_| unavailable())?;
     let id_token = state
         .tokens

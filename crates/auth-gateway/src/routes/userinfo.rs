@@ -73,6 +73,9 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpR
         .await
         .optional()
         .unwrap_or(None);
+    if !crate::grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
+        return challenge("invalid_token", "the access token is invalid");
+    }
     let Some((email, verified, number, contact)) = row else {
         return challenge("invalid_token", "the access token is invalid");
     };

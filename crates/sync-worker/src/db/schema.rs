@@ -115,6 +115,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Uuid,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, contacts, sessions, refresh_tokens, mail_outbox, contact_audit);
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    contacts,
+    sessions,
+    refresh_tokens,
+    mail_outbox,
+    contact_audit,
+    authorization_codes,
+    login_throttle,
+    revoked_tokens
+);

@@ -1,0 +1,131 @@
+//! `POST /revoke` (RFC 7009) and `POST /introspect` (RFC 7662). Revoking a refresh token ends
+//! its whole grant, including the access tokens issued from it; revoking an access token ends
+//! that token. Introspection requires a confidential client and reflects revocation at once.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use sha2::{Digest, Sha256};
+use sync_worker::db::schema::refresh_tokens;
+
+use crate::{
+    clients::ClientKind,
+    grants,
+    routes::{
+        params,
+        token::{OAuthError, authenticate},
+    },
+    state::GatewayState,
+};
+
+fn form(req: &HttpRequest, body: &[u8]) -> Result<std::collections::HashMap<String, String>, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| OAuthError::new("invalid_request", "the body is not UTF-8"))?;
+    params::parse(text).map_err(|name| OAuthError::new("invalid_request", format!("{name} is repeated")))
+}
+
+pub async fn revoke(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let outcome = async {
+        let form = form(&req, &body)?;
+        let client = authenticate(&req, &form, &state)?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
+        let mut conn = state
+            .pool
+            .get()
+            .await
+            .map_err(|_| OAuthError::new("temporarily_unavailable", "try again"))?;
+        let hash = Sha256::digest(token.as_bytes()).to_vec();
+        let family: Option<(uuid::Uuid, String)> = refresh_tokens::table
+            .find(&hash)
+            .select((refresh_tokens::family_id, refresh_tokens::client_id))
+            .first(&mut conn)
+            .await
+            .optional()
+            .unwrap_or(None);
+        match family {
+            Some((family, owner)) if owner == client.id => {
+                let _ = diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)))
+                    .set(refresh_tokens::revoked_at.eq(Utc::now()))
+                    .execute(&mut conn)
+                    .await;
+            }
+            Some(_) => {}
+            None => {
+                if let Ok(claims) = state.tokens.verify_access_token(token)
+                    && claims.client_id == client.id
+                {
+                    let _ = grants::revoke_access_token(&mut conn, &claims).await;
+                }
+            }
+        }
+        Ok::<_, OAuthError>(())
+    }
+    .await;
+    match outcome {
+        // RFC 7009 §2.2: 200 also for unknown or foreign tokens.
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(error) => error.response(),
+    }
+}
+
+pub async fn introspect(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let outcome = async {
+        let form = form(&req, &body)?;
+        let client = authenticate(&req, &form, &state)?;
+        if client.kind != ClientKind::Confidential {
+            return Err(OAuthError::new("invalid_client", "introspection requires a confidential client"));
+        }
+        let token = form.get("token").ok_or_else(|| OAuthError::new("invalid_request", "token is required"))?;
+        let mut conn = state.pool.get().await.map_err(|_| OAuthError::new("temporarily_unavailable", "try again"))?;
+        let inactive = serde_json::json!({ "active": false });
+        if let Ok(claims) = state.tokens.verify_access_token(token) {
+            if !grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
+                return Ok(inactive);
+            }
+            return Ok(serde_json::json!({
+                "active": true, "token_type": "Bearer", "scope": claims.scope, "client_id": claims.client_id,
+                "sub": claims.sub, "exp": claims.exp, "iat": claims.iat, "iss": claims.iss, "aud": claims.aud, "jti": claims.jti,
+            }));
+        }
+        let hash = Sha256::digest(token.as_bytes()).to_vec();
+        let refresh: Option<(String, String, chrono::DateTime<Utc>, uuid::Uuid)> = refresh_tokens::table
+            .find(&hash)
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(Utc::now()))
+            .select((refresh_tokens::client_id, refresh_tokens::scope, refresh_tokens::expires_at, refresh_tokens::subject_id))
+            .first(&mut conn)
+            .await
+            .optional()
+            .unwrap_or(None);
+        Ok(match refresh {
+            Some((client_id, scope, expires, sub)) => serde_json::json!({
+                "active": true, "token_type": "refresh_token", "client_id": client_id, "scope": scope,
+                "exp": expires.timestamp(), "sub": sub.to_string(),
+            }),
+            None => inactive,
+        })
+    }
+    .await;
+    match outcome {
+        Ok(body) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(body),
+        Err(error) => error.response(),
+    }
+}
