@@ -5,6 +5,7 @@
 mod apply_convergence;
 mod gateway_discovery;
 mod gateway_flow;
+mod gateway_jwt_attacks;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;

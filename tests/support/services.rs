@@ -116,10 +116,10 @@ pub async fn spawn_gateway_with(database_url: &str, extra: &[&str]) -> Running {
     // Development keys into a directory of this test's own (generated at start-up).
     let keys = std::env::temp_dir().join(format!("gateway-test-keys-{}", uuid::Uuid::new_v4().simple()));
     let keys = keys.to_string_lossy().into_owned();
-    let mut argv = args(
-        "auth-gateway",
-        &["--database-url", database_url, "--dev-keys-dir", &keys],
-    );
+    let mut argv = args("auth-gateway", &["--database-url", database_url]);
+    if !extra.contains(&"--dev-keys-dir") {
+        argv.extend(["--dev-keys-dir".to_owned(), keys]);
+    }
     argv.extend(extra.iter().map(|s| (*s).to_owned()));
     let settings = auth_gateway::Settings::try_parse_from(argv).expect("valid gateway settings");
     let cancel = CancellationToken::new();
