@@ -227,7 +227,7 @@ async fn every_forged_access_token_is_refused() {
         keys.es_kid
     );
     cases.push(("duplicate header member", raw(&duplicated, &payload, &signature)));
-    let payload_twice = payload.replacen('{', &format!(r#"{{"sub":"someone-else","#), 1);
+    let payload_twice = payload.replacen('{', r#"{"sub":"someone-else","#, 1);
     cases.push((
         "duplicate claim",
         format!("{}.{}.{}", parts[0], B64.encode(payload_twice), parts[2]),
