@@ -561,3 +561,39 @@ async fn sessions_serve_forward_auth_until_logout_or_a_merge() {
         .await;
     assert_eq!(userinfo.expect("answers").status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_independent_oidc_client_library_completes_the_flow() {
+    let s = setup().await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/authlib_client.py");
+    let output = tokio::process::Command::new("python3")
+        .args([
+            script,
+            &s.gateway.base_url,
+            "shop",
+            SHOP_SECRET,
+            REDIRECT,
+            "jean.dupont@example.org",
+            PASSWORD,
+        ])
+        .output()
+        .await
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "authlib client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(seen["id_token_sub"], s.subject.to_string());
+    assert_eq!(
+        seen["userinfo_sub"], seen["id_token_sub"],
+        "userinfo and ID token agree on sub"
+    );
+    assert_eq!(seen["id_token_email"], "jean.dupont@example.org");
+    assert_eq!(seen["contact_number"], "0001234567");
+    assert_eq!(seen["userinfo_given_name"], "Jean");
+    assert_eq!(seen["silent_has_code"], true, "prompt=none with a session");
+    assert_eq!(seen["anonymous_error"], "login_required", "prompt=none without one");
+    assert_eq!(seen["refresh_rotated"], true);
+}
