@@ -6,6 +6,8 @@ mod apply_convergence;
 mod gateway_discovery;
 mod gateway_flow;
 mod gateway_jwt_attacks;
+mod gateway_sessions;
+mod gateway_support;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;
