@@ -39,6 +39,10 @@ bench-ingest: ## Benchmark webhook-ingest against raw confirmed publishing
 bench-worker: ## Benchmark sync-worker against a raw consume-and-upsert loop, and end-to-end lag
 	scripts/bench.sh worker
 
+.PHONY: bench-gateway
+bench-gateway: ## Benchmark auth-gateway: refresh grants, userinfo, sign-ins beside their baselines
+	scripts/bench.sh gateway
+
 .PHONY: run
 run: ## Migrate, then run the stack natively; ctrl-c stops it
 	scripts/run-local.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
-# and writes the results as JSON under target/bench/. Usage: scripts/bench.sh [ingest|worker|all]
+# and writes the results as JSON under target/bench/. Usage: scripts/bench.sh [ingest|worker|gateway|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +21,7 @@ if [ "$which" = ingest ] || [ "$which" = all ]; then
 fi
 if [ "$which" = worker ] || [ "$which" = all ]; then
   target/release/bench worker --json target/bench/worker.json
+fi
+if [ "$which" = gateway ] || [ "$which" = all ]; then
+  target/release/bench gateway --json target/bench/gateway.json
 fi

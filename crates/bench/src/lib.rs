@@ -1,6 +1,8 @@
 //! Benchmark library: one module per benchmark, plus the statistics and report helpers they
 //! share.
 
+pub mod database;
+pub mod gateway;
 pub mod ingest;
 pub mod raw;
 pub mod report;
@@ -24,6 +26,9 @@ pub enum Command {
     /// sync-worker: contacts applied per second for several batch sizes, beside a raw
     /// consume-and-upsert loop; and end-to-end lag from webhook 200 to committed row.
     Worker(worker::WorkerArgs),
+    /// auth-gateway: refresh grants, userinfo and password logins per second, beside JWT
+    /// signing, a static JSON response from the same HTTP stack, and argon2id hashing.
+    Gateway(gateway::GatewayArgs),
 }
 
 /// The S-360 sample contact with another contact number.

@@ -9,5 +9,6 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Ingest(args) => bench::ingest::run(args).await,
         Command::Worker(args) => bench::worker::run(args).await,
+        Command::Gateway(args) => bench::gateway::run(args).await,
     }
 }

@@ -21,7 +21,10 @@ use lapin::{
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use crate::report::{Row, median, print_table, quantile};
+use crate::{
+    database::BenchDatabase,
+    report::{Row, median, print_table, quantile},
+};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct WorkerArgs {
@@ -208,7 +211,7 @@ async fn worker_pipeline(
     Ok(rate)
 }
 
-fn run_args(
+pub fn run_args(
     amqp_url: &str,
     prefix: &str,
     database_url: &str,
@@ -421,69 +424,4 @@ async fn written_at(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<(String,
             .load(conn)
             .await?;
     Ok(rows.into_iter().map(|r| (r.contact_number, r.created_at)).collect())
-}
-
-/// A database created for the benchmark and dropped at the end.
-struct BenchDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl BenchDatabase {
-    async fn create(admin_url: &str) -> anyhow::Result<Self> {
-        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = AsyncPgConnection::establish(admin_url).await?;
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await?;
-        let mut url = url::Url::parse(admin_url)?;
-        url.set_path(&name);
-        let database = Self {
-            admin_url: admin_url.to_owned(),
-            name,
-            url: url.to_string(),
-        };
-        let pool_args = run_args("amqp://localhost", "", &database.url, &[])?.database;
-        sync_worker::db::migrate(&infra::db::pool(&pool_args)?).await?;
-        Ok(database)
-    }
-
-    async fn truncate(&self) -> anyhow::Result<()> {
-        let mut conn = AsyncPgConnection::establish(&self.url).await?;
-        diesel::sql_query("TRUNCATE contacts").execute(&mut conn).await?;
-        Ok(())
-    }
-
-    async fn wait_for_rows(&self, count: usize, timeout: Duration) -> anyhow::Result<()> {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = AsyncPgConnection::establish(&self.url).await?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM contacts")
-                .get_result(&mut conn)
-                .await?;
-            if rows.n as usize >= count {
-                return Ok(());
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "only {} of {count} rows after {timeout:?}",
-                rows.n
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    async fn drop(self) {
-        if let Ok(mut admin) = AsyncPgConnection::establish(&self.admin_url).await {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut admin)
-                .await;
-        }
-    }
 }

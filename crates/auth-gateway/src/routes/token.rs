@@ -333,7 +333,9 @@ async fn refresh_grant(
     .await
 }
 
-/// Issues the ID token, access token and a new refresh token, if the account can still sign in.
+/// Issues an access token and a new refresh token, and an ID token for a code grant (OIDC Core
+/// §12.2 lets a refresh response omit it, which spares an RS256 signature per refresh), if
+/// the account can still sign in.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     conn: &mut AsyncPgConnection,
@@ -359,10 +361,15 @@ async fn issue(
             &family.to_string(),
         )
         .map_err(|_| unavailable())?;
-    let id_token = state
-        .tokens
-        .id_token(&subject_text, &client.id, nonce, auth_time.timestamp(), &identity)
-        .map_err(|_| unavailable())?;
+    let id_token = match code_hash {
+        Some(_) => Some(
+            state
+                .tokens
+                .id_token(&subject_text, &client.id, nonce, auth_time.timestamp(), &identity)
+                .map_err(|_| unavailable())?,
+        ),
+        None => None,
+    };
     let mut raw = [0u8; 32];
     aws_lc_rs::rand::fill(&mut raw).map_err(|_| unavailable())?;
     let refresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
@@ -384,14 +391,33 @@ async fn issue(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(serde_json::json!({
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": state.tokens.access_ttl.as_secs(),
-            "id_token": id_token,
-            "refresh_token": refresh,
-            "scope": scope,
-        })))
+        .json(token_response(
+            access_token,
+            state.tokens.access_ttl.as_secs(),
+            id_token,
+            refresh,
+            scope,
+        )))
+}
+
+fn token_response(
+    access: String,
+    expires_in: u64,
+    id_token: Option<String>,
+    refresh: String,
+    scope: &str,
+) -> serde_json::Value {
+    let mut body = serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "refresh_token": refresh,
+        "scope": scope,
+    });
+    if let Some(id_token) = id_token {
+        body["id_token"] = id_token.into();
+    }
+    body
 }
 
 /// Login e-mail, verified flag, contact number, given name, family name, language, e-mail.

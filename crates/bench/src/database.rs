@@ -1,0 +1,71 @@
+//! A database created for a benchmark (migrated with the worker's own migrations) and dropped
+//! at the end.
+
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+/// A database created for the benchmark and dropped at the end.
+pub struct BenchDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl BenchDatabase {
+    pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(admin_url).await?;
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await?;
+        let mut url = url::Url::parse(admin_url)?;
+        url.set_path(&name);
+        let database = Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.to_string(),
+        };
+        let pool_args = crate::worker::run_args("amqp://localhost", "", &database.url, &[])?.database;
+        sync_worker::db::migrate(&infra::db::pool(&pool_args)?).await?;
+        Ok(database)
+    }
+
+    pub async fn truncate(&self) -> anyhow::Result<()> {
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        diesel::sql_query("TRUNCATE contacts").execute(&mut conn).await?;
+        Ok(())
+    }
+
+    pub async fn wait_for_rows(&self, count: usize, timeout: Duration) -> anyhow::Result<()> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM contacts")
+                .get_result(&mut conn)
+                .await?;
+            if rows.n as usize >= count {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "only {} of {count} rows after {timeout:?}",
+                rows.n
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    pub async fn drop(self) {
+        if let Ok(mut admin) = AsyncPgConnection::establish(&self.admin_url).await {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut admin)
+                .await;
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! The gateway benchmark: refresh-token grants, userinfo requests and password sign-ins per
+//! second against `auth-gateway` (started in this process), each beside its raw baseline in the
+//! same run: signing the same access token with the same key, the same HTTP stack serving a
+//! static JSON of the same size, and argon2id hashing with the same parameters.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use base64::Engine;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    database::BenchDatabase,
+    report::{Row, median, print_table},
+};
+
+const SECRET: &str = "benchmark-client-secret";
+const PASSWORD: &str = "benchmark password 1234";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GatewayArgs {
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Measurements per benchmark; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Concurrent clients for refresh grants and sign-ins.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// A PostgreSQL superuser URL; the benchmark creates and drops its own database.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_ADMIN_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub admin_url: String,
+}
+
+pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
+    let database = BenchDatabase::create(&args.admin_url).await?;
+    let mut conn = AsyncPgConnection::establish(&database.url).await?;
+    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
+         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
+    )
+    .execute(&mut conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash) \
+         VALUES ('B1', 'B1', 'bench@example.org', $1)",
+    )
+    .bind::<diesel::sql_types::Text, _>(&hash)
+    .execute(&mut conn)
+    .await?;
+    let subject: uuid::Uuid = {
+        #[derive(diesel::QueryableByName)]
+        struct Subject {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            subject_id: uuid::Uuid,
+        }
+        diesel::sql_query("SELECT subject_id FROM accounts")
+            .get_result::<Subject>(&mut conn)
+            .await?
+            .subject_id
+    };
+
+    let dir = std::env::temp_dir().join(format!("bench-gateway-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let clients = dir.join("clients.toml");
+    let registry = auth_gateway::clients::ClientRegistry {
+        clients: vec![auth_gateway::clients::Client {
+            id: "bench".into(),
+            name: "Benchmark".into(),
+            kind: auth_gateway::clients::ClientKind::Confidential,
+            secret_hashes: vec![auth_gateway::clients::hash_secret(SECRET)],
+            redirect_uris: vec!["https://bench.example.org/cb".into()],
+            post_logout_redirect_uris: vec![],
+        }],
+    };
+    registry.save(&clients)?;
+    let keys_dir = dir.join("keys");
+    let settings = infra::config::parse_from::<auth_gateway::Settings, _, _>([
+        "auth-gateway",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database.url,
+        "--dev-keys-dir",
+        &keys_dir.to_string_lossy(),
+        "--clients-file",
+        &clients.to_string_lossy(),
+    ])?;
+    let cancel = CancellationToken::new();
+    let app = auth_gateway::Application::build(settings, cancel.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let signer = access_token_signer(&keys_dir)?;
+    let duration = Duration::from_secs(args.seconds);
+
+    let mut rows = Vec::new();
+    // Refresh grants.
+    let (mut raw, mut ours) = (Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        raw.push(signing_rate(&signer, duration).await);
+        ours.push(refresh_rate(&base, &mut conn, subject, args.concurrency, duration).await?);
+    }
+    rows.push(row(
+        "refresh grants",
+        "grants/s",
+        median(&ours),
+        "ES256 access-token signing (/s)",
+        median(&raw),
+        "≥ 1,000/s",
+    ));
+
+    // Userinfo.
+    let token = {
+        let refresh = new_refresh_token(&mut conn, subject).await?;
+        let (status, body) = refresh_once(&reqwest::Client::new(), &base, &refresh).await?;
+        anyhow::ensure!(status == 200, "refresh failed: {body}");
+        body["access_token"].as_str().unwrap_or_default().to_owned()
+    };
+    let userinfo_body = reqwest::Client::new()
+        .get(format!("{base}/userinfo"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let static_url = static_json_server(userinfo_body.to_vec(), cancel.clone())?;
+    let (mut raw, mut ours) = (Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        raw.push(wrk_rate(&static_url, None, duration)?);
+        ours.push(wrk_rate(&format!("{base}/userinfo"), Some(&token), duration)?);
+    }
+    rows.push(row(
+        "userinfo",
+        "requests/s",
+        median(&ours),
+        "same HTTP stack, static JSON (/s)",
+        median(&raw),
+        "ratio ≥ 0.6",
+    ));
+
+    // Sign-ins.
+    let (mut raw, mut ours) = (Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        raw.push(argon2_rate(duration).await);
+        ours.push(login_rate(&base, args.concurrency, duration).await?);
+    }
+    rows.push(row(
+        "password sign-ins",
+        "sign-ins/s",
+        median(&ours),
+        "argon2id hashing, 2 threads (/s)",
+        median(&raw),
+        "ratio ≥ 0.9",
+    ));
+
+    print_table(&rows);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&rows)?)?;
+    }
+    cancel.cancel();
+    server.await??;
+    drop(conn);
+    database.drop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn row(name: &str, unit: &'static str, figure: f64, baseline_name: &str, baseline: f64, target: &str) -> Row {
+    Row {
+        benchmark: format!("gateway {name}"),
+        figure,
+        unit,
+        baseline_name: baseline_name.into(),
+        baseline,
+        ratio: figure / baseline,
+        target: target.into(),
+        p50_ms: None,
+        p99_ms: None,
+    }
+}
+
+/// The gateway's active ES256 key, to sign the same access tokens outside the gateway.
+fn access_token_signer(keys_dir: &std::path::Path) -> anyhow::Result<(jsonwebtoken::EncodingKey, String)> {
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(keys_dir.join("keys.toml"))?)?;
+    for key in manifest["keys"].as_array().into_iter().flatten() {
+        if key["alg"].as_str() == Some("ES256") {
+            let pem = std::fs::read(keys_dir.join(key["file"].as_str().unwrap_or_default()))?;
+            return Ok((
+                jsonwebtoken::EncodingKey::from_ec_pem(&pem)?,
+                key["kid"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    anyhow::bail!("no ES256 key")
+}
+
+/// Access tokens signed per second on two threads.
+async fn signing_rate(signer: &(jsonwebtoken::EncodingKey, String), duration: Duration) -> f64 {
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (key, kid) = (signer.0.clone(), signer.1.clone());
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+                header.kid = Some(kid);
+                header.typ = Some("at+jwt".into());
+                while Instant::now() < deadline {
+                    let claims = serde_json::json!({
+                        "iss": "http://127.0.0.1:8080", "sub": uuid::Uuid::new_v4(), "aud": "http://127.0.0.1:8080",
+                        "exp": 9_999_999_999i64, "iat": 0, "nbf": 0, "jti": uuid::Uuid::new_v4(), "client_id": "bench",
+                        "scope": "openid", "auth_time": 0, "sid": uuid::Uuid::new_v4(),
+                    });
+                    if jsonwebtoken::encode(&header, &claims, &key).is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        let _ = thread.join();
+    }
+    AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64()
+}
+
+/// Argon2id hashes per second on two threads, with the gateway's parameters.
+async fn argon2_rate(duration: Duration) -> f64 {
+    let passwords = match auth_gateway::passwords::Passwords::new(2) {
+        Ok(p) => p,
+        Err(_) => return f64::NAN,
+    };
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (passwords, count) = (passwords.clone(), count.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    if passwords.hash(PASSWORD).await.is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64()
+}
+
+/// A fresh refresh-token grant for the benchmark account, written directly.
+async fn new_refresh_token(conn: &mut AsyncPgConnection, subject: uuid::Uuid) -> anyhow::Result<String> {
+    let mut raw = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut raw).map_err(|_| anyhow::anyhow!("no randomness"))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    diesel::sql_query(
+        "INSERT INTO refresh_tokens (token_hash, family_id, subject_id, client_id, expires_at) \
+         VALUES ($1, gen_random_uuid(), $2, 'bench', now() + interval '1 day')",
+    )
+    .bind::<diesel::sql_types::Bytea, _>(hash)
+    .bind::<diesel::sql_types::Uuid, _>(subject)
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+async fn refresh_once(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+    let response = client
+        .post(format!("{base}/token"))
+        .basic_auth("bench", Some(SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
+        .send()
+        .await?;
+    Ok((response.status().as_u16(), response.json().await?))
+}
+
+/// Refresh grants per second: each client follows its own rotating chain.
+async fn refresh_rate(
+    base: &str,
+    conn: &mut AsyncPgConnection,
+    subject: uuid::Uuid,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    let client = reqwest::Client::new();
+    let mut chains = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        chains.push(new_refresh_token(conn, subject).await?);
+    }
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = chains
+        .into_iter()
+        .map(|mut token| {
+            let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let (status, body) = refresh_once(&client, &base, &token).await?;
+                    anyhow::ensure!(status == 200, "refresh failed: {body}");
+                    token = body["refresh_token"].as_str().unwrap_or_default().to_owned();
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
+}
+
+/// Successful sign-ins per second through the real form (CSRF cookie and field).
+async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let page = client.get(format!("{base}/login")).send().await?;
+            let cookie = page
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("__Host-csrf="))
+                .and_then(|v| v.split(';').next())
+                .unwrap_or_default()
+                .to_owned();
+            let html = page.text().await?;
+            let marker = "name=\"csrf\" value=\"";
+            let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_default();
+            let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
+            while Instant::now() < deadline {
+                let response = client
+                    .post(format!("{base}/login"))
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("return_to", "/"),
+                        ("email", "bench@example.org"),
+                        ("password", PASSWORD),
+                    ])
+                    .send()
+                    .await?;
+                anyhow::ensure!(response.status() == 303, "sign-in answered {}", response.status());
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
+}
+
+/// An actix server with the gateway's worker count answering every request with `body`.
+fn static_json_server(body: Vec<u8>, cancel: CancellationToken) -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}/static", listener.local_addr()?);
+    let body = actix_web::web::Bytes::from(body);
+    let server = actix_web::HttpServer::new(move || {
+        let body = body.clone();
+        actix_web::App::new().default_service(actix_web::web::to(move || {
+            let body = body.clone();
+            async move {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(body)
+            }
+        }))
+    })
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    tokio::spawn(async move {
+        cancel.cancelled().await;
+        handle.stop(false).await;
+    });
+    Ok(url)
+}
+
+/// Requests per second measured by `wrk` (64 connections), with an optional bearer token.
+fn wrk_rate(url: &str, token: Option<&str>, duration: Duration) -> anyhow::Result<f64> {
+    anyhow::ensure!(crate::wrk::available(), "wrk is required (apt-get install wrk)");
+    let script = std::env::temp_dir().join(format!("bench-gateway-{}.lua", uuid::Uuid::new_v4().simple()));
+    let header = token
+        .map(|t| format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(&script, header)?;
+    let run = crate::wrk::run(url, &script, 64, duration);
+    let _ = std::fs::remove_file(&script);
+    let run = run?;
+    anyhow::ensure!(run.non_2xx == 0, "{} requests failed", run.non_2xx);
+    Ok(run.requests_per_second)
+}
