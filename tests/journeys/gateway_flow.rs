@@ -249,3 +249,49 @@ async fn an_independent_oidc_client_library_completes_the_flow() {
     assert_eq!(seen["anonymous_error"], "login_required", "prompt=none without one");
     assert_eq!(seen["refresh_rotated"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_signs_in_through_the_login_page_in_a_real_browser() {
+    let s = setup().await;
+    // The public web app's callback, served by the browser script on loopback.
+    let authorize = authorize_url(
+        &s.gateway.base_url,
+        "web-app",
+        APP_REDIRECT,
+        &[
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/login.mjs");
+    let screenshot = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/browser-sign-in.png");
+    let output = tokio::process::Command::new("node")
+        .args([
+            script,
+            &s.gateway.base_url,
+            &authorize,
+            "jean.dupont@example.org",
+            PASSWORD,
+            APP_REDIRECT,
+        ])
+        .env("SCREENSHOT", screenshot)
+        .output()
+        .await
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "browser journey failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(seen["lang"], "fr", "the page follows the browser's language");
+    assert_eq!(seen["heading"], "Connexion");
+    let landed = url::Url::parse(seen["landed"].as_str().expect("landed at the shop")).expect("url");
+    let params: std::collections::HashMap<_, _> = landed.query_pairs().into_owned().collect();
+    assert!(params.contains_key("code"), "{landed}");
+    assert_eq!(params.get("state").map(String::as_str), Some("state-123"));
+    assert_eq!(
+        seen["session"],
+        serde_json::json!({ "httpOnly": true, "secure": true, "sameSite": "Lax" })
+    );
+}
