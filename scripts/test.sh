@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh check
+scripts/test-deps.sh
 # The crash tests run the real binaries as processes.
 cargo build --workspace --bins --locked
 
