@@ -149,3 +149,36 @@ async fn a_dropped_connection_recovers_and_no_200_is_a_lie() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_stop_finishes_the_confirms_in_flight() {
+    let broker = TestBroker::create().await;
+    let proxy = tests::TcpProxy::start("127.0.0.1:5672".parse().expect("address")).await;
+    let ingest = spawn_ingest(&broker.prefix, Some(&proxy.amqp_url()), &[]).await;
+    let url = format!("{}/webhooks/secutix/contacts", ingest.base_url);
+    assert!(post_one(&url, 1).await, "connected");
+
+    // The broker becomes slow: a publish waits about a second for its confirm.
+    proxy.set_delay(std::time::Duration::from_millis(700));
+    let in_flight = tokio::spawn({
+        let url = url.clone();
+        async move { post_one(&url, 2).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stopping = tokio::spawn(ingest.stop());
+    assert!(
+        in_flight.await.expect("request task"),
+        "the request in flight is answered 200 during the stop"
+    );
+    stopping.await.expect("stop task").expect("graceful stop");
+
+    let mut queued = Vec::new();
+    while let Some(message) = broker.get(&broker.topology.worker_queue()).await {
+        queued.push(
+            model::bus::ContactChanged::decode_from(&message.delivery.data)
+                .expect("event")
+                .contact_number,
+        );
+    }
+    assert!(queued.contains(&"00000002".to_owned()), "{queued:?}");
+}
