@@ -31,6 +31,10 @@ validate-deploy: ## Check the Dockerfile, compose file and Kubernetes overlays o
 bench: ## Run every benchmark beside its raw baseline (release build; results in target/bench/)
 	scripts/bench.sh all
 
+.PHONY: bench-quick
+bench-quick: ## Run every benchmark briefly on a debug build (checks they work; CI runs it)
+	scripts/bench.sh quick
+
 .PHONY: bench-ingest
 bench-ingest: ## Benchmark webhook-ingest against raw confirmed publishing
 	scripts/bench.sh ingest

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
-# and writes the results as JSON under target/bench/. Usage: scripts/bench.sh [ingest|worker|gateway|all]
+# and writes the results as JSON under target/bench/.
+# Usage: scripts/bench.sh [ingest|worker|gateway|all|quick]
+# `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
+# and fails on an error, never on a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +16,17 @@ if ! command -v wrk >/dev/null 2>&1; then
     echo "wrk is not installed (apt-get install wrk); the ingest benchmark falls back to an in-process client" >&2
   fi
 fi
-cargo build --release --locked -p bench
 mkdir -p target/bench
 which=${1:-all}
+if [ "$which" = quick ]; then
+  cargo build --locked -p bench
+  bench=target/debug/bench
+  $bench ingest --contacts 300 --rounds 1 --json target/bench/quick-ingest.json
+  $bench worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json target/bench/quick-worker.json
+  $bench gateway --seconds 1 --rounds 1 --concurrency 4 --json target/bench/quick-gateway.json
+  exit 0
+fi
+cargo build --release --locked -p bench
 if [ "$which" = ingest ] || [ "$which" = all ]; then
   target/release/bench ingest --json target/bench/ingest.json
 fi
