@@ -32,22 +32,6 @@ fn at(mut payload: Value, time: &str) -> Value {
     payload
 }
 
-async fn count(db: &TestDatabase, sql: &str) -> i64 {
-    use diesel::{QueryableByName, sql_types::BigInt};
-    use diesel_async::RunQueryDsl;
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut conn = db.pool.get().await.expect("connection");
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .expect("count")
-        .n
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
     let db = TestDatabase::create().await;
@@ -89,35 +73,35 @@ async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
 
     let mut worker = start_worker(&broker.prefix, &db.url);
     eventually(Duration::from_secs(20), "the worker half-way", || async {
-        (count(&db, "SELECT count(*) AS n FROM contacts").await >= 200).then_some(())
+        (db.count("SELECT count(*) AS n FROM contacts").await >= 200).then_some(())
     })
     .await;
     worker.start_kill().expect("SIGKILL");
     worker.wait().await.expect("killed");
-    let at_kill = count(&db, "SELECT count(*) AS n FROM contacts").await;
+    let at_kill = db.count("SELECT count(*) AS n FROM contacts").await;
     assert!(at_kill < 1500, "killed before the end ({at_kill} rows)");
 
     let _restarted = start_worker(&broker.prefix, &db.url);
     eventually(Duration::from_secs(30), "every contact applied", || async {
-        let done = count(&db, "SELECT count(*) AS n FROM contacts").await == 1500
-            && count(&db, "SELECT count(*) AS n FROM contacts WHERE state = 'anonymised'").await == 50
+        let done = db.count("SELECT count(*) AS n FROM contacts").await == 1500
+            && db
+                .count("SELECT count(*) AS n FROM contacts WHERE state = 'anonymised'")
+                .await
+                == 50
             && broker.ready_count(&broker.topology.worker_queue()).await == 0;
         done.then_some(())
     })
     .await;
-    let resurrected = count(
-        &db,
-        "SELECT count(*) AS n FROM contacts WHERE state = 'anonymised' \
+    let resurrected = db
+        .count(
+            "SELECT count(*) AS n FROM contacts WHERE state = 'anonymised' \
          AND (first_name IS NOT NULL OR email IS NOT NULL OR raw::text LIKE '%Dupont%')",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(resurrected, 0, "no personal data came back");
     assert_eq!(
-        count(
-            &db,
-            "SELECT count(*) AS n FROM contacts WHERE state = 'active' AND first_name = 'Before'"
-        )
-        .await,
+        db.count("SELECT count(*) AS n FROM contacts WHERE state = 'active' AND first_name = 'Before'")
+            .await,
         1450
     );
     assert_eq!(

@@ -32,22 +32,6 @@ fn with_time(mut payload: Value, time: &str) -> Value {
     payload
 }
 
-async fn count(db: &TestDatabase, sql: &str) -> i64 {
-    use diesel::{QueryableByName, sql_types::BigInt};
-    use diesel_async::RunQueryDsl;
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut conn = db.pool.get().await.expect("connection");
-    diesel::sql_query(sql)
-        .get_result::<Count>(&mut conn)
-        .await
-        .expect("count")
-        .n
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymisation_erases_everything_and_nothing_comes_back() {
     let db = TestDatabase::create().await;
@@ -88,10 +72,10 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
         assert!(!row.raw.to_string().contains(personal), "{personal} kept in raw");
     }
     assert_eq!(db.accounts().await, vec![], "the account and its credentials are gone");
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM sessions").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM refresh_tokens").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) AS n FROM mail_outbox").await, 0);
-    let audit = count(&db, "SELECT count(*) AS n FROM contact_audit WHERE contact_number = 'A1' AND action = 'anonymised' AND details::text NOT LIKE '%jean%'").await;
+    assert_eq!(db.count("SELECT count(*) AS n FROM sessions").await, 0);
+    assert_eq!(db.count("SELECT count(*) AS n FROM refresh_tokens").await, 0);
+    assert_eq!(db.count("SELECT count(*) AS n FROM mail_outbox").await, 0);
+    let audit = db.count("SELECT count(*) AS n FROM contact_audit WHERE contact_number = 'A1' AND action = 'anonymised' AND details::text NOT LIKE '%jean%'").await;
     assert_eq!(audit, 1);
 
     // A later update, even with a newer version, never brings data back.
@@ -146,7 +130,8 @@ async fn a_merge_moves_the_account_to_the_head_and_revokes_sessions() {
     assert!(accounts.contains(&(head_own, "H2".to_owned())), "{accounts:?}");
     assert!(!accounts.iter().any(|(s, _)| *s == dropped), "{accounts:?}");
     assert_eq!(
-        count(&db, "SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL").await,
+        db.count("SELECT count(*) AS n FROM sessions WHERE revoked_at IS NULL")
+            .await,
         0,
         "sessions revoked"
     );

@@ -74,6 +74,21 @@ impl TestDatabase {
             .expect("accounts query")
     }
 
+    /// The single `n` a counting query returns (`SELECT count(*) AS n ...`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().await.expect("database connection");
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .expect("count")
+            .n
+    }
+
     /// Runs a SQL statement (test set-up and inspection).
     pub async fn execute(&self, sql: &str) -> usize {
         let mut conn = self.pool.get().await.expect("database connection");

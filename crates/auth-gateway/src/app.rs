@@ -112,16 +112,7 @@ impl Application {
 
     /// Serves until the token is cancelled, then drains in-flight requests.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        let stopper = tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        self.server.await?;
-        self.cancel.cancel();
-        stopper.await?;
-        Ok(())
+        Ok(infra::http::serve_until_cancelled(self.server, self.cancel).await?)
     }
 }
 

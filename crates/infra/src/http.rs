@@ -94,6 +94,27 @@ async fn metrics(registry: web::Data<prometheus::Registry>) -> HttpResponse {
     }
 }
 
+/// Serves until `cancel` fires (or the server stops by itself), then drains in-flight
+/// requests within the server's shutdown timeout. Cancels `cancel` on the way out, so the
+/// service's other tasks stop too.
+pub async fn serve_until_cancelled(
+    server: actix_web::dev::Server,
+    cancel: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    let handle = server.handle();
+    let stopper = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            cancel.cancelled().await;
+            handle.stop(true).await;
+        }
+    });
+    let served = server.await;
+    cancel.cancel();
+    let _ = stopper.await;
+    served
+}
+
 fn serde_json_status(status: &str) -> serde_json::Value {
     serde_json::json!({ "status": status })
 }

@@ -89,16 +89,8 @@ impl Worker {
 
     /// Runs until the token is cancelled, then stops consuming and drains HTTP.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let handle = self.server.handle();
-        let cancel = self.cancel.clone();
-        let stopper = tokio::spawn(async move {
-            cancel.cancelled().await;
-            handle.stop(true).await;
-        });
-        self.server.await?;
-        self.cancel.cancel();
+        infra::http::serve_until_cancelled(self.server, self.cancel).await?;
         self.consumer.await?;
-        stopper.await?;
         Ok(())
     }
 }

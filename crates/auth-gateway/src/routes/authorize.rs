@@ -77,7 +77,7 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
 
     let mut conn = match state.pool.get().await {
         Ok(conn) => conn,
-        Err(_) => return unavailable(lang),
+        Err(_) => return login::unavailable(lang),
     };
     let session = match req.cookie(sessions::COOKIE) {
         Some(cookie) => sessions::find(&mut conn, cookie.value()).await.unwrap_or(None),
@@ -96,7 +96,7 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
 
     let mut raw = [0u8; 32];
     if aws_lc_rs::rand::fill(&mut raw).is_err() {
-        return unavailable(lang);
+        return login::unavailable(lang);
     }
     let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
     let now = Utc::now();
@@ -116,7 +116,7 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         .execute(&mut conn)
         .await;
     if inserted.is_err() {
-        return unavailable(lang);
+        return login::unavailable(lang);
     }
     reply.success(&code)
 }
@@ -171,13 +171,6 @@ fn error_page(lang: Lang, detail: &str) -> HttpResponse {
     HttpResponse::BadRequest()
         .content_type("text/html; charset=utf-8")
         .body(pages::error(lang, detail))
-}
-
-fn unavailable(lang: Lang) -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
-        .content_type("text/html; charset=utf-8")
-        .body(pages::error(lang, "The service is temporarily unavailable."))
 }
 
 #[cfg(test)]

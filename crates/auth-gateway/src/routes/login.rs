@@ -184,7 +184,8 @@ fn bad_request(lang: Lang) -> HttpResponse {
         .body(pages::error(lang, "The form is malformed."))
 }
 
-fn unavailable(lang: Lang) -> HttpResponse {
+/// 503 with `Retry-After` as a page, when the database cannot be reached.
+pub fn unavailable(lang: Lang) -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
         .content_type("text/html; charset=utf-8")

@@ -12,28 +12,9 @@ use sync_worker::db::schema::refresh_tokens;
 use crate::{
     clients::ClientKind,
     grants,
-    routes::{
-        params,
-        token::{OAuthError, authenticate},
-    },
+    routes::token::{OAuthError, authenticate, form},
     state::GatewayState,
 };
-
-fn form(req: &HttpRequest, body: &[u8]) -> Result<std::collections::HashMap<String, String>, OAuthError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(OAuthError::new(
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let text = std::str::from_utf8(body).map_err(|_| OAuthError::new("invalid_request", "the body is not UTF-8"))?;
-    params::parse(text).map_err(|name| OAuthError::new("invalid_request", format!("{name} is repeated")))
-}
 
 pub async fn revoke(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     let outcome = async {

@@ -75,19 +75,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
 }
 
 async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<HttpResponse, OAuthError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(OAuthError::new(
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let text = std::str::from_utf8(body).map_err(|_| OAuthError::new("invalid_request", "the body is not UTF-8"))?;
-    let form = params::parse(text).map_err(|name| OAuthError::new("invalid_request", format!("{name} is repeated")))?;
+    let form = form(req, body)?;
     let client = authenticate(req, &form, state)?;
     let mut pooled = state.pool.get().await.map_err(|_| unavailable())?;
     let conn: &mut AsyncPgConnection = &mut pooled;
@@ -100,6 +88,23 @@ async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<H
         )),
         None => Err(OAuthError::new("invalid_request", "grant_type is required")),
     }
+}
+
+/// The parameters of a form-encoded OAuth request (token, revocation, introspection).
+pub fn form(req: &HttpRequest, body: &[u8]) -> Result<std::collections::HashMap<String, String>, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| OAuthError::new("invalid_request", "the body is not UTF-8"))?;
+    params::parse(text).map_err(|name| OAuthError::new("invalid_request", format!("{name} is repeated")))
 }
 
 /// `client_secret_basic`, `client_secret_post`, or `none` for public clients; exactly one.
