@@ -221,3 +221,50 @@ async fn a_login_form_without_its_csrf_cookie_is_refused() {
         Some("/")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_when_idle_or_too_old_and_rotate_at_sign_in() {
+    let s = setup().await;
+    let verify = |session: String| {
+        s.client
+            .get(format!("{}/auth/verify", s.gateway.base_url))
+            .header("cookie", format!("__Host-session={session}"))
+            .send()
+    };
+    let authorize = authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]);
+    let first = sign_in(&s, &authorize, PASSWORD).await.expect("signed in");
+    assert_eq!(verify(first.clone()).await.expect("answers").status(), 200);
+
+    // Already signed in: straight back to the client. Every sign-in issues a session value of
+    // its own (a value planted in the browser before is never adopted).
+    let page = s
+        .client
+        .get(&authorize)
+        .header("cookie", format!("__Host-session={first}"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), 302);
+    let planted = "attacker-planted-session-value";
+    assert_eq!(verify(planted.to_owned()).await.expect("answers").status(), 401);
+    let second = sign_in(
+        &s,
+        &authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[("prompt", "login")]),
+        PASSWORD,
+    )
+    .await
+    .expect("signed in again");
+    assert_ne!(first, second);
+    assert_ne!(second, planted);
+
+    // Idle for 31 minutes: gone.
+    s.db.execute("UPDATE sessions SET last_seen_at = now() - interval '31 minutes'")
+        .await;
+    assert_eq!(verify(second).await.expect("answers").status(), 401);
+
+    // Older than 8 hours: gone, however active.
+    let third = sign_in(&s, &authorize, PASSWORD).await.expect("signed in");
+    s.db.execute("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL")
+        .await;
+    assert_eq!(verify(third).await.expect("answers").status(), 401);
+}
