@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests use besides cargo, each only when missing: the independent
 # implementations they check against (the Standard Webhooks reference library, the Authlib
-# OIDC client), Debian's Chromium and playwright-core for the browser test.
+# OIDC client), a real SMTP server (aiosmtpd) for the mail tests, Debian's Chromium and
+# playwright-core for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -c 'import standardwebhooks, authlib, requests' 2>/dev/null \
-  || python3 -m pip install -q --disable-pip-version-check standardwebhooks==1.1.0 authlib==1.6.5 requests==2.32.5
+python3 -c 'import standardwebhooks, authlib, requests, aiosmtpd' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check standardwebhooks==1.1.0 authlib==1.6.5 requests==2.32.5 \
+       aiosmtpd==1.4.6
 
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then

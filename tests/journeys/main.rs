@@ -18,3 +18,4 @@ mod worker_convergence;
 mod worker_crash;
 mod worker_jobs;
 mod worker_lifecycle;
+mod worker_mail;

@@ -6,14 +6,16 @@ pub mod database;
 pub mod events;
 pub mod proxy;
 pub mod services;
+pub mod smtp;
 
 pub use broker::TestBroker;
 pub use database::TestDatabase;
 pub use proxy::TcpProxy;
 pub use services::{
     INGEST_TOKEN, Running, binary, redrive_args, replay_args, spawn_gateway, spawn_gateway_with, spawn_ingest,
-    spawn_worker,
+    spawn_worker, spawn_worker_with,
 };
+pub use smtp::SmtpServer;
 
 use std::{future::Future, time::Duration};
 

@@ -74,9 +74,14 @@ pub async fn spawn_ingest(prefix: &str, amqp: Option<&str>, extra: &[&str]) -> R
 
 /// Starts `sync-worker run` against the test database and broker.
 pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
+    spawn_worker_with(prefix, database_url, &[]).await
+}
+
+/// Starts `sync-worker run` with extra arguments.
+pub async fn spawn_worker_with(prefix: &str, database_url: &str, extra: &[&str]) -> Running {
     use clap::Parser;
     let url = amqp_url();
-    let argv = args(
+    let mut argv = args(
         "run",
         &[
             "--amqp-url",
@@ -87,6 +92,7 @@ pub async fn spawn_worker(prefix: &str, database_url: &str) -> Running {
             database_url,
         ],
     );
+    argv.extend(extra.iter().map(|s| (*s).to_owned()));
     #[derive(clap::Parser)]
     struct Wrapper {
         #[command(flatten)]

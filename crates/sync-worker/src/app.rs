@@ -28,6 +28,7 @@ pub struct Worker {
     port: u16,
     server: Server,
     consumer: JoinHandle<()>,
+    mailer: JoinHandle<()>,
     cancel: CancellationToken,
 }
 
@@ -73,12 +74,14 @@ impl Worker {
         .shutdown_timeout(HTTP_DRAIN.as_secs())
         .listen(listener)?
         .run();
+        let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
         tracing::info!(port, "sync-worker started");
         Ok(Self {
             port,
             server,
             consumer,
+            mailer,
             cancel,
         })
     }
@@ -91,6 +94,7 @@ impl Worker {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         infra::http::serve_until_cancelled(self.server, self.cancel).await?;
         self.consumer.await?;
+        self.mailer.await?;
         Ok(())
     }
 }

@@ -72,6 +72,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub rules: DetectionRules,
     #[command(flatten)]
+    pub mail: crate::mailer::MailArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub amqp: AmqpArgs,

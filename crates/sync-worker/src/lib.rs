@@ -7,6 +7,7 @@ pub mod cli;
 pub mod consumer;
 pub mod db;
 pub mod deadletter;
+pub mod mailer;
 pub mod metrics;
 pub mod redrive;
 pub mod replay;

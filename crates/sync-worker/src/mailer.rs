@@ -1,0 +1,154 @@
+//! The mailer: sends what waits in `mail_outbox` over SMTP, a few at a time, each row locked
+//! (`FOR UPDATE SKIP LOCKED`, so several workers never send the same mail) until it is sent and
+//! marked. After sending, the payload (which may hold a single-use link) is cleared. A failure
+//! leaves the row unsent for the next round, after a back-off.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
+use secrecy::{ExposeSecret, SecretString};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::db::{PgPool, schema::mail_outbox};
+
+/// Mail settings of the worker.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailArgs {
+    /// SMTP server, `smtp://host:port` (STARTTLS when offered), `smtps://host:465` (TLS), with
+    /// `user:password@` when it needs authentication; `smtp://127.0.0.1:1025` is a local catcher.
+    #[arg(long, env = "SMTP_URL", value_name = "SMTP_URL", default_value = "smtp://127.0.0.1:1025",
+          hide_env_values = true, value_parser = |s: &str| Ok::<_, String>(SecretString::from(s.to_owned())))]
+    pub smtp_url: SecretString,
+
+    /// Sender of every mail, `Name <address>` or a bare address.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        value_name = "MAIL_FROM",
+        default_value = "secutix-bridge <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+}
+
+/// Mails sent per round.
+const BATCH: i64 = 20;
+
+pub struct Mailer {
+    pool: PgPool,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[derive(Queryable)]
+struct Pending {
+    id: Uuid,
+    recipient: String,
+    template: String,
+    payload: serde_json::Value,
+}
+
+impl Mailer {
+    pub fn new(pool: PgPool, args: &MailArgs) -> anyhow::Result<Self> {
+        let url = args.smtp_url.expose_secret();
+        // A plain smtp:// URL to a loopback catcher needs no TLS.
+        let transport = if url.starts_with("smtp://127.0.0.1") || url.starts_with("smtp://localhost") {
+            let parsed = url::Url::parse(url).map_err(|_| anyhow::anyhow!("SMTP_URL is not a URL"))?;
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(parsed.host_str().unwrap_or("127.0.0.1"))
+                .port(parsed.port().unwrap_or(25))
+                .build()
+        } else {
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|_| anyhow::anyhow!("SMTP_URL is not a valid SMTP URL"))?
+                .build()
+        };
+        let from = args
+            .mail_from
+            .parse()
+            .map_err(|_| anyhow::anyhow!("MAIL_FROM is not a mailbox"))?;
+        Ok(Self { pool, transport, from })
+    }
+
+    /// Sends until cancelled.
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut delay = Duration::from_millis(500);
+        loop {
+            let wait = match self.send_round().await {
+                Ok(sent) if sent > 0 => Duration::ZERO,
+                Ok(_) => Duration::from_millis(500),
+                Err(error) => {
+                    tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "Mail not sent; retrying");
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                    delay
+                }
+            };
+            if wait.is_zero() {
+                delay = Duration::from_millis(500);
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn send_round(&self) -> anyhow::Result<usize> {
+        let mut pooled = self.pool.get().await?;
+        let conn: &mut AsyncPgConnection = &mut pooled;
+        conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            let pending: Vec<Pending> = mail_outbox::table
+                .filter(mail_outbox::sent_at.is_null())
+                .order(mail_outbox::created_at)
+                .limit(BATCH)
+                .select((
+                    mail_outbox::id,
+                    mail_outbox::recipient,
+                    mail_outbox::template,
+                    mail_outbox::payload,
+                ))
+                .for_update()
+                .skip_locked()
+                .load(tx)
+                .await?;
+            for mail in &pending {
+                let (subject, body) = render(&mail.template, &mail.payload);
+                let message = Message::builder()
+                    .from(self.from.clone())
+                    .to(mail
+                        .recipient
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("mail {}: invalid recipient", mail.id))?)
+                    .subject(subject)
+                    .body(body)?;
+                self.transport.send(message).await?;
+                diesel::update(mail_outbox::table.find(mail.id))
+                    .set((
+                        mail_outbox::sent_at.eq(diesel::dsl::now),
+                        mail_outbox::payload.eq(serde_json::json!({})),
+                    ))
+                    .execute(tx)
+                    .await?;
+                tracing::info!(mail_id = %mail.id, template = %mail.template, "Mail sent");
+            }
+            Ok(pending.len())
+        })
+        .await
+    }
+}
+
+/// Subject and plain-text body of a template, in the payload's language (`fr` or English).
+fn render(template: &str, payload: &serde_json::Value) -> (String, String) {
+    let french = payload["locale"].as_str().is_some_and(|l| l.starts_with("fr"));
+    let link = payload["link"].as_str().unwrap_or_default();
+    match (template, french) {
+        ("set-password", false) => ("Set your password".into(), format!("Welcome! Choose your password here (the link works once, for 72 hours):\n\n{link}\n")),
+        ("set-password", true) => ("Choisissez votre mot de passe".into(), format!("Bienvenue ! Choisissez votre mot de passe ici (lien valable une fois, 72 heures) :\n\n{link}\n")),
+        ("password-reset", false) => ("Reset your password".into(), format!("Someone asked to reset your password. If it was you, follow this link (it works once, for 60 minutes):\n\n{link}\n\nOtherwise ignore this mail.\n")),
+        ("password-reset", true) => ("Réinitialisez votre mot de passe".into(), format!("Une réinitialisation de votre mot de passe a été demandée. Si c'est vous, suivez ce lien (valable une fois, 60 minutes) :\n\n{link}\n\nSinon, ignorez ce message.\n")),
+        ("password-changed", false) => ("Your password was changed".into(), "Your password was just changed and every session was signed out. If it was not you, reset it at once.\n".into()),
+        ("password-changed", true) => ("Votre mot de passe a été modifié".into(), "Votre mot de passe vient d'être modifié et toutes les sessions ont été fermées. Si ce n'était pas vous, réinitialisez-le immédiatement.\n".into()),
+        (other, _) => (format!("Message ({other})"), String::new()),
+    }
+}
