@@ -26,6 +26,11 @@ pub struct Setup {
 }
 
 pub async fn setup() -> Setup {
+    setup_with(&[]).await
+}
+
+/// [`setup`] with extra gateway arguments.
+pub async fn setup_with(extra: &[&str]) -> Setup {
     let db = TestDatabase::create().await;
     db.execute(
         "INSERT INTO contacts (contact_number, first_name, last_name, email, language, birth_date, phone, addresses, \
@@ -68,7 +73,10 @@ pub async fn setup() -> Setup {
         ],
     };
     registry.save(&clients).expect("registry written");
-    let gateway = spawn_gateway_with(&db.url, &["--clients-file", &clients.to_string_lossy()]).await;
+    let clients = clients.to_string_lossy().into_owned();
+    let mut args = vec!["--clients-file", clients.as_str()];
+    args.extend_from_slice(extra);
+    let gateway = spawn_gateway_with(&db.url, &args).await;
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()

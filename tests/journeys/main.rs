@@ -6,6 +6,7 @@ mod apply_convergence;
 mod gateway_discovery;
 mod gateway_flow;
 mod gateway_jwt_attacks;
+mod gateway_password;
 mod gateway_sessions;
 mod gateway_support;
 mod ingest_auth;

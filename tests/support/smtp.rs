@@ -55,8 +55,30 @@ impl SmtpServer {
         entries
             .filter_map(|e| e.ok())
             .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|raw| decode_quoted_printable(&raw))
             .collect()
     }
+}
+
+/// Undoes quoted-printable encoding: soft line breaks and `=XX` escapes (RFC 2045 §6.7).
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| u8::from_str_radix(&joined[i + 1..i + 3], 16).ok())
+            .flatten();
+        if let Some(byte) = escaped {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Drop for SmtpServer {

@@ -50,6 +50,16 @@ impl Application {
             }
         };
         let pool = infra::db::pool(&settings.database)?;
+        let topology = infra::amqp::Topology::new(settings.amqp.amqp_name_prefix.clone());
+        let publisher = std::sync::Arc::new(infra::amqp::Publisher::new(
+            settings.amqp.amqp_url.clone(),
+            topology.clone(),
+            infra::amqp::PublisherOptions {
+                connection_name: "auth-gateway".into(),
+                channels: 1,
+                ..Default::default()
+            },
+        ));
         let keys = std::sync::Arc::new(keys);
         let issuer = settings.issuer.as_str().trim_end_matches('/').to_owned();
         let state = web::Data::new(GatewayState {
@@ -65,6 +75,8 @@ impl Application {
             passwords: Passwords::new(2)?,
             pool: pool.clone(),
             ticketshop_urls: settings.ticketshop_urls.clone(),
+            publisher: publisher.clone(),
+            topology: topology.clone(),
             keys,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
@@ -92,6 +104,10 @@ impl Application {
                 .route("/logout", web::get().to(routes::session_routes::logout))
                 .route("/auth/verify", web::get().to(routes::session_routes::verify))
                 .route("/ticketshop", web::get().to(routes::session_routes::ticketshop))
+                .route("/password/forgot", web::get().to(routes::password::forgot_form))
+                .route("/password/forgot", web::post().to(routes::password::forgot))
+                .route("/password/reset", web::get().to(routes::password::reset_form))
+                .route("/password/reset", web::post().to(routes::password::reset))
                 .route("/", web::get().to(routes::login::home))
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound()

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Parser;
-use infra::config::{DatabaseArgs, TelemetryArgs};
+use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
 use secrecy::SecretString;
 
 /// The OpenID Connect provider trusted by the S-360 ticket shop, with the organisation's login
@@ -49,6 +49,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// The broker carries the gateway's commands to the worker (mail to send).
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod cli;
 pub mod clients;
+pub mod csrf;
 pub mod grants;
 pub mod keys;
 pub mod pages;

@@ -46,6 +46,15 @@ pub struct Texts {
     pub error: &'static str,
     pub signed_in: &'static str,
     pub signed_out: &'static str,
+    pub forgot: &'static str,
+    pub forgot_sent: &'static str,
+    pub new_password: &'static str,
+    pub repeat_password: &'static str,
+    pub password_rules: &'static str,
+    pub password_changed: &'static str,
+    pub link_invalid: &'static str,
+    pub send_link: &'static str,
+    pub save: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -60,6 +69,15 @@ pub fn texts(lang: Lang) -> &'static Texts {
             error: "This request cannot be completed",
             signed_in: "You are signed in.",
             signed_out: "You are signed out.",
+            forgot: "Forgotten password",
+            forgot_sent: "If an account exists for this address, we have sent it a link to choose a new password.",
+            new_password: "New password",
+            repeat_password: "Repeat the new password",
+            password_rules: "Use at least 10 characters, and type the same password twice.",
+            password_changed: "Your password is set. Every other session was signed out; please sign in.",
+            link_invalid: "This link has expired or was already used. Ask for a new one.",
+            send_link: "Send me a link",
+            save: "Save the password",
         },
         Lang::Fr => &Texts {
             sign_in: "Connexion",
@@ -71,6 +89,15 @@ pub fn texts(lang: Lang) -> &'static Texts {
             error: "Cette demande ne peut pas aboutir",
             signed_in: "Vous êtes connecté.",
             signed_out: "Vous êtes déconnecté.",
+            forgot: "Mot de passe oublié",
+            forgot_sent: "Si un compte existe pour cette adresse, nous lui avons envoyé un lien pour choisir un nouveau mot de passe.",
+            new_password: "Nouveau mot de passe",
+            repeat_password: "Répétez le nouveau mot de passe",
+            password_rules: "Utilisez au moins 10 caractères et saisissez deux fois le même mot de passe.",
+            password_changed: "Votre mot de passe est enregistré. Toutes les autres sessions ont été fermées ; veuillez vous connecter.",
+            link_invalid: "Ce lien a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
+            send_link: "M'envoyer un lien",
+            save: "Enregistrer le mot de passe",
         },
     }
 }
@@ -137,6 +164,53 @@ pub fn error(lang: Lang, detail: &str) -> String {
 pub fn signed_in(lang: Lang) -> String {
     let t = texts(lang);
     layout(lang, t.signed_in, &format!("<h1>{}</h1>", escape(t.signed_in)))
+}
+
+/// The forgotten-password form.
+pub fn forgot(lang: Lang, csrf: &str) -> String {
+    let t = texts(lang);
+    let body = format!(
+        "<h1>{}</h1><form method=\"post\" action=\"/password/forgot\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required>\
+         <button type=\"submit\">{}</button></form>",
+        escape(t.forgot),
+        escape(csrf),
+        escape(t.email),
+        escape(t.send_link)
+    );
+    layout(lang, t.forgot, &body)
+}
+
+/// The form to choose a password from a single-use link.
+pub fn set_password(lang: Lang, csrf: &str, token: &str, message: Option<&str>) -> String {
+    let t = texts(lang);
+    let message = message
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{}</h1>{message}<p>{}</p><form method=\"post\" action=\"/password/reset\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"token\" value=\"{}\">\
+         <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required>\
+         <label for=\"repeat\">{}</label><input id=\"repeat\" name=\"repeat\" type=\"password\" autocomplete=\"new-password\" required>\
+         <button type=\"submit\">{}</button></form>",
+        escape(t.new_password),
+        escape(t.password_rules),
+        escape(csrf),
+        escape(token),
+        escape(t.new_password),
+        escape(t.repeat_password),
+        escape(t.save)
+    );
+    layout(lang, t.new_password, &body)
+}
+
+/// A page with one message.
+pub fn notice(lang: Lang, title: &str, message: &str) -> String {
+    layout(
+        lang,
+        title,
+        &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(message)),
+    )
 }
 
 pub fn signed_out(lang: Lang) -> String {

@@ -10,6 +10,9 @@ pub struct GatewayState {
     pub tokens: Tokens,
     pub passwords: Passwords,
     pub pool: infra::db::PgPool,
+    /// Publishes commands (mail to send) to the worker.
+    pub publisher: Arc<infra::amqp::Publisher>,
+    pub topology: infra::amqp::Topology,
     /// Base URLs of the ticket shop `/ticketshop` may send users to.
     pub ticketshop_urls: Vec<url::Url>,
     /// The discovery document, built once.

@@ -8,13 +8,19 @@ pub mod v1 {
     include!(concat!(env!("OUT_DIR"), "/secutix_bridge.v1.rs"));
 }
 
-pub use v1::{ContactChanged, EventSource, PayloadFormat, Version};
+pub use v1::{ContactChanged, EventSource, PayloadFormat, SendMail, Version};
 
 /// AMQP `content_type` of a [`ContactChanged`] message.
 pub const CONTACT_CHANGED_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.ContactChanged";
 
 /// Routing key of a [`ContactChanged`] message on the `contacts` exchange.
 pub const CONTACT_CHANGED_ROUTING_KEY: &str = "contact.changed";
+
+/// AMQP `content_type` of a [`SendMail`] command.
+pub const SEND_MAIL_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.SendMail";
+
+/// Routing key of a [`SendMail`] command on the `contact-commands` exchange.
+pub const SEND_MAIL_ROUTING_KEY: &str = "mail.send";
 
 /// Converts a time to the protobuf well-known type.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {

@@ -29,6 +29,7 @@ pub struct Worker {
     server: Server,
     consumer: JoinHandle<()>,
     mailer: JoinHandle<()>,
+    commands: JoinHandle<()>,
     cancel: CancellationToken,
 }
 
@@ -74,6 +75,14 @@ impl Worker {
         .shutdown_timeout(HTTP_DRAIN.as_secs())
         .listen(listener)?
         .run();
+        let commands = tokio::spawn(
+            crate::commands::CommandConsumer {
+                amqp_url: args.amqp.amqp_url.clone(),
+                topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
+                pool: pool.clone(),
+            }
+            .run(cancel.clone()),
+        );
         let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
         tracing::info!(port, "sync-worker started");
@@ -82,6 +91,7 @@ impl Worker {
             server,
             consumer,
             mailer,
+            commands,
             cancel,
         })
     }
@@ -95,6 +105,7 @@ impl Worker {
         infra::http::serve_until_cancelled(self.server, self.cancel).await?;
         self.consumer.await?;
         self.mailer.await?;
+        self.commands.await?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod apply;
 pub mod cli;
+pub mod commands;
 pub mod consumer;
 pub mod db;
 pub mod deadletter;

@@ -3,16 +3,9 @@
 //! generic message whether the account exists, has no password yet, or the password is wrong;
 //! a new session (and cookie) at every sign-in.
 
-use actix_web::{
-    HttpRequest, HttpResponse,
-    cookie::{Cookie, SameSite},
-    http::header,
-    web,
-};
-use base64::Engine;
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use subtle::ConstantTimeEq;
 use sync_worker::db::schema::{accounts, contacts};
 
 use crate::{
@@ -23,23 +16,13 @@ use crate::{
     throttle,
 };
 
-const CSRF_COOKIE: &str = "__Host-csrf";
-
 /// Renders the form with a fresh CSRF token. The content security policy has no `form-action`:
 /// browsers apply it to the redirects after the form too, and the sign-in ends with a
 /// redirect to the client's (external) redirect URI.
 pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> HttpResponse {
-    let mut raw = [0u8; 32];
-    if aws_lc_rs::rand::fill(&mut raw).is_err() {
+    let Some((csrf, cookie)) = crate::csrf::issue() else {
         return HttpResponse::ServiceUnavailable().finish();
-    }
-    let csrf = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    let cookie = Cookie::build(CSRF_COOKIE, csrf.clone())
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .finish();
+    };
     let status = if message.is_some() {
         actix_web::http::StatusCode::UNAUTHORIZED
     } else {
@@ -78,11 +61,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     };
     let field = |name: &str| form_fields.get(name).map(String::as_str).unwrap_or_default();
     let return_to = Some(field("return_to")).filter(|r| safe_return(r)).unwrap_or("/");
-    let cookie_csrf = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if cookie_csrf.is_empty() || !bool::from(cookie_csrf.as_bytes().ct_eq(field("csrf").as_bytes())) {
+    if !crate::csrf::check(&req, field("csrf")) {
         return HttpResponse::Forbidden()
             .content_type("text/html; charset=utf-8")
             .body(pages::error(lang, "The form expired; please try again."));

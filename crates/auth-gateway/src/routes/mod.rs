@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod discovery;
 pub mod login;
 pub mod params;
+pub mod password;
 pub mod revocation;
 pub mod session_routes;
 pub mod token;

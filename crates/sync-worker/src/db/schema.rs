@@ -122,7 +122,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_tokens (token_hash) {
+        token_hash -> Bytea,
+        subject_id -> Uuid,
+        purpose -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
+diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -133,5 +145,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_audit,
     authorization_codes,
     login_throttle,
-    revoked_tokens
+    revoked_tokens,
+    password_tokens
 );

@@ -1,0 +1,340 @@
+//! Forgotten password and first password: `GET/POST /password/forgot` sends a single-use link
+//! (the same answer whether or not the address has an account; at most 3 links per account per
+//! hour), `GET/POST /password/reset` sets the password from the link. The link is built from
+//! the configured issuer, never from the request's Host. After a change every session and
+//! refresh token of the account is revoked, a notification is mailed, and the user signs in
+//! again (no automatic sign-in).
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use base64::Engine;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sync_worker::db::schema::{accounts, contacts, password_tokens, refresh_tokens, sessions};
+use uuid::Uuid;
+
+use crate::{
+    pages::{self, Lang},
+    passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS},
+    routes::{login, params},
+    state::GatewayState,
+};
+
+pub const RESET_LIFETIME: Duration = Duration::minutes(60);
+pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
+/// Links one account may be sent per hour.
+pub const LINKS_PER_HOUR: i64 = 3;
+
+fn language(req: &HttpRequest) -> Lang {
+    Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    )
+}
+
+fn html(
+    status: actix_web::http::StatusCode,
+    body: String,
+    cookie: Option<actix_web::cookie::Cookie<'static>>,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if let Some(cookie) = cookie {
+        response.cookie(cookie);
+    }
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
+    let Some((csrf, cookie)) = crate::csrf::issue() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::forgot(language(&req), &csrf),
+        Some(cookie),
+    )
+}
+
+pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = language(&req);
+    let Ok(fields) = std::str::from_utf8(&body)
+        .map_err(drop)
+        .and_then(|t| params::parse(t).map_err(drop))
+    else {
+        return html(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            pages::error(lang, "The form is malformed."),
+            None,
+        );
+    };
+    if !crate::csrf::check(&req, fields.get("csrf").map(String::as_str).unwrap_or_default()) {
+        return html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            pages::error(lang, "The form expired; please try again."),
+            None,
+        );
+    }
+    let email = fields.get("email").map(|e| e.trim().to_owned()).unwrap_or_default();
+    let Ok(mut conn) = state.pool.get().await else {
+        return login::unavailable(lang);
+    };
+    if let Err(error) = send_link(&mut conn, &state, &email, "reset", lang).await {
+        tracing::warn!(%error, "Cannot send a password link");
+        return login::unavailable(lang);
+    }
+    let t = pages::texts(lang);
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::notice(lang, t.forgot, t.forgot_sent),
+        None,
+    )
+}
+
+/// Creates a link for the account of `email` (if it exists, may sign in, and is under the
+/// hourly limit), invalidates its older links, and asks the worker to mail it.
+pub async fn send_link(
+    conn: &mut AsyncPgConnection,
+    state: &GatewayState,
+    email: &str,
+    purpose: &str,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let account: Option<(Uuid, String, String)> = accounts::table
+        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.login_email) = lower(")
+                .bind::<diesel::sql_types::Text, _>(email)
+                .sql(")"),
+        )
+        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
+        .select((accounts::subject_id, accounts::login_email, accounts::contact_number))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((subject, recipient, contact_number)) = account else {
+        return Ok(());
+    };
+    let recent: i64 = password_tokens::table
+        .filter(password_tokens::subject_id.eq(subject))
+        .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+        .count()
+        .get_result(conn)
+        .await?;
+    if recent >= LINKS_PER_HOUR {
+        tracing::info!(%subject, "Password link not sent: hourly limit reached");
+        return Ok(());
+    }
+    let mut raw = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut raw).map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let lifetime = if purpose == "first" {
+        FIRST_PASSWORD_LIFETIME
+    } else {
+        RESET_LIFETIME
+    };
+    // A new link retires the older ones.
+    diesel::update(
+        password_tokens::table
+            .filter(password_tokens::subject_id.eq(subject))
+            .filter(password_tokens::used_at.is_null()),
+    )
+    .set(password_tokens::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    diesel::insert_into(password_tokens::table)
+        .values((
+            password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
+            password_tokens::subject_id.eq(subject),
+            password_tokens::purpose.eq(purpose),
+            password_tokens::expires_at.eq(Utc::now() + lifetime),
+        ))
+        .execute(conn)
+        .await?;
+    let link = format!("{}/password/reset?token={token}", state.tokens.issuer);
+    let template = if purpose == "first" {
+        "set-password"
+    } else {
+        "password-reset"
+    };
+    mail(state, &contact_number, &recipient, template, lang, &link).await
+}
+
+/// Asks the worker, over the bus, to mail `template`.
+async fn mail(
+    state: &GatewayState,
+    contact_number: &str,
+    recipient: &str,
+    template: &str,
+    lang: Lang,
+    link: &str,
+) -> anyhow::Result<()> {
+    let mail_id = Uuid::new_v4().to_string();
+    let command = model::bus::SendMail {
+        mail_id: mail_id.clone(),
+        contact_number: contact_number.to_owned(),
+        recipient: recipient.to_owned(),
+        template: template.to_owned(),
+        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
+        link: link.to_owned(),
+    };
+    let message = infra::amqp::OutgoingMessage {
+        exchange: state.topology.commands_exchange(),
+        routing_key: model::bus::SEND_MAIL_ROUTING_KEY.to_owned(),
+        payload: command.encode_to_vec(),
+        message_id: mail_id,
+        timestamp: Utc::now().timestamp().max(0) as u64,
+        content_type: model::bus::SEND_MAIL_CONTENT_TYPE,
+        headers: infra::amqp::propagation::inject_current(),
+    };
+    state.publisher.publish_all(vec![message]).await?;
+    Ok(())
+}
+
+pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = language(&req);
+    let token = params::parse(req.query_string())
+        .ok()
+        .and_then(|p| p.get("token").cloned())
+        .unwrap_or_default();
+    let Ok(mut conn) = state.pool.get().await else {
+        return login::unavailable(lang);
+    };
+    let valid: bool = diesel::select(diesel::dsl::exists(
+        password_tokens::table
+            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .filter(password_tokens::used_at.is_null())
+            .filter(password_tokens::expires_at.gt(Utc::now())),
+    ))
+    .get_result(&mut conn)
+    .await
+    .unwrap_or(false);
+    if !valid {
+        let t = pages::texts(lang);
+        return html(
+            actix_web::http::StatusCode::GONE,
+            pages::notice(lang, t.new_password, t.link_invalid),
+            None,
+        );
+    }
+    let Some((csrf, cookie)) = crate::csrf::issue() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::set_password(lang, &csrf, &token, None),
+        Some(cookie),
+    )
+}
+
+pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = language(&req);
+    let t = pages::texts(lang);
+    let Ok(fields) = std::str::from_utf8(&body)
+        .map_err(drop)
+        .and_then(|t| params::parse(t).map_err(drop))
+    else {
+        return html(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            pages::error(lang, "The form is malformed."),
+            None,
+        );
+    };
+    let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or_default();
+    if !crate::csrf::check(&req, field("csrf")) {
+        return html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            pages::error(lang, "The form expired; please try again."),
+            None,
+        );
+    }
+    let (token, password) = (field("token"), field("password"));
+    if password.chars().count() < MIN_PASSWORD_CHARS
+        || password.len() > MAX_PASSWORD_BYTES
+        || password != field("repeat")
+    {
+        let Some((csrf, cookie)) = crate::csrf::issue() else {
+            return HttpResponse::ServiceUnavailable().finish();
+        };
+        let page = pages::set_password(lang, &csrf, token, Some(t.password_rules));
+        return html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page, Some(cookie));
+    }
+    let Ok(hash) = state.passwords.hash(password).await else {
+        return login::unavailable(lang);
+    };
+    let Ok(mut conn) = state.pool.get().await else {
+        return login::unavailable(lang);
+    };
+    // Consuming the link is the single point of truth: of two concurrent uses one wins.
+    let used: Option<Uuid> = diesel::update(
+        password_tokens::table
+            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .filter(password_tokens::used_at.is_null())
+            .filter(password_tokens::expires_at.gt(Utc::now())),
+    )
+    .set(password_tokens::used_at.eq(Utc::now()))
+    .returning(password_tokens::subject_id)
+    .get_result(&mut conn)
+    .await
+    .optional()
+    .unwrap_or(None);
+    let Some(subject) = used else {
+        return html(
+            actix_web::http::StatusCode::GONE,
+            pages::notice(lang, t.new_password, t.link_invalid),
+            None,
+        );
+    };
+    let changed = apply_new_password(&mut conn, subject, &hash).await;
+    let Ok((recipient, contact_number)) = changed else {
+        return login::unavailable(lang);
+    };
+    if let Err(error) = mail(&state, &contact_number, &recipient, "password-changed", lang, "").await {
+        tracing::warn!(%error, "Password-changed notice not queued");
+    }
+    tracing::info!(%subject, "Password set");
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::notice(lang, t.new_password, t.password_changed),
+        None,
+    )
+}
+
+/// Stores the hash (the mailbox is proven), revokes every session and refresh token.
+async fn apply_new_password(conn: &mut AsyncPgConnection, subject: Uuid, hash: &str) -> QueryResult<(String, String)> {
+    let now = Utc::now();
+    let (email, number): (String, String) = diesel::update(accounts::table.find(subject))
+        .set((
+            accounts::password_hash.eq(hash),
+            accounts::email_verified.eq(true),
+            accounts::updated_at.eq(now),
+        ))
+        .returning((accounts::login_email, accounts::contact_number))
+        .get_result(conn)
+        .await?;
+    diesel::update(
+        sessions::table
+            .filter(sessions::subject_id.eq(subject))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::subject_id.eq(subject))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok((email, number))
+}
