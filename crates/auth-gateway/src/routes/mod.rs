@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod discovery;
 pub mod login;
+pub mod oauth;
 pub mod params;
 pub mod password;
 pub mod revocation;

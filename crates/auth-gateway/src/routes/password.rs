@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use prost::Message;
 use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, contacts, password_tokens, refresh_tokens, sessions};
+use sync_worker::db::schema::{accounts, contacts, password_tokens};
 use uuid::Uuid;
 
 use crate::{
@@ -320,21 +320,6 @@ async fn apply_new_password(conn: &mut AsyncPgConnection, subject: Uuid, hash: &
         .returning((accounts::login_email, accounts::contact_number))
         .get_result(conn)
         .await?;
-    diesel::update(
-        sessions::table
-            .filter(sessions::subject_id.eq(subject))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::subject_id.eq(subject))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
+    sync_worker::apply::revoke_sessions(conn, subject).await?;
     Ok((email, number))
 }

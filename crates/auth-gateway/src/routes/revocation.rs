@@ -12,7 +12,7 @@ use sync_worker::db::schema::refresh_tokens;
 use crate::{
     clients::ClientKind,
     grants,
-    routes::token::{OAuthError, authenticate, form},
+    routes::oauth::{OAuthError, authenticate, form},
     state::GatewayState,
 };
 

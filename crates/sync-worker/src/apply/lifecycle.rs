@@ -31,7 +31,7 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
     let outcome = match incoming {
         None => "none",
         Some(incoming) => {
-            revoke(conn, incoming.subject_id).await?;
+            revoke_sessions(conn, incoming.subject_id).await?;
             let (target, target_state) = final_head(conn, head, absorbed).await?;
             // An anonymised head cannot take an account; a head still merged means a cycle or
             // an overlong chain in the data, and no contact can take it either.
@@ -51,7 +51,7 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
                             delete_account(conn, incoming.subject_id).await?;
                             "dropped"
                         } else {
-                            revoke(conn, current.subject_id).await?;
+                            revoke_sessions(conn, current.subject_id).await?;
                             delete_account(conn, current.subject_id).await?;
                             relink(conn, incoming.subject_id, &target).await?;
                             "replaced"
@@ -142,7 +142,9 @@ async fn delete_account(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryRes
         .map(drop)
 }
 
-async fn revoke(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
+/// Revokes every live session and refresh token of an account (a merge here; a password
+/// change at the gateway).
+pub async fn revoke_sessions(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
     let now = diesel::dsl::now;
     diesel::update(
         sessions::table

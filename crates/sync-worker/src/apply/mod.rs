@@ -17,4 +17,5 @@ mod store;
 pub use batch::{apply_batch, apply_event};
 pub use detect::{DetectionRules, Lifecycle};
 pub use event::{ContactEvent, InvalidEvent};
+pub use lifecycle::revoke_sessions;
 pub use store::{Applied, ContactRow, find};
