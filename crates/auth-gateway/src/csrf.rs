@@ -6,16 +6,13 @@ use actix_web::{
     HttpRequest,
     cookie::{Cookie, SameSite},
 };
-use base64::Engine;
 use subtle::ConstantTimeEq;
 
 pub const COOKIE: &str = "__Host-csrf";
 
 /// A fresh token and the cookie carrying it; `None` if the system has no randomness.
 pub fn issue() -> Option<(String, Cookie<'static>)> {
-    let mut raw = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut raw).ok()?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let token = crate::secrets::random_token()?;
     let cookie = Cookie::build(COOKIE, token.clone())
         .http_only(true)
         .secure(true)

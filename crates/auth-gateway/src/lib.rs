@@ -1,5 +1,6 @@
 //! `auth-gateway`: the OpenID Connect provider of secutix-bridge.
 
+pub mod accounts;
 pub mod app;
 pub mod cli;
 pub mod clients;
@@ -9,6 +10,7 @@ pub mod keys;
 pub mod pages;
 pub mod passwords;
 pub mod routes;
+pub mod secrets;
 pub mod sessions;
 pub mod state;
 pub mod throttle;

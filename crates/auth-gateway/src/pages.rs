@@ -27,6 +27,12 @@ impl Lang {
         Self::En
     }
 
+    /// From the request's `Accept-Language`.
+    pub fn of_request(req: &actix_web::HttpRequest) -> Self {
+        let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE);
+        Self::negotiate(header.and_then(|v| v.to_str().ok()).unwrap_or(""))
+    }
+
     fn code(self) -> &'static str {
         match self {
             Self::En => "en",

@@ -4,7 +4,6 @@
 //! merged or anonymised (the worker revokes or deletes them).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -25,9 +24,7 @@ pub struct Session {
 
 /// Opens a session; returns the cookie value (shown to the browser only).
 pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<(String, Session)> {
-    let mut raw = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut raw).map_err(|_| diesel::result::Error::RollbackTransaction)?;
-    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let value = crate::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
     let id = digest(&value);
     let now = Utc::now();
     diesel::insert_into(sessions::table)

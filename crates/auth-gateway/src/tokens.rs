@@ -164,27 +164,7 @@ impl Tokens {
 
     /// Verifies an access token for our own APIs (`aud` = the issuer).
     pub fn verify_access_token(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::Malformed);
-        }
-        let mut parts = token.split('.');
-        let (Some(header), Some(_payload), Some(_signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Malformed);
-        };
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|_| TokenError::Malformed)?;
-        let header: StrictHeader = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
-        if header.typ != ACCESS_TOKEN_TYPE {
-            return Err(TokenError::Type);
-        }
-        let key = self.keys.verifier(&header.kid).ok_or(TokenError::Key)?;
-        // Compared exactly, so "none", "NONE" or any other spelling never selects a key.
-        if header.alg != algorithm_name(key.alg) {
-            return Err(TokenError::Key);
-        }
+        let key = self.key_for(token, ACCESS_TOKEN_TYPE)?;
         let mut validation = Validation::new(key.alg);
         validation.leeway = LEEWAY_SECONDS;
         validation.validate_nbf = true;
@@ -206,19 +186,8 @@ impl Tokens {
             sub: String,
             aud: String,
         }
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(TokenError::Malformed);
-        }
-        let header = token.split('.').next().ok_or(TokenError::Malformed)?;
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header)
-            .map_err(|_| TokenError::Malformed)?;
-        let header: StrictHeader = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
-        if header.typ != ID_TOKEN_TYPE {
-            return Err(TokenError::Type);
-        }
-        let key = self.keys.verifier(&header.kid).ok_or(TokenError::Key)?;
-        if header.alg != algorithm_name(key.alg) || key.alg != Algorithm::RS256 {
+        let key = self.key_for(token, ID_TOKEN_TYPE)?;
+        if key.alg != Algorithm::RS256 {
             return Err(TokenError::Key);
         }
         let mut validation = Validation::new(Algorithm::RS256);
@@ -229,6 +198,36 @@ impl Tokens {
         let data = jsonwebtoken::decode::<Hint>(token, &key.decoding, &validation)
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok((data.claims.sub, data.claims.aud))
+    }
+}
+
+impl Tokens {
+    /// The key a compact token of type `typ` names, checked before any signature work: size,
+    /// three segments, a header of exactly `alg`, `typ` and `kid`, the expected type, a kid of
+    /// ours, and that key's own algorithm spelled exactly (so "none", "NONE" or any other
+    /// spelling never selects a key).
+    fn key_for(&self, token: &str, typ: &str) -> Result<&crate::keys::SigningKey, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let mut parts = token.split('.');
+        let (Some(header), Some(_payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| TokenError::Malformed)?;
+        let header: StrictHeader = serde_json::from_slice(&header).map_err(|_| TokenError::Malformed)?;
+        if header.typ != typ {
+            return Err(TokenError::Type);
+        }
+        let key = self.keys.verifier(&header.kid).ok_or(TokenError::Key)?;
+        if header.alg != algorithm_name(key.alg) {
+            return Err(TokenError::Key);
+        }
+        Ok(key)
     }
 }
 

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-
 use super::{Client, ClientKind, ClientRegistry, registry::hash_secret};
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -133,10 +131,8 @@ fn load_or_empty(file: &Path) -> anyhow::Result<ClientRegistry> {
 
 /// 256 random bits, base64url without padding.
 fn generate_secret() -> String {
-    let mut bytes = [0u8; 32];
     // The system random generator fails only if the OS cannot provide randomness at all.
-    aws_lc_rs::rand::fill(&mut bytes).unwrap_or_else(|_| panic!("the system random generator failed"));
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    crate::secrets::random_token().unwrap_or_else(|| panic!("the system random generator failed"))
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! `error`, `state` and `iss` (RFC 9207).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use base64::Engine;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -23,12 +22,7 @@ use crate::{
 pub const CODE_LIFETIME_SECONDS: i64 = 60;
 
 pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    );
+    let lang = Lang::of_request(&req);
     let params = match params::parse(req.query_string()) {
         Ok(params) => params,
         Err(name) => return error_page(lang, &format!("The parameter {name} is repeated.")),
@@ -94,11 +88,9 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         return login::form(lang, &return_to, hint, None);
     };
 
-    let mut raw = [0u8; 32];
-    if aws_lc_rs::rand::fill(&mut raw).is_err() {
+    let Some(code) = crate::secrets::random_token() else {
         return login::unavailable(lang);
-    }
-    let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    };
     let now = Utc::now();
     let inserted = diesel::insert_into(authorization_codes::table)
         .values((

@@ -4,9 +4,6 @@
 //! a new session (and cookie) at every sign-in.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use sync_worker::db::schema::{accounts, contacts};
 
 use crate::{
     pages::{self, Lang},
@@ -42,7 +39,7 @@ pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> 
 }
 
 pub async fn show(req: HttpRequest) -> HttpResponse {
-    let lang = language(&req);
+    let lang = Lang::of_request(&req);
     let return_to = params::parse(req.query_string())
         .ok()
         .and_then(|p| p.get("return_to").cloned())
@@ -52,7 +49,7 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
 }
 
 pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = language(&req);
+    let lang = Lang::of_request(&req);
     let Ok(text) = std::str::from_utf8(&body) else {
         return bad_request(lang);
     };
@@ -93,22 +90,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         Err(_) => return unavailable(lang),
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
-    let account: Option<(uuid::Uuid, Option<String>)> = accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.login_email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(&email)
-                .sql(")"),
-        )
-        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
-        .select((accounts::subject_id, accounts::password_hash))
-        .first(&mut conn)
-        .await
-        .optional()
-        .unwrap_or(None);
-    let hash = account.as_ref().and_then(|(_, hash)| hash.as_deref());
+    let account = crate::accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
+    let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
     let verified = state.passwords.verify(field("password"), hash).await;
-    let Some((subject, _)) = account.filter(|_| verified) else {
+    let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
         return form(lang, return_to, &email, Some(texts.failed));
@@ -134,21 +119,12 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
 pub async fn home(req: HttpRequest) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(pages::signed_in(language(&req)))
+        .body(pages::signed_in(Lang::of_request(&req)))
 }
 
 /// Only our own authorization requests or the home page: never an open redirect.
 fn safe_return(target: &str) -> bool {
     target == "/" || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
-}
-
-fn language(req: &HttpRequest) -> Lang {
-    Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    )
 }
 
 fn client_address(req: &HttpRequest) -> String {

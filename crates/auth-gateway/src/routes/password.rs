@@ -6,13 +6,12 @@
 //! again (no automatic sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use base64::Engine;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use prost::Message;
 use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, contacts, password_tokens};
+use sync_worker::db::schema::{accounts, password_tokens};
 use uuid::Uuid;
 
 use crate::{
@@ -26,15 +25,6 @@ pub const RESET_LIFETIME: Duration = Duration::minutes(60);
 pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
-
-fn language(req: &HttpRequest) -> Lang {
-    Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    )
-}
 
 fn html(
     status: actix_web::http::StatusCode,
@@ -59,13 +49,13 @@ pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
     };
     html(
         actix_web::http::StatusCode::OK,
-        pages::forgot(language(&req), &csrf),
+        pages::forgot(Lang::of_request(&req), &csrf),
         Some(cookie),
     )
 }
 
 pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = language(&req);
+    let lang = Lang::of_request(&req);
     let Ok(fields) = std::str::from_utf8(&body)
         .map_err(drop)
         .and_then(|t| params::parse(t).map_err(drop))
@@ -108,19 +98,14 @@ pub async fn send_link(
     purpose: &str,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let account: Option<(Uuid, String, String)> = accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
-        .filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.login_email) = lower(")
-                .bind::<diesel::sql_types::Text, _>(email)
-                .sql(")"),
-        )
-        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
-        .select((accounts::subject_id, accounts::login_email, accounts::contact_number))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((subject, recipient, contact_number)) = account else {
+    let account = crate::accounts::find_by_email(conn, email).await?;
+    let Some(crate::accounts::SignInAccount {
+        subject,
+        login_email: recipient,
+        contact_number,
+        ..
+    }) = account
+    else {
         return Ok(());
     };
     let recent: i64 = password_tokens::table
@@ -133,9 +118,7 @@ pub async fn send_link(
         tracing::info!(%subject, "Password link not sent: hourly limit reached");
         return Ok(());
     }
-    let mut raw = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut raw).map_err(|_| anyhow::anyhow!("no system randomness"))?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
     let lifetime = if purpose == "first" {
         FIRST_PASSWORD_LIFETIME
     } else {
@@ -200,7 +183,7 @@ async fn mail(
 }
 
 pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = language(&req);
+    let lang = Lang::of_request(&req);
     let token = params::parse(req.query_string())
         .ok()
         .and_then(|p| p.get("token").cloned())
@@ -236,7 +219,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
 }
 
 pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = language(&req);
+    let lang = Lang::of_request(&req);
     let t = pages::texts(lang);
     let Ok(fields) = std::str::from_utf8(&body)
         .map_err(drop)

@@ -15,12 +15,7 @@ use crate::{
 /// clears the cookie; redirects only to a `post_logout_redirect_uri` registered for the client
 /// named by `client_id` or by the `id_token_hint`'s audience.
 pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    );
+    let lang = Lang::of_request(&req);
     let query = params::parse(req.query_string()).unwrap_or_default();
     if let (Some(cookie), Ok(mut conn)) = (req.cookie(sessions::COOKIE), state.pool.get().await)
         && let Ok(Some(session)) = sessions::find(&mut conn, cookie.value()).await
@@ -94,12 +89,7 @@ pub async fn verify(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRes
 /// a configured base URL (never an open redirect). The shop's own OIDC request then signs the
 /// user in silently with the gateway session.
 pub async fn ticketshop(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or(""),
-    );
+    let lang = Lang::of_request(&req);
     let query = params::parse(req.query_string()).unwrap_or_default();
     let allowed = query
         .get("target")

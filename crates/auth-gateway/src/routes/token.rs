@@ -264,9 +264,7 @@ async fn issue(
         ),
         None => None,
     };
-    let mut raw = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut raw).map_err(|_| unavailable())?;
-    let refresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let refresh = crate::secrets::random_token().ok_or_else(unavailable)?;
     let now = Utc::now();
     diesel::insert_into(refresh_tokens::table)
         .values((
