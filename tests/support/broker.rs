@@ -4,7 +4,7 @@
 use infra::amqp::Topology;
 use lapin::{
     Channel, Connection, ConnectionProperties,
-    options::{BasicGetOptions, ExchangeDeleteOptions, QueueDeclareOptions, QueueDeleteOptions},
+    options::{BasicGetOptions, QueueDeclareOptions},
     types::FieldTable,
 };
 
@@ -72,25 +72,7 @@ impl Drop for TestBroker {
                 let Ok(channel) = connection.create_channel().await else {
                     return;
                 };
-                for queue in [
-                    topology.worker_queue(),
-                    topology.dead_letter_queue(),
-                    topology.log_stream(),
-                    topology.commands_queue(),
-                ] {
-                    let _ = channel
-                        .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-                        .await;
-                }
-                for exchange in [
-                    topology.contacts_exchange(),
-                    topology.dead_letter_exchange(),
-                    topology.commands_exchange(),
-                ] {
-                    let _ = channel
-                        .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
-                        .await;
-                }
+                let _ = topology.delete(&channel).await;
                 let _ = connection.close(200, "test done".into()).await;
             });
         })

@@ -12,7 +12,7 @@ use std::{
 };
 
 use infra::{amqp::Topology, config::AmqpArgs};
-use lapin::{Connection, ConnectionProperties, options::QueueDeleteOptions, options::QueuePurgeOptions};
+use lapin::{Connection, ConnectionProperties, options::QueuePurgeOptions};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
@@ -171,16 +171,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
 
     cancel.cancel();
     server.await??;
-    for queue in [
-        topology.worker_queue(),
-        topology.dead_letter_queue(),
-        topology.log_stream(),
-        topology.commands_queue(),
-    ] {
-        let _ = channel
-            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
-            .await;
-    }
+    let _ = topology.delete(&channel).await;
     let _ = admin.close(200, "bench done".into()).await;
     Ok(())
 }

@@ -130,14 +130,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_vec_pretty(&rows)?)?;
     }
-    for queue in [
-        topology.worker_queue(),
-        topology.dead_letter_queue(),
-        topology.log_stream(),
-        topology.commands_queue(),
-    ] {
-        let _ = channel.queue_delete(queue.as_str().into(), Default::default()).await;
-    }
+    let _ = topology.delete(&channel).await;
     let _ = connection.close(200, "bench done".into()).await;
     database.drop().await;
     Ok(())

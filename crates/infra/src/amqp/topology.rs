@@ -5,7 +5,9 @@
 
 use lapin::{
     Channel, ExchangeKind,
-    options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
+    options::{
+        ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
+    },
     types::{AMQPValue, FieldTable, LongString, ShortString},
 };
 
@@ -103,6 +105,31 @@ impl Topology {
             .await?;
         self.bind(channel, &self.commands_queue(), &self.commands_exchange(), "#")
             .await?;
+        Ok(())
+    }
+
+    /// Deletes every queue and exchange of this topology (test and benchmark namespaces);
+    /// their messages go with them. Never called on the production topology by the services.
+    pub async fn delete(&self, channel: &Channel) -> lapin::Result<()> {
+        for queue in [
+            self.worker_queue(),
+            self.dead_letter_queue(),
+            self.log_stream(),
+            self.commands_queue(),
+        ] {
+            channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await?;
+        }
+        for exchange in [
+            self.contacts_exchange(),
+            self.dead_letter_exchange(),
+            self.commands_exchange(),
+        ] {
+            channel
+                .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
+                .await?;
+        }
         Ok(())
     }
 
