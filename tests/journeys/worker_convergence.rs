@@ -5,18 +5,7 @@ use std::time::Duration;
 
 use lapin::{BasicProperties, options::BasicPublishOptions};
 use serde_json::{Value, json};
-use tests::{TestBroker, TestDatabase, eventually, sample_contact, spawn_ingest, spawn_worker};
-
-async fn post(base_url: &str, body: &Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/webhooks/secutix/contacts"))
-        .bearer_auth(tests::INGEST_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .expect("ingest answers");
-    assert_eq!(response.status(), 200);
-}
+use tests::{TestBroker, TestDatabase, eventually, post_contacts, sample_contact, spawn_ingest, spawn_worker};
 
 /// The worker's event counter for one outcome, read from its `/metrics`.
 async fn events(worker_url: &str, outcome: &str) -> u64 {
@@ -47,12 +36,12 @@ async fn an_older_version_never_overwrites_a_newer_one() {
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let worker = spawn_worker(&broker.prefix, &db.url).await;
 
-    post(
+    post_contacts(
         &ingest.base_url,
         &version("0007", "Newer", "2025-02-01T10:00:00.000+01:00"),
     )
     .await;
-    post(
+    post_contacts(
         &ingest.base_url,
         &version("0007", "Older", "2025-01-01T10:00:00.000+01:00"),
     )
@@ -76,12 +65,12 @@ async fn a_newer_version_replaces_the_row() {
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
 
-    post(
+    post_contacts(
         &ingest.base_url,
         &version("0008", "First", "2025-01-01T10:00:00.000+01:00"),
     )
     .await;
-    post(
+    post_contacts(
         &ingest.base_url,
         &version("0008", "Second", "2025-03-01T10:00:00.000+01:00"),
     )
@@ -111,7 +100,7 @@ async fn an_undecodable_message_is_dead_lettered_and_the_queue_moves_on() {
         )
         .await
         .expect("published");
-    post(&ingest.base_url, &sample_contact("0009")).await;
+    post_contacts(&ingest.base_url, &sample_contact("0009")).await;
 
     eventually(Duration::from_secs(10), "the dead letter", || async {
         (broker.ready_count(&broker.topology.dead_letter_queue()).await == 1).then_some(())
@@ -147,7 +136,7 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let worker = spawn_worker(&broker.prefix, &through_proxy).await;
 
-    post(&ingest.base_url, &sample_contact("0100")).await;
+    post_contacts(&ingest.base_url, &sample_contact("0100")).await;
     eventually(Duration::from_secs(10), "the first contact", || async {
         db.contact("0100").await
     })
@@ -155,7 +144,7 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
 
     proxy.set_down(true);
     let during: Vec<Value> = (0..20).map(|i| sample_contact(&format!("02{i:02}"))).collect();
-    post(&ingest.base_url, &Value::Array(during)).await;
+    post_contacts(&ingest.base_url, &Value::Array(during)).await;
     eventually(Duration::from_secs(10), "retries during the outage", || async {
         let text = reqwest::get(format!("{}/metrics", worker.base_url))
             .await

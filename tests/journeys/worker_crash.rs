@@ -6,7 +6,7 @@ use std::{process::Stdio, time::Duration};
 use serde_json::Value;
 use tests::{
     INGEST_TOKEN, TestBroker, TestDatabase, binary,
-    events::{anonymise, update},
+    events::{anonymise, modified_at, update},
     eventually, spawn_ingest,
 };
 
@@ -27,11 +27,6 @@ fn start_worker(prefix: &str, database_url: &str) -> tokio::process::Child {
         .expect("sync-worker starts")
 }
 
-fn at(mut payload: Value, time: &str) -> Value {
-    payload["lastModificationDate"] = time.into();
-    payload
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
     let db = TestDatabase::create().await;
@@ -50,7 +45,7 @@ async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
     for chunk in 0..15 {
         let body: Vec<Value> = (0..100)
             .map(|i| {
-                at(
+                modified_at(
                     update(&format!("K{:04}", chunk * 100 + i), "Before"),
                     "2025-01-01T00:00:00Z",
                 )
@@ -59,15 +54,15 @@ async fn sigkill_mid_batch_loses_and_resurrects_nothing() {
         post(Value::Array(body)).await;
     }
     let anonymised: Vec<Value> = (0..50)
-        .map(|i| at(anonymise(&format!("K{i:04}")), "2025-02-01T00:00:00Z"))
+        .map(|i| modified_at(anonymise(&format!("K{i:04}")), "2025-02-01T00:00:00Z"))
         .collect();
     post(Value::Array(anonymised)).await;
     let late: Vec<Value> = (0..50)
-        .map(|i| at(update(&format!("K{i:04}"), "Late"), "2025-01-15T00:00:00Z"))
+        .map(|i| modified_at(update(&format!("K{i:04}"), "Late"), "2025-01-15T00:00:00Z"))
         .collect();
     post(Value::Array(late)).await;
     let newer: Vec<Value> = (0..50)
-        .map(|i| at(update(&format!("K{i:04}"), "Newer"), "2025-03-01T00:00:00Z"))
+        .map(|i| modified_at(update(&format!("K{i:04}"), "Newer"), "2025-03-01T00:00:00Z"))
         .collect();
     post(Value::Array(newer)).await;
 

@@ -9,26 +9,10 @@ use lapin::{
 };
 use serde_json::Value;
 use tests::{
-    INGEST_TOKEN, TestBroker, TestDatabase,
-    events::{anonymise, merge, update},
-    eventually, redrive_args, replay_args, spawn_ingest, spawn_worker,
+    TestBroker, TestDatabase,
+    events::{anonymise, merge, modified_at, update},
+    eventually, post_contacts, redrive_args, replay_args, spawn_ingest, spawn_worker,
 };
-
-async fn post(base_url: &str, body: &Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/webhooks/secutix/contacts"))
-        .bearer_auth(INGEST_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .expect("ingest answers");
-    assert_eq!(response.status(), 200);
-}
-
-fn at(mut payload: Value, time: &str) -> Value {
-    payload["lastModificationDate"] = time.into();
-    payload
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replay_restores_a_wiped_contacts_table_identically() {
@@ -38,14 +22,18 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
     let worker = spawn_worker(&broker.prefix, &db.url).await;
 
     let mut batch: Vec<Value> = (0..30)
-        .map(|i| at(update(&format!("R{i:02}"), "First"), "2025-01-01T00:00:00Z"))
+        .map(|i| modified_at(update(&format!("R{i:02}"), "First"), "2025-01-01T00:00:00Z"))
         .collect();
-    batch.push(at(update("R00", "Second"), "2025-02-01T00:00:00Z"));
-    batch.push(at(update("R01", "Older"), "2024-12-01T00:00:00Z"));
-    post(&ingest.base_url, &Value::Array(batch)).await;
-    post(&ingest.base_url, &at(anonymise("R02"), "2025-03-01T00:00:00Z")).await;
-    post(&ingest.base_url, &at(merge("R03", "R04"), "2025-03-01T00:00:00Z")).await;
-    post(&ingest.base_url, &update("R99", "Last")).await;
+    batch.push(modified_at(update("R00", "Second"), "2025-02-01T00:00:00Z"));
+    batch.push(modified_at(update("R01", "Older"), "2024-12-01T00:00:00Z"));
+    post_contacts(&ingest.base_url, &Value::Array(batch)).await;
+    post_contacts(&ingest.base_url, &modified_at(anonymise("R02"), "2025-03-01T00:00:00Z")).await;
+    post_contacts(
+        &ingest.base_url,
+        &modified_at(merge("R03", "R04"), "2025-03-01T00:00:00Z"),
+    )
+    .await;
+    post_contacts(&ingest.base_url, &update("R99", "Last")).await;
     eventually(Duration::from_secs(15), "every event applied", || async {
         let done = db.contact("R99").await.is_some()
             && db.contact("R02").await.is_some_and(|c| c.state == "anonymised")

@@ -2,34 +2,17 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use tests::{
-    INGEST_TOKEN, TestBroker, TestDatabase,
-    events::{anonymise, merge, update},
-    eventually, spawn_ingest, spawn_worker,
+    TestBroker, TestDatabase,
+    events::{anonymise, merge, modified_at, update},
+    eventually, post_contacts, spawn_ingest, spawn_worker,
 };
-
-async fn post(base_url: &str, body: &Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/webhooks/secutix/contacts"))
-        .bearer_auth(INGEST_TOKEN)
-        .json(body)
-        .send()
-        .await
-        .expect("ingest answers");
-    assert_eq!(response.status(), 200);
-}
 
 async fn wait_for_state(db: &TestDatabase, number: &str, state: &str) -> sync_worker::apply::ContactRow {
     eventually(Duration::from_secs(10), &format!("{number} {state}"), || async {
         db.contact(number).await.filter(|c| c.state == state)
     })
     .await
-}
-
-fn with_time(mut payload: Value, time: &str) -> Value {
-    payload["lastModificationDate"] = time.into();
-    payload
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,9 +22,9 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
 
-    post(
+    post_contacts(
         &ingest.base_url,
-        &with_time(update("A1", "Jean"), "2025-01-01T00:00:00Z"),
+        &modified_at(update("A1", "Jean"), "2025-01-01T00:00:00Z"),
     )
     .await;
     wait_for_state(&db, "A1", "active").await;
@@ -58,7 +41,7 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     db.execute("INSERT INTO mail_outbox (contact_number, recipient, template) VALUES ('A1', 'jean.dupont@example.org', 'set-password')")
         .await;
 
-    post(&ingest.base_url, &with_time(anonymise("A1"), "2025-02-01T00:00:00Z")).await;
+    post_contacts(&ingest.base_url, &modified_at(anonymise("A1"), "2025-02-01T00:00:00Z")).await;
     let row = wait_for_state(&db, "A1", "anonymised").await;
     assert_eq!(
         (row.first_name, row.last_name, row.email, row.phone, row.birth_date),
@@ -79,12 +62,12 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     assert_eq!(audit, 1);
 
     // A later update, even with a newer version, never brings data back.
-    post(
+    post_contacts(
         &ingest.base_url,
-        &with_time(update("A1", "Jean"), "2025-03-01T00:00:00Z"),
+        &modified_at(update("A1", "Jean"), "2025-03-01T00:00:00Z"),
     )
     .await;
-    post(&ingest.base_url, &update("A2", "Marker")).await;
+    post_contacts(&ingest.base_url, &update("A2", "Marker")).await;
     wait_for_state(&db, "A2", "active").await;
     let after = db.contact("A1").await.expect("row");
     assert_eq!(after.state, "anonymised");
@@ -100,9 +83,9 @@ async fn a_merge_moves_the_account_to_the_head_and_revokes_sessions() {
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
 
     for number in ["M1", "H1", "M2", "H2"] {
-        post(
+        post_contacts(
             &ingest.base_url,
-            &with_time(update(number, number), "2025-01-01T00:00:00Z"),
+            &modified_at(update(number, number), "2025-01-01T00:00:00Z"),
         )
         .await;
         wait_for_state(&db, number, "active").await;
@@ -116,8 +99,16 @@ async fn a_merge_moves_the_account_to_the_head_and_revokes_sessions() {
     let dropped = db.create_account("M2", "m2@example.org").await;
     let head_own = db.create_account("H2", "h2@example.org").await;
 
-    post(&ingest.base_url, &with_time(merge("M1", "H1"), "2025-02-01T00:00:00Z")).await;
-    post(&ingest.base_url, &with_time(merge("M2", "H2"), "2025-02-01T00:00:00Z")).await;
+    post_contacts(
+        &ingest.base_url,
+        &modified_at(merge("M1", "H1"), "2025-02-01T00:00:00Z"),
+    )
+    .await;
+    post_contacts(
+        &ingest.base_url,
+        &modified_at(merge("M2", "H2"), "2025-02-01T00:00:00Z"),
+    )
+    .await;
     let m1 = wait_for_state(&db, "M1", "merged").await;
     assert_eq!(m1.head_contact_number.as_deref(), Some("H1"));
     wait_for_state(&db, "M2", "merged").await;

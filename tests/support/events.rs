@@ -44,3 +44,9 @@ pub fn anonymise(number: &str) -> Value {
     payload["anonymized"] = true.into();
     payload
 }
+
+/// The payload with S-360's modification time set (its version).
+pub fn modified_at(mut payload: Value, time: &str) -> Value {
+    payload["lastModificationDate"] = time.into();
+    payload
+}

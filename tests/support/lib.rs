@@ -55,3 +55,15 @@ pub fn sample_contact(contact_number: &str) -> serde_json::Value {
     contact["contactNumber"] = contact_number.into();
     contact
 }
+
+/// Posts contacts to the ingest's Contact Webhook V2 endpoint as S-360 would, expecting 200.
+pub async fn post_contacts(ingest_url: &str, body: &serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{ingest_url}/webhooks/secutix/contacts"))
+        .bearer_auth(INGEST_TOKEN)
+        .json(body)
+        .send()
+        .await
+        .expect("ingest answers");
+    assert_eq!(response.status(), 200);
+}
