@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Merges the benchmarks' JSON results into one table, one JSON file and one SVG chart.
+
+Usage: scripts/bench-report.py OUT_DIR RESULT.json...
+
+Each RESULT.json is the array of rows a `bench` subcommand writes with `--json`. The report
+records the machine the figures come from (CPU model, cores, memory, commit), judges each row
+against its target, prints one table, and writes OUT_DIR/results.json and OUT_DIR/ratios.svg
+(one bar per benchmark: its ratio to the raw baseline measured in the same run, with the
+target marked). Only the standard library is used.
+"""
+
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+from html import escape
+
+
+def machine():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:
+            kib = int(info.readline().split()[1])
+            memory_gib = round(kib / 1024 / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "kernel": platform.release(),
+        "commit": commit,
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def number(text):
+    return float(text.replace(",", ""))
+
+
+def judge(row):
+    """True or False when the target can be read from its text, None otherwise."""
+    target = row.get("target") or ""
+    ratio, figure, p99 = row.get("ratio"), row.get("figure"), row.get("p99_ms")
+    match = re.search(r"ratio\s*(?:>=|≥)\s*([\d.,]+)", target)
+    if match and ratio is not None:
+        return ratio >= number(match.group(1))
+    match = re.search(r"ratio\s*(?:<=|≤)\s*([\d.,]+)", target)
+    if match and ratio is not None:
+        return ratio <= number(match.group(1))
+    match = re.search(r"p99\s*<\s*([\d.,]+)\s*ms", target)
+    if match and p99 is not None:
+        return p99 < number(match.group(1))
+    match = re.match(r"\s*(?:>=|≥)\s*([\d.,]+)", target)
+    if match and figure is not None:
+        return figure >= number(match.group(1))
+    return None
+
+
+def target_ratio(row):
+    match = re.search(r"ratio\s*(?:>=|≥|<=|≤)\s*([\d.,]+)", row.get("target") or "")
+    return number(match.group(1)) if match else None
+
+
+def finite(value):
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def print_table(rows):
+    header = f"{'benchmark':<40} {'median':>12} {'raw baseline':<36} {'median':>12} {'ratio':>6}  {'target':<22} verdict"
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        baseline = f"{row['baseline']:12.0f}" if finite(row.get("baseline")) else f"{'-':>12}"
+        ratio = f"{row['ratio']:6.2f}" if finite(row.get("ratio")) else f"{'-':>6}"
+        verdict = {True: "met", False: "MISSED", None: "-"}[row["met"]]
+        name = f"{row['benchmark']} ({row['unit']})"
+        print(
+            f"{name:<40} {row['figure']:12.0f} {row['baseline_name']:<36} {baseline} {ratio}  {row['target']:<22} {verdict}"
+        )
+
+
+def svg_chart(rows, info):
+    bars = [row for row in rows if finite(row.get("ratio"))]
+    width, left, bar_height, gap, top = 900, 330, 22, 10, 60
+    scale_max = max([1.2] + [row["ratio"] * 1.1 for row in bars])
+    plot = width - left - 40
+    height = top + len(bars) * (bar_height + gap) + 50
+
+    def x(value):
+        return left + plot * value / scale_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="22" font-size="16" font-weight="bold">secutix-bridge: median rate as a fraction of the raw baseline measured in the same run</text>',
+        f'<text x="10" y="42" fill="#555">{escape(info["cpu"] or "")}, {info["cores"]} cores, {info["memory_gib"]} GiB, commit {escape(info["commit"] or "?")}, {escape(info["measured_at"])}</text>',
+    ]
+    for tick in [i / 10 for i in range(0, int(scale_max * 10) + 1, 2)]:
+        parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 5}" x2="{x(tick):.1f}" y2="{height - 40}" stroke="#ddd"/>')
+        parts.append(f'<text x="{x(tick):.1f}" y="{height - 25}" text-anchor="middle" fill="#555">{tick:.1f}</text>')
+    for index, row in enumerate(bars):
+        y = top + index * (bar_height + gap)
+        colour = {True: "#2e7d32", False: "#c62828", None: "#1565c0"}[row["met"]]
+        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(row["benchmark"])}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{x(row["ratio"]) - left:.1f}" height="{bar_height}" fill="{colour}"/>')
+        parts.append(f'<text x="{x(row["ratio"]) + 4:.1f}" y="{y + 16}">{row["ratio"]:.2f}</text>')
+        goal = target_ratio(row)
+        if goal is not None:
+            parts.append(
+                f'<line x1="{x(goal):.1f}" y1="{y - 3}" x2="{x(goal):.1f}" y2="{y + bar_height + 3}" stroke="black" stroke-width="2" stroke-dasharray="4,2"/>'
+            )
+    parts.append(
+        f'<text x="10" y="{height - 8}" fill="#555">green: target met, red: missed, blue: no ratio target; dashed line: the target ratio</text>'
+    )
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out_dir, paths = sys.argv[1], sys.argv[2:]
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as results:
+            for row in json.load(results):
+                row["met"] = judge(row)
+                rows.append(row)
+    info = machine()
+    print_table(rows)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as out:
+        json.dump({"machine": info, "rows": rows}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    with open(os.path.join(out_dir, "ratios.svg"), "w", encoding="utf-8") as out:
+        out.write(svg_chart(rows, info))
+    print(f"\nWrote {out_dir}/results.json and {out_dir}/ratios.svg")
+
+
+if __name__ == "__main__":
+    main()
