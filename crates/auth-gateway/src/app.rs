@@ -1,9 +1,9 @@
-//! Building and running the gateway's HTTP server. For now it serves the operations endpoints;
-//! the OpenID Connect endpoints are added on this skeleton.
+//! Building and running the gateway's HTTP server: its state, its route table and the
+//! operations endpoints.
 
 use std::{net::TcpListener, time::Duration};
 
-use actix_web::{App, HttpResponse, HttpServer, dev::Server, middleware::from_fn, web};
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -11,7 +11,10 @@ use crate::{
     clients::ClientRegistry,
     keys::{KeyManifest, KeySet, generate_development_keys},
     passwords::Passwords,
-    routes,
+    routes::{
+        self,
+        fallback::{self, resource},
+    },
     state::GatewayState,
     tokens::Tokens,
 };
@@ -85,34 +88,44 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(fallback::body_errors())
                 .wrap(from_fn(trace_requests))
                 .app_data(state.clone())
                 .configure(|cfg| configure_ops(cfg, readiness.clone(), registry.clone()))
-                .route(
-                    "/.well-known/openid-configuration",
-                    web::get().to(routes::discovery::openid_configuration),
+                .service(
+                    resource("/.well-known/openid-configuration", "GET")
+                        .route(web::get().to(routes::discovery::openid_configuration)),
                 )
-                .route("/jwks.json", web::get().to(routes::discovery::jwks))
-                .route("/authorize", web::get().to(routes::authorize::authorize))
-                .route("/login", web::get().to(routes::login::show))
-                .route("/login", web::post().to(routes::login::submit))
-                .route("/token", web::post().to(routes::token::token))
-                .route("/userinfo", web::get().to(routes::userinfo::userinfo))
-                .route("/userinfo", web::post().to(routes::userinfo::userinfo))
-                .route("/revoke", web::post().to(routes::revocation::revoke))
-                .route("/introspect", web::post().to(routes::revocation::introspect))
-                .route("/logout", web::get().to(routes::session_routes::logout))
-                .route("/auth/verify", web::get().to(routes::session_routes::verify))
-                .route("/ticketshop", web::get().to(routes::session_routes::ticketshop))
-                .route("/password/forgot", web::get().to(routes::password::forgot_form))
-                .route("/password/forgot", web::post().to(routes::password::forgot))
-                .route("/password/reset", web::get().to(routes::password::reset_form))
-                .route("/password/reset", web::post().to(routes::password::reset))
-                .route("/", web::get().to(routes::login::home))
-                .default_service(web::to(|| async {
-                    HttpResponse::NotFound()
-                        .json(serde_json::json!({ "error": "not_found", "message": "no such endpoint" }))
-                }))
+                .service(resource("/jwks.json", "GET").route(web::get().to(routes::discovery::jwks)))
+                .service(resource("/authorize", "GET").route(web::get().to(routes::authorize::authorize)))
+                .service(
+                    resource("/login", "GET, POST")
+                        .route(web::get().to(routes::login::show))
+                        .route(web::post().to(routes::login::submit)),
+                )
+                .service(resource("/token", "POST").route(web::post().to(routes::token::token)))
+                .service(
+                    resource("/userinfo", "GET, POST")
+                        .route(web::get().to(routes::userinfo::userinfo))
+                        .route(web::post().to(routes::userinfo::userinfo)),
+                )
+                .service(resource("/revoke", "POST").route(web::post().to(routes::revocation::revoke)))
+                .service(resource("/introspect", "POST").route(web::post().to(routes::revocation::introspect)))
+                .service(resource("/logout", "GET").route(web::get().to(routes::session_routes::logout)))
+                .service(resource("/auth/verify", "GET").route(web::get().to(routes::session_routes::verify)))
+                .service(resource("/ticketshop", "GET").route(web::get().to(routes::session_routes::ticketshop)))
+                .service(
+                    resource("/password/forgot", "GET, POST")
+                        .route(web::get().to(routes::password::forgot_form))
+                        .route(web::post().to(routes::password::forgot)),
+                )
+                .service(
+                    resource("/password/reset", "GET, POST")
+                        .route(web::get().to(routes::password::reset_form))
+                        .route(web::post().to(routes::password::reset)),
+                )
+                .service(resource("/", "GET").route(web::get().to(routes::login::home)))
+                .default_service(web::to(fallback::not_found))
         })
         .disable_signals()
         .shutdown_timeout(HTTP_DRAIN.as_secs())

@@ -9,6 +9,7 @@ use super::{Client, ClientKind, ClientRegistry, registry::hash_secret};
 pub enum ClientCommand {
     /// Register a client and print its secret (confidential clients) once.
     Add {
+        /// The client registry file the gateway reads (created when absent).
         #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
         /// The client id relying parties send (`client_id`).
@@ -29,8 +30,10 @@ pub enum ClientCommand {
     },
     /// Give a confidential client a new secret and print it once.
     RotateSecret {
+        /// The client registry file the gateway reads (created when absent).
         #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
+        /// The id of the client whose secret changes.
         #[arg(long)]
         id: String,
         /// Keep accepting the current secret too, until the next rotation (for a switch-over
@@ -40,6 +43,7 @@ pub enum ClientCommand {
     },
     /// List the registered clients (ids, kinds, redirect URIs; never secrets).
     List {
+        /// The client registry file the gateway reads (created when absent).
         #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
         file: PathBuf,
     },
