@@ -140,3 +140,103 @@ async fn unknown_paths_and_methods_are_refused() {
     assert_eq!(response.status(), 404);
     assert_eq!(response.json::<Value>().await.expect("json")["error"], "not_found");
 }
+
+/// Hostile and wrongly encoded bodies: each is refused with a named 4xx and nothing is published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_and_wrongly_encoded_bodies_are_refused() {
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let url = format!("{}/webhooks/secutix/contacts", ingest.base_url);
+    let utf16: Vec<u8> = r#"{"contactNumber":"1"}"#.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        (
+            "nested 100,000 deep",
+            "[".repeat(100_000).into_bytes(),
+            400,
+            "malformed_json",
+        ),
+        ("UTF-16", utf16, 400, "malformed_json"),
+        (
+            "invalid UTF-8",
+            b"{\"contactNumber\":\"1\xff\"}".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "byte-order mark",
+            b"\xef\xbb\xbf{\"contactNumber\":\"1\"}".to_vec(),
+            400,
+            "malformed_json",
+        ),
+        ("empty body", Vec::new(), 400, "malformed_json"),
+        (
+            "NaN",
+            br#"{"contactNumber":"1","x":NaN}"#.to_vec(),
+            400,
+            "malformed_json",
+        ),
+        ("null", b"null".to_vec(), 400, "wrong_shape"),
+        ("a string", br#""0001""#.to_vec(), 400, "wrong_shape"),
+        (
+            "NUL in the number",
+            br#"{"contactNumber":"12\u00003"}"#.to_vec(),
+            422,
+            "invalid_contact",
+        ),
+        (
+            "number of 21 characters",
+            br#"{"contactNumber":"123456789012345678901"}"#.to_vec(),
+            422,
+            "invalid_contact",
+        ),
+        (
+            "padded number",
+            br#"{"contactNumber":" 1 "}"#.to_vec(),
+            422,
+            "invalid_contact",
+        ),
+        (
+            "member twice",
+            br#"{"contactNumber":"1","contactNumber":"2"}"#.to_vec(),
+            422,
+            "invalid_contact",
+        ),
+        (
+            "array of arrays",
+            br#"[[{"contactNumber":"1"}]]"#.to_vec(),
+            422,
+            "invalid_contact",
+        ),
+    ];
+    for (name, body, status, code) in cases {
+        let answer = post(&url, "application/json", body).await;
+        assert_eq!(
+            (answer.status, answer.body["error"].as_str()),
+            (status, Some(code)),
+            "{name}"
+        );
+    }
+
+    // A body announced longer than what arrives.
+    let address = ingest.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "POST /webhooks/secutix/contacts HTTP/1.1\r\nHost: ingest\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{{\"contactNumber\":\"1\"",
+        tests::INGEST_TOKEN
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes())
+        .await
+        .expect("write");
+    tokio::io::AsyncWriteExt::shutdown(&mut stream)
+        .await
+        .expect("half-close");
+    let mut answer = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut answer)
+        .await
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+
+    assert_eq!(broker.ready_count(&broker.topology.worker_queue()).await, 0);
+}
