@@ -11,9 +11,11 @@ use sha2::{Digest, Sha256};
 use sync_worker::db::schema::authorization_codes;
 
 use crate::{
-    clients::ClientKind,
     pages::{self, Lang},
-    routes::{login, params},
+    routes::{
+        authorize_request::{AuthorizeRequest, Prompt, Refusal},
+        login, params,
+    },
     sessions,
     state::GatewayState,
 };
@@ -28,46 +30,28 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         Err(name) => return error_page(lang, &format!("The parameter {name} is repeated.")),
     };
     let lang = params.get("ui_locales").map(|l| Lang::negotiate(l)).unwrap_or(lang);
-    let Some(client) = params.get("client_id").and_then(|id| state.clients.get(id)) else {
-        return error_page(lang, "Unknown client.");
-    };
-    let Some(redirect_uri) = params.get("redirect_uri").filter(|uri| client.allows_redirect(uri)) else {
-        return error_page(lang, "The redirect URI is not registered for this client.");
+    let request = match AuthorizeRequest::check(&params, &state.clients) {
+        Ok(request) => request,
+        Err(Refusal::Page(detail)) => return error_page(lang, detail),
+        Err(Refusal::Redirect {
+            redirect_uri,
+            state: client_state,
+            error,
+            description,
+        }) => {
+            let reply = Reply {
+                redirect_uri,
+                state: client_state,
+                issuer: &state.tokens.issuer,
+            };
+            return reply.error(error, description);
+        }
     };
     let reply = Reply {
-        redirect_uri,
-        state: params.get("state").map(String::as_str),
+        redirect_uri: request.redirect_uri,
+        state: request.state,
         issuer: &state.tokens.issuer,
     };
-
-    if params.get("response_type").map(String::as_str) != Some("code") {
-        return reply.error("unsupported_response_type", "only response_type=code is supported");
-    }
-    let scope = params.get("scope").map(String::as_str).unwrap_or_default();
-    if !scope.split(' ').any(|s| s == "openid") {
-        return reply.error("invalid_scope", "the openid scope is required");
-    }
-    let challenge = params.get("code_challenge");
-    match (params.get("code_challenge_method").map(String::as_str), challenge) {
-        (Some("S256"), Some(c)) if valid_challenge(c) => {}
-        (None, None) if client.kind == ClientKind::Confidential => {}
-        (None, None) => return reply.error("invalid_request", "PKCE with S256 is required for public clients"),
-        (Some("S256") | None, _) => {
-            return reply.error(
-                "invalid_request",
-                "code_challenge must be 43 to 128 base64url characters with S256",
-            );
-        }
-        (Some(_), _) => return reply.error("invalid_request", "only the S256 code challenge method is supported"),
-    }
-    let prompt = params.get("prompt").map(String::as_str).unwrap_or_default();
-    if prompt
-        .split(' ')
-        .any(|p| !matches!(p, "" | "none" | "login" | "consent"))
-        || (prompt.contains("none") && prompt != "none")
-    {
-        return reply.error("invalid_request", "unsupported prompt value");
-    }
 
     let mut conn = match state.pool.get().await {
         Ok(conn) => conn,
@@ -78,13 +62,14 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         None => None,
     };
     // prompt=login asks for a fresh sign-in: only a session opened in the last minute counts.
-    let session = session.filter(|s| prompt != "login" || Utc::now() - s.auth_time < chrono::Duration::seconds(60));
+    let session =
+        session.filter(|s| request.prompt != Prompt::Login || Utc::now() - s.auth_time < chrono::Duration::seconds(60));
     let Some(session) = session else {
-        if prompt == "none" {
+        if request.prompt == Prompt::None {
             return reply.error("login_required", "the user is not signed in");
         }
         let return_to = format!("/authorize?{}", req.query_string());
-        let hint = params.get("login_hint").map(String::as_str).unwrap_or_default();
+        let hint = request.login_hint.unwrap_or_default();
         return login::form(lang, &return_to, hint, None);
     };
 
@@ -95,13 +80,13 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
     let inserted = diesel::insert_into(authorization_codes::table)
         .values((
             authorization_codes::code_hash.eq(Sha256::digest(code.as_bytes()).to_vec()),
-            authorization_codes::client_id.eq(&client.id),
+            authorization_codes::client_id.eq(&request.client.id),
             authorization_codes::subject_id.eq(session.subject),
             authorization_codes::session_id.eq(&session.id),
-            authorization_codes::redirect_uri.eq(redirect_uri),
-            authorization_codes::scope.eq(scope),
-            authorization_codes::nonce.eq(params.get("nonce")),
-            authorization_codes::code_challenge.eq(challenge),
+            authorization_codes::redirect_uri.eq(request.redirect_uri),
+            authorization_codes::scope.eq(request.scope),
+            authorization_codes::nonce.eq(request.nonce),
+            authorization_codes::code_challenge.eq(request.code_challenge),
             authorization_codes::auth_time.eq(session.auth_time),
             authorization_codes::expires_at.eq(now + chrono::Duration::seconds(CODE_LIFETIME_SECONDS)),
         ))
@@ -151,29 +136,8 @@ impl Reply<'_> {
     }
 }
 
-/// RFC 7636 §4.2: 43 to 128 characters of the unreserved set (an S256 challenge is 43).
-fn valid_challenge(challenge: &str) -> bool {
-    (43..=128).contains(&challenge.len())
-        && challenge
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
-}
-
 fn error_page(lang: Lang, detail: &str) -> HttpResponse {
     HttpResponse::BadRequest()
         .content_type("text/html; charset=utf-8")
         .body(pages::error(lang, detail))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn challenges_follow_rfc_7636() {
-        assert!(valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
-        assert!(!valid_challenge("short"));
-        assert!(!valid_challenge(&"a".repeat(129)));
-        assert!(!valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"));
-    }
 }

@@ -1,6 +1,7 @@
 //! HTTP routes of `auth-gateway`.
 
 pub mod authorize;
+pub mod authorize_request;
 pub mod discovery;
 pub mod fallback;
 pub mod login;
