@@ -58,3 +58,19 @@ up: ## Start the stack with Docker Compose (machines with a Docker engine)
 .PHONY: down
 down: ## Stop the Docker Compose stack
 	docker compose down
+
+.PHONY: resilience
+resilience: ## Faults under load (worker SIGKILL, ingest restart, broker connections closed, PostgreSQL down 10 s, RabbitMQ restart); checks nothing is lost
+	scripts/resilience.sh full
+
+.PHONY: resilience-short
+resilience-short: ## The one-minute resilience run CI makes
+	scripts/resilience.sh short
+
+.PHONY: soak
+soak: ## Ten minutes of steady load without faults; fails on an error or on memory growth (soak-hour: an hour)
+	scripts/resilience.sh soak
+
+.PHONY: soak-hour
+soak-hour: ## The hour-long soak
+	scripts/resilience.sh soak-hour

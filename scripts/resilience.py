@@ -1,0 +1,511 @@
+#!/usr/bin/env python3
+"""Resilience and soak runs: the real services under a steady stream of S-360 changes, with faults.
+
+    scripts/resilience.py [--duration S] [--rate N] [--no-broker-restart] [--soak] [--bin DIR]
+
+Starts, as native processes against the local PostgreSQL and RabbitMQ: `secutix-sim` (the
+S-360 stand-in, posting Contact Webhook V2 every second), `webhook-ingest`, and `sync-worker`
+(whose database connections go through a TCP proxy this script controls). A driver thread asks
+the simulator for N contact changes per second (creations, updates, merges, anonymisations).
+
+Resilience mode (default) injects, spread over the run:
+  1. SIGKILL of the worker, restarted a second later;
+  2. a restart of the ingest (SIGTERM, two seconds down: the simulator's deliveries fail and
+     are retried);
+  3. the broker closing every connection of our services (`rabbitmqctl close_connection`);
+  4. PostgreSQL unreachable for ten seconds (the proxy drops and refuses connections);
+  5. unless --no-broker-restart: a RabbitMQ restart (`rabbitmqctl stop_app` / `start_app`).
+Soak mode (--soak) injects nothing, runs at the given rate and samples every process's memory.
+
+Afterwards it waits for the pipeline to drain and checks: every contact of the simulator is in
+our database in the same state and at the same version, no anonymised contact keeps personal
+data, the simulator abandoned nothing, and the dead-letter queue is empty (every change sent is
+valid). It prints counts of events sent, accepted, applied, retried and dead-lettered, and
+exits non-zero when a check fails. Only the standard library is used.
+"""
+
+import argparse
+import calendar
+import json
+import os
+import random
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_ADMIN = os.environ.get("RESILIENCE_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_ADDRESS = ("127.0.0.1", 5432)
+AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
+INGEST_TOKEN = "resilience-" + uuid.uuid4().hex
+PERSONAL_COLUMNS = ["title", "first_name", "last_name", "birth_date", "email", "phone"]
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            text = response.read().decode()
+            return response.status, (json.loads(text) if text and text[0] in "[{" else text)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def psql(database_url, sql):
+    result = subprocess.run(
+        ["psql", database_url, "-AtqX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+class Proxy:
+    """A TCP proxy in front of PostgreSQL that can drop and refuse connections for a while."""
+
+    def __init__(self, target):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = False
+        self.sockets = set()
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            if self.down:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets.update([client, upstream])
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    def _pump(self, a, b):
+        peers = {a: b, b: a}
+        try:
+            while True:
+                readable, _, _ = select.select([a, b], [], [], 1.0)
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        raise OSError("closed")
+                    peers[sock].sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (a, b):
+                sock.close()
+            with self.lock:
+                self.sockets.difference_update([a, b])
+
+    def set_down(self, down):
+        self.down = down
+        if down:
+            with self.lock:
+                for sock in list(self.sockets):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+
+class Service:
+    """One native process; its metrics are scraped so counters survive restarts."""
+
+    def __init__(self, name, argv, env, port, logs):
+        self.name, self.argv, self.env, self.port = name, argv, env, port
+        self.log_file = open(os.path.join(logs, f"{name}.log"), "ab")
+        self.process = None
+        self.totals = {}
+        self.current = {}
+        self.rss_samples = []
+
+    def start(self):
+        env = dict(os.environ, **self.env, LISTEN_ADDR=f"127.0.0.1:{self.port}", LOG_FORMAT="json")
+        self.process = subprocess.Popen(self.argv, env=env, stdout=self.log_file, stderr=self.log_file)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if http("GET", f"{self.url}/healthz", timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited with {self.process.returncode}; see its log")
+            time.sleep(0.2)
+        raise SystemExit(f"{self.name} did not become healthy")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def scrape(self):
+        try:
+            status, text = http("GET", f"{self.url}/metrics", timeout=2)
+        except OSError:
+            return
+        if status != 200:
+            return
+        for line in text.splitlines():
+            match = re.match(r"^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+]+)$", line)
+            if match and "_total" in match.group(1):
+                self.current[match.group(1)] = float(match.group(2))
+
+    def sample_memory(self):
+        try:
+            with open(f"/proc/{self.process.pid}/status", encoding="utf-8") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        self.rss_samples.append((time.time(), int(line.split()[1]) / 1024))
+        except OSError:
+            pass
+
+    def _bank(self):
+        for key, value in self.current.items():
+            self.totals[key] = self.totals.get(key, 0) + value
+        self.current = {}
+
+    def kill(self, sig):
+        self.scrape()
+        self._bank()
+        self.process.send_signal(sig)
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.kill(signal.SIGTERM)
+
+    def counter(self, pattern):
+        merged = dict(self.totals)
+        for key, value in self.current.items():
+            merged[key] = merged.get(key, 0) + value
+        return int(sum(value for key, value in merged.items() if re.search(pattern, key)))
+
+
+class Driver(threading.Thread):
+    """Asks the simulator for a steady stream of contact changes."""
+
+    def __init__(self, sim_url, rate, seed):
+        super().__init__(daemon=True)
+        self.sim_url, self.rate = sim_url, rate
+        self.random = random.Random(seed)
+        self.active = []
+        self.stopped = threading.Event()
+        self.counts = {"create": 0, "update": 0, "merge": 0, "anonymise": 0, "refused": 0}
+        self.next_number = 1
+
+    def run(self):
+        interval = 1.0 / self.rate
+        next_at = time.time()
+        while not self.stopped.is_set():
+            self.change()
+            next_at += interval
+            time.sleep(max(0.0, next_at - time.time()))
+
+    def change(self):
+        roll = self.random.random()
+        if len(self.active) < 20 or roll < 0.4:
+            number = f"{900000000 + self.next_number:010d}"
+            self.next_number += 1
+            body = {
+                "contactNumber": number,
+                "individualContact": {
+                    "firstname": self.random.choice(["Ana", "Ben", "Chloé", "Dario", "Eva"]),
+                    "lastname": f"Resilience{self.next_number}",
+                    "email": f"r{number}@example.org",
+                },
+            }
+            status, _ = http("POST", f"{self.sim_url}/admin/contacts", body)
+            kind = "create"
+            if status == 201:
+                self.active.append(number)
+        elif roll < 0.85:
+            number = self.random.choice(self.active)
+            body = {"individualContact": {"firstname": f"Changed{self.random.randrange(10**6)}"}}
+            status, _ = http("PATCH", f"{self.sim_url}/admin/contacts/{number}", body)
+            kind = "update"
+        elif roll < 0.93:
+            absorbed, head = self.random.sample(self.active, 2)
+            status, _ = http("POST", f"{self.sim_url}/admin/contacts/{absorbed}/merge", {"into": head})
+            kind = "merge"
+            if status == 200:
+                self.active.remove(absorbed)
+        else:
+            number = self.random.choice(self.active)
+            status, _ = http("POST", f"{self.sim_url}/admin/contacts/{number}/anonymise")
+            kind = "anonymise"
+            if status == 200:
+                self.active.remove(number)
+        self.counts[kind if status in (200, 201) else "refused"] += 1
+
+
+def broker_connections_of(pids):
+    """Broker-side connection ids of the TCP connections the given processes hold to 5672."""
+    ports = set()
+    output = subprocess.run(["ss", "-tnpH", "dst", ":5672"], capture_output=True, text=True).stdout
+    for line in output.splitlines():
+        if any(f"pid={pid}," in line for pid in pids):
+            ports.add(line.split()[3].rsplit(":", 1)[1])
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "pid", "peer_port"], capture_output=True, text=True
+    ).stdout
+    return [line.split()[0] for line in listing.splitlines() if line.split()[-1:] and line.split()[-1] in ports]
+
+
+def queue_depth(name):
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "name", "messages"], capture_output=True, text=True
+    ).stdout
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == name:
+            return int(parts[1])
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=120, help="seconds of load (default 120)")
+    parser.add_argument("--rate", type=float, default=40, help="contact changes per second (default 40)")
+    parser.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart")
+    parser.add_argument("--soak", action="store_true", help="no faults; sample memory and check its growth")
+    parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth per process between the first and last fifth of the run, MiB (default 64)")
+    parser.add_argument("--bin", default=os.path.join(ROOT, "target", "debug"), help="directory of the binaries")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the change stream")
+    args = parser.parse_args()
+
+    run_id = uuid.uuid4().hex[:10]
+    logs = os.path.join(ROOT, "target", "resilience", run_id)
+    os.makedirs(logs, exist_ok=True)
+    database = f"resilience_{run_id}"
+    psql(PG_ADMIN, f'CREATE DATABASE "{database}"')
+    database_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
+    prefix = f"resilience-{run_id}."
+    log(f"run {run_id}: database {database}, broker prefix {prefix}, logs in {logs}")
+    subprocess.run([f"{args.bin}/sync-worker", "migrate"], env=dict(os.environ, DATABASE_URL=database_url), check=True, capture_output=True)
+
+    proxy = Proxy(PG_ADDRESS)
+    common = {"AMQP_URL": AMQP_URL, "AMQP_NAME_PREFIX": prefix, "RUST_LOG": "info"}
+    worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], dict(common, DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"), free_port(), logs)
+    ingest = Service("webhook-ingest", [f"{args.bin}/webhook-ingest"], dict(common, INGEST_BEARER_TOKEN=INGEST_TOKEN), free_port(), logs)
+    ingest_port = ingest.port
+    sim = Service(
+        "secutix-sim",
+        [f"{args.bin}/secutix-sim", "run"],
+        {
+            "SIM_WEBHOOK_URL": f"http://127.0.0.1:{ingest_port}/webhooks/secutix/contacts",
+            "SIM_WEBHOOK_TOKEN": INGEST_TOKEN,
+            "SIM_WEBHOOK_INTERVAL": "1s",
+            "SIM_WEBHOOK_PER_RUN": "2000",
+            "SIM_WEBHOOK_BATCH_SIZE": "20",
+            "RUST_LOG": "info",
+        },
+        free_port(),
+        logs,
+    )
+    services = [worker, ingest, sim]
+    failures = []
+    try:
+        for service in services:
+            service.start()
+        driver = Driver(sim.url, args.rate, args.seed)
+        driver.start()
+        started = time.time()
+        faults = [] if args.soak else fault_plan(args, worker, ingest, proxy)
+        while time.time() - started < args.duration:
+            elapsed = time.time() - started
+            while faults and elapsed >= faults[0][0] * args.duration:
+                _, name, action = faults.pop(0)
+                log(f"fault: {name}")
+                action()
+            for service in services:
+                service.scrape()
+                service.sample_memory()
+            time.sleep(1)
+        driver.stopped.set()
+        driver.join()
+        for _, name, action in faults:
+            log(f"fault (late): {name}")
+            action()
+        log(f"load done: {driver.counts}; waiting for the pipeline to drain")
+        check_convergence(sim, database_url, prefix, failures)
+        for service in services:
+            service.scrape()
+        report(driver, sim, ingest, worker, prefix)
+        if args.soak:
+            check_memory(services, args.rss_growth_mb, failures)
+    finally:
+        for service in services:
+            service.stop()
+        cleanup(database, prefix)
+    if failures:
+        for failure in failures:
+            log(f"FAILED: {failure}")
+        sys.exit(1)
+    log("every check passed")
+
+
+def fault_plan(args, worker, ingest, proxy):
+    def restart(service, sig, pause):
+        def action():
+            service.kill(sig)
+            time.sleep(pause)
+            service.start()
+
+        return action
+
+    def close_broker_connections():
+        ids = broker_connections_of([worker.process.pid, ingest.process.pid])
+        for connection in ids:
+            subprocess.run(["rabbitmqctl", "-q", "close_connection", connection, "resilience test"], capture_output=True)
+        log(f"closed {len(ids)} broker connections")
+
+    def database_outage():
+        proxy.set_down(True)
+        time.sleep(10)
+        proxy.set_down(False)
+
+    def broker_restart():
+        subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True)
+        time.sleep(3)
+        subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True)
+
+    plan = [
+        (0.12, "SIGKILL sync-worker, restart it", restart(worker, signal.SIGKILL, 1)),
+        (0.27, "restart webhook-ingest (2 s down)", restart(ingest, signal.SIGTERM, 2)),
+        (0.42, "broker closes our connections", close_broker_connections),
+        (0.55, "PostgreSQL unreachable for 10 s", database_outage),
+    ]
+    if not args.no_broker_restart:
+        plan.append((0.8, "RabbitMQ restart", broker_restart))
+    return plan
+
+
+def check_convergence(sim, database_url, prefix, failures):
+    deadline = time.time() + 180
+    mismatches = None
+    while time.time() < deadline:
+        status, stats = http("GET", f"{sim.url}/admin/stats")
+        pending = stats["webhook"]["pending"] if status == 200 else -1
+        truth = http("GET", f"{sim.url}/admin/contacts")[1]
+        rows = {}
+        for line in psql(database_url, "SELECT contact_number, state, floor(extract(epoch FROM version_time) * 1000)::bigint FROM contacts").splitlines():
+            number, state, version = line.split("|")
+            rows[number] = (state, int(version))
+        mismatches = []
+        for record in truth:
+            if record["state"] == "deleted":
+                continue
+            modified = record["contact"].get("lastModificationDate") or record["modified_at"]
+            expected = (record["state"], parse_millis(modified))
+            if rows.get(record["contact_number"]) != expected:
+                mismatches.append((record["contact_number"], expected, rows.get(record["contact_number"])))
+        if pending == 0 and not mismatches:
+            log(f"converged: {len(truth)} contacts of the simulator equal our database")
+            break
+        time.sleep(2)
+    else:
+        failures.append(f"not converged after 180 s: {len(mismatches or [])} contacts differ, e.g. {(mismatches or [])[:3]}")
+    personal = psql(
+        database_url,
+        "SELECT count(*) FROM contacts WHERE state = 'anonymised' AND ("
+        + " OR ".join(f"{column} IS NOT NULL" for column in PERSONAL_COLUMNS)
+        + ")",
+    )
+    if personal != "0":
+        failures.append(f"{personal} anonymised contacts keep personal data")
+    abandoned = http("GET", f"{sim.url}/admin/stats")[1]["webhook"]["abandoned"]
+    if abandoned:
+        failures.append(f"the simulator abandoned {abandoned} contacts")
+    dead = queue_depth(f"{prefix}sync-worker.contacts.dlq")
+    if dead:
+        failures.append(f"{dead} dead letters, though every change sent was valid")
+
+
+def parse_millis(text):
+    match = re.match(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text)
+    if not match:
+        raise ValueError(f"unexpected time {text}")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction = float(match.group(7) or 0)
+    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    offset = match.group(8)
+    if offset != "Z":
+        sign = 1 if offset[0] == "+" else -1
+        seconds -= sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60)
+    return seconds * 1000 + int(fraction * 1000 + 1e-6)
+
+
+def report(driver, sim, ingest, worker, prefix):
+    stats = http("GET", f"{sim.url}/admin/stats")[1]["webhook"]
+    rows = [
+        ("changes made at the simulator", sum(v for k, v in driver.counts.items() if k != "refused")),
+        ("contacts sent by the webhook (delivered)", stats["contacts_delivered"]),
+        ("webhook attempts that failed (retried)", stats["failed_attempts"]),
+        ("contacts abandoned by the simulator", stats["abandoned"]),
+        ("contacts accepted by the ingest", ingest.counter(r"webhook_ingest_contacts_total")),
+        ("events applied by the worker", worker.counter(r'sync_worker_contact_events_total\{outcome="(active|merged|anonymised|stale)"')),
+        ("  of which stale (older than stored)", worker.counter(r'outcome="stale"')),
+        ("database attempts retried by the worker", worker.counter(r"sync_worker_database_retries_total")),
+        ("events dead-lettered", worker.counter(r'outcome="dead_lettered"')),
+        ("dead letters in the queue now", queue_depth(f"{prefix}sync-worker.contacts.dlq")),
+    ]
+    print()
+    for name, value in rows:
+        print(f"  {name:<44} {value:>8}")
+    print()
+
+
+def check_memory(services, bound_mb, failures):
+    for service in services:
+        samples = service.rss_samples
+        if len(samples) < 10:
+            continue
+        fifth = max(1, len(samples) // 5)
+        first = sorted(rss for _, rss in samples[:fifth])[fifth // 2]
+        last = sorted(rss for _, rss in samples[-fifth:])[fifth // 2]
+        log(f"{service.name}: RSS median {first:.1f} MiB in the first fifth, {last:.1f} MiB in the last")
+        if last - first > bound_mb:
+            failures.append(f"{service.name} grew by {last - first:.1f} MiB (bound {bound_mb} MiB)")
+
+
+def cleanup(database, prefix):
+    psql(PG_ADMIN, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True).stdout
+    for name in listing.split():
+        if name.startswith(prefix):
+            subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True)
+
+
+if __name__ == "__main__":
+    main()

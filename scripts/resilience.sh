@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the services and runs scripts/resilience.py (see its --help).
+# Usage: scripts/resilience.sh [full|short|soak|soak-hour] [extra resilience.py options]
+#   full       five minutes at 40 changes/s with every fault, RabbitMQ restart included
+#   short      one minute at 20 changes/s with every fault (CI runs it)
+#   soak       ten minutes at 150 changes/s, no faults, memory growth bounded
+#   soak-hour  the same for an hour
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh check
+mode=${1:-full}
+shift || true
+case "$mode" in
+  full) profile=release; options=(--duration 300 --rate 40) ;;
+  short) profile=debug; options=(--duration 60 --rate 20) ;;
+  soak) profile=release; options=(--soak --duration 600 --rate 150) ;;
+  soak-hour) profile=release; options=(--soak --duration 3600 --rate 150) ;;
+  *) echo "usage: $0 [full|short|soak|soak-hour] [options]" >&2; exit 2 ;;
+esac
+if [ "$profile" = release ]; then
+  cargo build --release --locked -p sync-worker -p webhook-ingest -p secutix-sim
+else
+  cargo build --locked -p sync-worker -p webhook-ingest -p secutix-sim
+fi
+exec python3 scripts/resilience.py --bin "target/$profile" "${options[@]}" "$@"
