@@ -54,6 +54,16 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// The defaults, listening on a free port of 127.0.0.1 (for tests).
+    pub fn ephemeral() -> Self {
+        Self {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Self::default()
+        }
+    }
+}
+
 /// The contact API's token rules and rate limit (`shared/SECUTIX.md`, "Contact API").
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApiConfig {

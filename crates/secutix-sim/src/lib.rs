@@ -6,9 +6,7 @@
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
 //! use secutix_sim::{SimConfig, Simulator};
-//! let mut config = SimConfig::default();
-//! config.listen_addr = "127.0.0.1:0".parse()?;
-//! let sim = Simulator::start(config).await?;
+//! let sim = Simulator::start(SimConfig::ephemeral()).await?;
 //! println!("{}", sim.base_url());
 //! sim.state().store.create(&serde_json::json!({ "contactNumber": "0001" }))?;
 //! sim.stop().await?;

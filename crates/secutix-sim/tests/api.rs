@@ -7,8 +7,7 @@ use secutix_sim::{SimConfig, SimHandle, Simulator, api::token::mint};
 use serde_json::{Value, json};
 
 async fn start(configure: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut config = SimConfig::default();
-    config.listen_addr = "127.0.0.1:0".parse().expect("address");
+    let mut config = SimConfig::ephemeral();
     configure(&mut config);
     Simulator::start(config).await.expect("simulator starts")
 }
