@@ -273,3 +273,35 @@ async fn every_ingest_authentication_method_verifies_the_simulator() {
         assert_eq!(report["delivered"], expected, "{name}: {report}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_data_export_webhook_fills_the_database_with_sso_links() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
+    let _worker = spawn_worker(&broker.prefix, &db.url).await;
+    let sim = sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
+        c.seed = 5;
+        c.export.export_url = Some(
+            format!("{}/webhooks/secutix/exports", ingest.base_url)
+                .parse()
+                .expect("url"),
+        );
+        c.export.export_batch_size = 2;
+    })
+    .await;
+    sim.state()
+        .store
+        .add_link("0009000001", "secutix-bridge", "subject-1")
+        .expect("linked");
+    let report = admin(&sim, reqwest::Method::POST, "export/run", None).await;
+    assert_eq!(report["rows_delivered"], 5);
+    let row = eventually(Duration::from_secs(10), "the exported contacts", || async {
+        let row = db.contact("0009000001").await?;
+        (db.count("SELECT count(*) AS n FROM contacts").await == 5).then_some(row)
+    })
+    .await;
+    assert_eq!(row.raw["socialConnections.providerUserReference"], "subject-1");
+    let stats = admin(&sim, reqwest::Method::GET, "stats", None).await;
+    assert_eq!(stats["export"]["rows_delivered"], 5);
+}

@@ -226,3 +226,7 @@ pub async fn download(
         .content_type(content_type)
         .body(export_file(&state.store.list(), format)))
 }
+
+#[cfg(test)]
+#[path = "export_tests.rs"]
+mod tests;
