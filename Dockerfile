@@ -37,7 +37,8 @@ COPY . .
 # could unify features differently and miss the cached layer).
 RUN cargo build --release --locked --workspace --bins \
  && mkdir /out \
- && cp target/release/webhook-ingest target/release/auth-gateway target/release/sync-worker /out/
+ && cp target/release/webhook-ingest target/release/auth-gateway target/release/sync-worker \
+       target/release/secutix-sim /out/
 
 # Stage 3: the runtime. bookworm-slim rather than distroless/cc: the binaries need only glibc
 # and libgcc (TLS is rustls), but the HEALTHCHECK below needs /bin/sh to serve all three.

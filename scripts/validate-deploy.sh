@@ -138,6 +138,8 @@ collect_env_vars() {
   for b in webhook-ingest auth-gateway; do
     "$bin/$b" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "$b"
   done
+  # secutix-sim serves through its `run` subcommand.
+  "$bin/secutix-sim" run --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "secutix-sim run"
   # sync-worker: one set per subcommand listed under "Commands:".
   for sub in $("$bin/sync-worker" --help | awk '/^Commands:/{f=1;next} /^$/{f=0} f && /^  [a-z]/ && $1 != "help" {print $1}'); do
     "$bin/sync-worker" "$sub" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "sync-worker $sub"
@@ -159,12 +161,12 @@ for line in open(read_file):
 problems, checked = [], 0
 
 def program(argv, where):
-    """The --help key for a container command: the binary, plus the subcommand for sync-worker."""
+    """The --help key for a container command: the binary, plus the subcommand for sync-worker and secutix-sim."""
     argv = [a for a in (argv or []) if a]
     if not argv:
         problems.append(f"{where}: no command, cannot tell which binary runs"); return None
     name = argv[0].rsplit("/", 1)[-1]
-    key = f"{name} {argv[1]}" if name == "sync-worker" and len(argv) > 1 else name
+    key = f"{name} {argv[1]}" if name in ("sync-worker", "secutix-sim") and len(argv) > 1 else name
     if key not in reads:
         problems.append(f"{where}: command {' '.join(argv)!r} is no known binary/subcommand ({', '.join(sorted(reads))})")
         return None

@@ -93,10 +93,7 @@ pub enum Command {
 
 fn parse_issuer(value: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(value).map_err(|e| format!("not a valid URL ({e})"))?;
-    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-        || url.host_str() == Some("localhost");
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+    if url.scheme() != "https" && !(url.scheme() == "http" && crate::loopback::is_loopback(&url)) {
         return Err("must be an https URL (http only on loopback addresses)".into());
     }
     if url.query().is_some() || url.fragment().is_some() {

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod csrf;
 pub mod grants;
 pub mod keys;
+pub mod loopback;
 pub mod pages;
 pub mod passwords;
 pub mod routes;

@@ -165,12 +165,9 @@ fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
     if url.fragment().is_some() {
         return Err("must not have a fragment");
     }
-    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-        || url.host_str() == Some("localhost");
     match url.scheme() {
         "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if crate::loopback::is_loopback(&url) => Ok(()),
         _ => Err("must be https (http only on loopback addresses)"),
     }
 }
