@@ -12,6 +12,7 @@ use crate::{
     api::{limit::RateLimiter, token::TokenRules},
     config::SimConfig,
     demo, export,
+    shop::{self, Shop},
     stats::Stats,
     store::Store,
     webhook::{self, SenderAuth},
@@ -28,6 +29,8 @@ pub struct SimState {
     pub limiter: RateLimiter,
     pub sender_auth: SenderAuth,
     pub http: reqwest::Client,
+    /// The ticket shop, when `SIM_SHOP_ISSUER` is set.
+    pub shop: Option<Shop>,
     pub(crate) webhook_run: tokio::sync::Mutex<()>,
 }
 
@@ -58,6 +61,7 @@ impl Simulator {
             sender_auth,
             http,
             webhook_run: tokio::sync::Mutex::new(()),
+            shop: Shop::new(&config.shop, &base_url),
             config,
         });
         demo::seed(&state.store, state.config.seed)?;
@@ -73,6 +77,7 @@ impl Simulator {
                 })
                 .configure(admin::configure)
                 .configure(api::configure)
+                .configure(shop::configure)
                 .default_service(web::to(not_found))
         })
         .workers(2)
