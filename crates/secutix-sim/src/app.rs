@@ -87,8 +87,16 @@ impl Simulator {
         .run();
 
         let cancel = CancellationToken::new();
-        webhook::spawn_scheduler(state.clone(), cancel.clone());
-        export::spawn_scheduler(state.clone(), cancel.clone());
+        let (webhook_every, export_every) = (
+            state.config.webhook.webhook_interval,
+            state.config.export.export_interval,
+        );
+        webhook::spawn_every(webhook_every, cancel.clone(), state.clone(), |state| async move {
+            webhook::run_once(&state).await;
+        });
+        webhook::spawn_every(export_every, cancel.clone(), state.clone(), |state| async move {
+            export::run_once(&state).await;
+        });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
         tracing::info!(port, "secutix-sim started");
         Ok(SimHandle {
