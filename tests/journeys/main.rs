@@ -15,6 +15,7 @@ mod ingest_duplicates;
 mod ingest_rejects;
 mod ingest_unavailable;
 mod operations;
+mod sim_shop;
 mod sim_webhook;
 mod webhook_to_database;
 mod worker_convergence;

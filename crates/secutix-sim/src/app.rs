@@ -12,6 +12,7 @@ use crate::{
     api::{limit::RateLimiter, token::TokenRules},
     config::SimConfig,
     demo, export,
+    shop::{self, Shop},
     stats::Stats,
     store::Store,
     webhook::{self, SenderAuth},
@@ -28,6 +29,8 @@ pub struct SimState {
     pub limiter: RateLimiter,
     pub sender_auth: SenderAuth,
     pub http: reqwest::Client,
+    /// The ticket shop, when `SIM_SHOP_ISSUER` is set.
+    pub shop: Option<Shop>,
     pub(crate) webhook_run: tokio::sync::Mutex<()>,
 }
 
@@ -58,6 +61,7 @@ impl Simulator {
             sender_auth,
             http,
             webhook_run: tokio::sync::Mutex::new(()),
+            shop: Shop::new(&config.shop, &base_url),
             config,
         });
         demo::seed(&state.store, state.config.seed)?;
@@ -73,6 +77,7 @@ impl Simulator {
                 })
                 .configure(admin::configure)
                 .configure(api::configure)
+                .configure(shop::configure)
                 .default_service(web::to(not_found))
         })
         .workers(2)
@@ -82,8 +87,16 @@ impl Simulator {
         .run();
 
         let cancel = CancellationToken::new();
-        webhook::spawn_scheduler(state.clone(), cancel.clone());
-        export::spawn_scheduler(state.clone(), cancel.clone());
+        let (webhook_every, export_every) = (
+            state.config.webhook.webhook_interval,
+            state.config.export.export_interval,
+        );
+        webhook::spawn_every(webhook_every, cancel.clone(), state.clone(), |state| async move {
+            webhook::run_once(&state).await;
+        });
+        webhook::spawn_every(export_every, cancel.clone(), state.clone(), |state| async move {
+            export::run_once(&state).await;
+        });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
         tracing::info!(port, "secutix-sim started");
         Ok(SimHandle {

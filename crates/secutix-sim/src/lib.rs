@@ -28,6 +28,8 @@
 //!   HS256 tokens checked as S-360 does, one shared rate limit (509 or 429 + `Retry-After`).
 //! - **Contact Webhook V2** ([`webhook`]) and the **Data Export** webhook ([`export`]), with the
 //!   authentication methods `webhook-ingest` accepts.
+//! - The **ticket shop** ([`shop`]) at `/shop`: an OpenID Connect relying party of the
+//!   identity provider that links the SSO id to a contact as S-360 does.
 //!
 //! The library API ([`Simulator`], [`SimConfig`], [`SimHandle`], [`SimState`], [`store::Store`])
 //! is stable: tests of other crates use it.
@@ -40,6 +42,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod shop;
 pub mod stats;
 pub mod store;
 pub mod webhook;

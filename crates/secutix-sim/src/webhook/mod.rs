@@ -79,21 +79,11 @@ pub async fn run_once(state: &SimState) -> RunReport {
     report
 }
 
-/// Runs the queue every `interval` until cancelled (the first run one interval after start).
-pub fn spawn_scheduler(state: Arc<SimState>, cancel: CancellationToken) {
-    let interval = state.config.webhook.webhook_interval;
-    spawn_every(interval, cancel, move || {
-        let state = state.clone();
-        async move {
-            run_once(&state).await;
-        }
-    });
-}
-
-/// Calls `job` every `interval` until `cancel` fires.
-pub fn spawn_every<F, Fut>(interval: Duration, cancel: CancellationToken, job: F)
+/// Calls `job` with the state every `interval` until `cancel` fires (the first call one
+/// interval after start).
+pub fn spawn_every<F, Fut>(interval: Duration, cancel: CancellationToken, state: Arc<SimState>, job: F)
 where
-    F: Fn() -> Fut + Send + 'static,
+    F: Fn(Arc<SimState>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     tokio::spawn(async move {
@@ -102,7 +92,7 @@ where
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = ticks.tick() => job().await,
+                _ = ticks.tick() => job(state.clone()).await,
             }
         }
     });
