@@ -240,6 +240,11 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     assert_eq!(status, 200);
     assert_eq!(who["contactNumber"], "0001234567");
     assert_eq!(who["ssoId"], subject.to_string());
+    assert_eq!(
+        who["userinfo"]["contact_number"], "0001234567",
+        "the shop read userinfo"
+    );
+    assert_eq!(who["userinfo"]["email"], "jean.dupont@example.org");
 
     // The callback cannot be replayed, nor completed in a browser that did not start it.
     let replay = client
