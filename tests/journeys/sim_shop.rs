@@ -257,6 +257,16 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     let foreign = client.get(&callback_url).send().await.expect("shop answers");
     assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
 
+    // Signing out of the shop ends the shop session only.
+    let out = client
+        .post(format!("{}/shop/logout", linked.base_url()))
+        .header("cookie", format!("shop_session={shop_session}"))
+        .send()
+        .await
+        .expect("shop answers");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(&client, &linked, &shop_session).await.0, StatusCode::UNAUTHORIZED);
+
     // Grant access: a fresh shop visit with the gateway session signs in without a password.
     let silent = through_the_provider(&client, &linked, "/shop", &session).await;
     assert_eq!(silent.status(), StatusCode::FOUND);
