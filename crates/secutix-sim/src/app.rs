@@ -98,7 +98,10 @@ impl Simulator {
             export::run_once(&state).await;
         });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
-        tracing::info!(port, "secutix-sim started");
+        tracing::info!(port, %base_url, "secutix-sim started");
+        if state.shop.is_some() {
+            tracing::info!(redirect_uri = %format!("{base_url}/shop/callback"), "Ticket shop enabled; register this redirect URI at the identity provider");
+        }
         Ok(SimHandle {
             base_url,
             port,
