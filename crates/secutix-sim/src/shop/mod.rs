@@ -38,6 +38,8 @@ const SESSION_COOKIE: &str = "shop_session";
 const STATE_COOKIE: &str = "shop_auth";
 /// How long a started sign-in may take.
 const PENDING_TTL: Duration = Duration::from_secs(600);
+/// Most sign-ins in progress at once (every signed-out visit in Exclusive mode starts one).
+const MAX_PENDING: usize = 10_000;
 
 struct Pending {
     nonce: String,
@@ -125,6 +127,12 @@ async fn start(shop: &Shop, return_to: &str) -> HttpResponse {
     {
         let mut pending = lock(&shop.pending);
         pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
+        if pending.len() >= MAX_PENDING {
+            return pages::failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many sign-ins in progress; try again shortly",
+            );
+        }
         pending.insert(
             state.clone(),
             Pending {
