@@ -122,7 +122,7 @@ async fn start(shop: &Shop, return_to: &str) -> HttpResponse {
         .await
     {
         Ok(url) => url,
-        Err(error) => return pages::failed(StatusCode::BAD_GATEWAY, &error.to_string()),
+        Err(error) => return pages::unavailable(&error.to_string()),
     };
     {
         let mut pending = lock(&shop.pending);
@@ -233,7 +233,7 @@ async fn callback(
         .await
     {
         Ok(answer) => answer,
-        Err(error @ OidcError::Provider(_)) => return Ok(pages::failed(StatusCode::BAD_GATEWAY, &error.to_string())),
+        Err(error @ OidcError::Provider(_)) => return Ok(pages::unavailable(&error.to_string())),
         Err(error) => return Ok(pages::failed(StatusCode::UNAUTHORIZED, &error.to_string())),
     };
     let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
