@@ -29,7 +29,7 @@ impl Store {
         }
         inner.next_id += 1;
         let contact = shape::new_contact(&number, inner.next_id, chrono::Utc::now(), &fields);
-        inner.check_login_email(&number, &contact)?;
+        inner.check_login_email(&contact, &[&number])?;
         inner.contacts.insert(
             number.clone(),
             Record {
@@ -65,7 +65,7 @@ impl Store {
         }
         let mut contact = record.contact.clone();
         shape::merge(&mut contact, &Value::Object(fields));
-        inner.check_login_email(number, &contact)?;
+        inner.check_login_email(&contact, &[number])?;
         inner.active_mut(number)?.contact = contact;
         Ok(inner.touch(number))
     }
@@ -95,17 +95,7 @@ impl Store {
         shape::set_links(&mut head_value, &links);
         // The login the head takes over must not clash with a third contact's (the absorbed
         // contact's own stops counting once it is merged).
-        let clash = shape::login_email(&head_value).is_some_and(|email| {
-            inner.contacts.values().any(|r| {
-                r.contact_number != head
-                    && r.contact_number != absorbed
-                    && r.state == ContactState::Active
-                    && shape::login_email(&r.contact).as_deref() == Some(email.as_str())
-            })
-        });
-        if clash {
-            return Err(StoreError::LoginEmailTaken);
-        }
+        inner.check_login_email(&head_value, &[head, absorbed])?;
 
         let absorbed_record = inner.active_mut(absorbed)?;
         absorbed_record.state = ContactState::Merged;
