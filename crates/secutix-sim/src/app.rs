@@ -67,14 +67,15 @@ impl Simulator {
         demo::seed(&state.store, state.config.seed)?;
 
         let data = web::Data::from(state.clone());
+        // The simulator's counters are at /admin/stats; /metrics serves an empty registry.
+        let registry = prometheus::Registry::new();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(infra::http::trace_requests))
                 .app_data(data.clone())
-                .app_data(web::JsonConfig::default().limit(1 << 20))
-                .configure(|cfg| {
-                    infra::http::configure_ops(cfg, infra::http::Readiness::default(), prometheus::Registry::new())
-                })
+                // Request bodies (admin, contact API) up to 1 MiB.
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .configure(|cfg| infra::http::configure_ops(cfg, infra::http::Readiness::default(), registry.clone()))
                 .configure(admin::configure)
                 .configure(api::configure)
                 .configure(shop::configure)
