@@ -73,7 +73,8 @@ impl SenderAuth {
     }
 }
 
-/// POSTs a JSON body; `Err` with a short reason (no payload) unless the answer is 2xx.
+/// POSTs a JSON body; `Err` with a short reason (no payload) unless the answer is 200
+/// (S-360 requires exactly 200; a receiver answering 202 or 204 is treated as failing).
 pub async fn post_json(
     client: &reqwest::Client,
     url: &url::Url,
@@ -85,7 +86,7 @@ pub async fn post_json(
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     let request = auth.apply(request, &body).body(body);
     match request.send().await {
-        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) if response.status() == reqwest::StatusCode::OK => Ok(()),
         Ok(response) => Err(format!("answered {}", response.status().as_u16())),
         Err(error) if error.is_timeout() => Err("timed out".into()),
         Err(error) if error.is_connect() => Err("connection failed".into()),
