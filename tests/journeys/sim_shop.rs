@@ -101,7 +101,7 @@ fn query(url: &str) -> HashMap<String, String> {
 }
 
 /// A shop visit with the gateway session: shop page → provider → callback. Returns the
-/// callback's response and the shop's state cookie.
+/// callback's answer.
 async fn through_the_provider(
     client: &reqwest::Client,
     sim: &SimHandle,
@@ -119,9 +119,23 @@ async fn through_the_provider(
         "signed out: a redirect to the provider"
     );
     let state_cookie = cookie_value(&cookie(&visit, "shop_auth").expect("state cookie"));
-    let authorize = location(&visit);
+    back_to_shop(client, sim, &location(&visit), session, &state_cookie)
+        .await
+        .1
+}
+
+/// With a gateway session, the authorization request goes straight back to the shop's
+/// callback (no password asked), which the browser then follows with the shop's state cookie.
+/// Returns the callback URL and the shop's answer.
+async fn back_to_shop(
+    client: &reqwest::Client,
+    sim: &SimHandle,
+    authorize: &str,
+    session: &str,
+    state_cookie: &str,
+) -> (String, reqwest::Response) {
     let to_shop = client
-        .get(&authorize)
+        .get(authorize)
         .header("cookie", format!("__Host-session={session}"))
         .send()
         .await
@@ -132,12 +146,13 @@ async fn through_the_provider(
         callback.starts_with(&format!("{}/shop/callback?", sim.base_url())),
         "{callback}"
     );
-    client
+    let answer = client
         .get(&callback)
         .header("cookie", format!("shop_auth={state_cookie}"))
         .send()
         .await
-        .expect("shop answers")
+        .expect("shop answers");
+    (callback, answer)
 }
 
 async fn me(client: &reqwest::Client, sim: &SimHandle, shop_session: &str) -> (StatusCode, Value) {
@@ -206,19 +221,7 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     let session = sign_in(&setup, &authorize, PASSWORD)
         .await
         .expect("signed in at the gateway");
-    let to_shop = client
-        .get(&authorize)
-        .header("cookie", format!("__Host-session={session}"))
-        .send()
-        .await
-        .expect("gateway answers");
-    let callback_url = location(&to_shop);
-    let callback = client
-        .get(&callback_url)
-        .header("cookie", format!("shop_auth={state_cookie}"))
-        .send()
-        .await
-        .expect("shop answers");
+    let (callback_url, callback) = back_to_shop(&client, &linked, &authorize, &session, &state_cookie).await;
     assert_eq!(callback.status(), StatusCode::FOUND);
     assert_eq!(
         location(&callback),
@@ -300,18 +303,7 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
         .expect("answers");
     assert_eq!(login.status(), StatusCode::FOUND);
     let state = cookie_value(&cookie(&login, "shop_auth").expect("state cookie"));
-    let back = client
-        .get(location(&login))
-        .header("cookie", format!("__Host-session={session}"))
-        .send()
-        .await
-        .expect("gateway answers");
-    let created = client
-        .get(location(&back))
-        .header("cookie", format!("shop_auth={state}"))
-        .send()
-        .await
-        .expect("shop answers");
+    let (_, created) = back_to_shop(&client, &empty, &location(&login), &session, &state).await;
     assert_eq!(location(&created), "/shop", "an outside return target is ignored");
     let created_session = cookie_value(&cookie(&created, "shop_session").expect("shop session"));
     let (_, who) = me(&client, &empty, &created_session).await;
