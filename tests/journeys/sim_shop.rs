@@ -7,74 +7,16 @@
 use std::collections::HashMap;
 
 use reqwest::{StatusCode, redirect::Policy};
-use secutix_sim::{SimConfig, SimHandle, Simulator};
+use secutix_sim::SimHandle;
 use serde_json::{Value, json};
-use tests::{Running, TestDatabase};
+use tests::{
+    TestDatabase,
+    sim::{free_port, spawn_gateway_for_shops, spawn_sim_shop},
+};
 
 use crate::gateway_support::{PASSWORD, Setup, cookie, cookie_value, seed_account, sign_in};
 
-const SHOP_SECRET: &str = "simulated-shop-secret-for-tests";
 const PROVIDER: &str = "secutix-bridge";
-
-/// A free loopback port (the gateway's issuer must name its own address).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-async fn start_sim(issuer: &str, exclusive: bool) -> SimHandle {
-    let mut config = SimConfig::ephemeral();
-    config.shop.shop_issuer = Some(issuer.parse().expect("url"));
-    config.shop.shop_client_secret = Some(SHOP_SECRET.to_owned().into());
-    config.shop.shop_exclusive = exclusive;
-    Simulator::start(config).await.expect("simulator starts")
-}
-
-/// The gateway on `port`, its issuer that address, with the shop client registered for every
-/// simulator's callback.
-async fn start_gateway(db: &TestDatabase, port: u16, sims: &[&SimHandle]) -> Running {
-    use clap::Parser;
-    infra::telemetry::init_for_tests();
-    let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
-    auth_gateway::clients::ClientRegistry {
-        clients: vec![auth_gateway::clients::Client {
-            id: "secutix-shop".into(),
-            name: "S-360 ticket shop (simulated)".into(),
-            kind: auth_gateway::clients::ClientKind::Confidential,
-            secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-            redirect_uris: sims.iter().map(|s| format!("{}/shop/callback", s.base_url())).collect(),
-            post_logout_redirect_uris: vec![],
-        }],
-    }
-    .save(&clients)
-    .expect("registry written");
-    let keys = std::env::temp_dir().join(format!("gateway-test-keys-{}", uuid::Uuid::new_v4().simple()));
-    let address = format!("127.0.0.1:{port}");
-    let issuer = format!("http://{address}");
-    let argv = [
-        "auth-gateway",
-        "--listen-addr",
-        &address,
-        "--issuer",
-        &issuer,
-        "--database-url",
-        &db.url,
-        "--clients-file",
-        &clients.to_string_lossy(),
-        "--dev-keys-dir",
-        &keys.to_string_lossy(),
-    ];
-    let settings = auth_gateway::Settings::try_parse_from(argv).expect("valid gateway settings");
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let app = auth_gateway::Application::build(settings, cancel.clone())
-        .await
-        .expect("gateway starts");
-    Running {
-        base_url: issuer,
-        cancel,
-        task: Some(tokio::spawn(app.run_until_stopped())),
-    }
-}
 
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -182,10 +124,10 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     let subject = seed_account(&db).await;
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
-    let linked = start_sim(&issuer, true).await;
-    let unlinked = start_sim(&issuer, true).await;
-    let empty = start_sim(&issuer, false).await;
-    let gateway = start_gateway(&db, port, &[&linked, &unlinked, &empty]).await;
+    let linked = spawn_sim_shop(&issuer, true).await;
+    let unlinked = spawn_sim_shop(&issuer, true).await;
+    let empty = spawn_sim_shop(&issuer, false).await;
+    let gateway = spawn_gateway_for_shops(&db, port, &[&linked, &unlinked, &empty], &[]).await;
     // The initial import pre-linked Jean in the first shop; the second has Jean unlinked.
     jean(&linked);
     jean(&unlinked);
