@@ -7,74 +7,16 @@
 use std::collections::HashMap;
 
 use reqwest::{StatusCode, redirect::Policy};
-use secutix_sim::{SimConfig, SimHandle, Simulator};
+use secutix_sim::SimHandle;
 use serde_json::{Value, json};
-use tests::{Running, TestDatabase};
+use tests::{
+    TestDatabase,
+    sim::{free_port, spawn_gateway_for_shops, spawn_sim_shop},
+};
 
 use crate::gateway_support::{PASSWORD, Setup, cookie, cookie_value, seed_account, sign_in};
 
-const SHOP_SECRET: &str = "simulated-shop-secret-for-tests";
 const PROVIDER: &str = "secutix-bridge";
-
-/// A free loopback port (the gateway's issuer must name its own address).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-async fn start_sim(issuer: &str, exclusive: bool) -> SimHandle {
-    let mut config = SimConfig::ephemeral();
-    config.shop.shop_issuer = Some(issuer.parse().expect("url"));
-    config.shop.shop_client_secret = Some(SHOP_SECRET.to_owned().into());
-    config.shop.shop_exclusive = exclusive;
-    Simulator::start(config).await.expect("simulator starts")
-}
-
-/// The gateway on `port`, its issuer that address, with the shop client registered for every
-/// simulator's callback.
-async fn start_gateway(db: &TestDatabase, port: u16, sims: &[&SimHandle]) -> Running {
-    use clap::Parser;
-    infra::telemetry::init_for_tests();
-    let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
-    auth_gateway::clients::ClientRegistry {
-        clients: vec![auth_gateway::clients::Client {
-            id: "secutix-shop".into(),
-            name: "S-360 ticket shop (simulated)".into(),
-            kind: auth_gateway::clients::ClientKind::Confidential,
-            secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-            redirect_uris: sims.iter().map(|s| format!("{}/shop/callback", s.base_url())).collect(),
-            post_logout_redirect_uris: vec![],
-        }],
-    }
-    .save(&clients)
-    .expect("registry written");
-    let keys = std::env::temp_dir().join(format!("gateway-test-keys-{}", uuid::Uuid::new_v4().simple()));
-    let address = format!("127.0.0.1:{port}");
-    let issuer = format!("http://{address}");
-    let argv = [
-        "auth-gateway",
-        "--listen-addr",
-        &address,
-        "--issuer",
-        &issuer,
-        "--database-url",
-        &db.url,
-        "--clients-file",
-        &clients.to_string_lossy(),
-        "--dev-keys-dir",
-        &keys.to_string_lossy(),
-    ];
-    let settings = auth_gateway::Settings::try_parse_from(argv).expect("valid gateway settings");
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let app = auth_gateway::Application::build(settings, cancel.clone())
-        .await
-        .expect("gateway starts");
-    Running {
-        base_url: issuer,
-        cancel,
-        task: Some(tokio::spawn(app.run_until_stopped())),
-    }
-}
 
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -101,7 +43,7 @@ fn query(url: &str) -> HashMap<String, String> {
 }
 
 /// A shop visit with the gateway session: shop page → provider → callback. Returns the
-/// callback's response and the shop's state cookie.
+/// callback's answer.
 async fn through_the_provider(
     client: &reqwest::Client,
     sim: &SimHandle,
@@ -119,9 +61,23 @@ async fn through_the_provider(
         "signed out: a redirect to the provider"
     );
     let state_cookie = cookie_value(&cookie(&visit, "shop_auth").expect("state cookie"));
-    let authorize = location(&visit);
+    back_to_shop(client, sim, &location(&visit), session, &state_cookie)
+        .await
+        .1
+}
+
+/// With a gateway session, the authorization request goes straight back to the shop's
+/// callback (no password asked), which the browser then follows with the shop's state cookie.
+/// Returns the callback URL and the shop's answer.
+async fn back_to_shop(
+    client: &reqwest::Client,
+    sim: &SimHandle,
+    authorize: &str,
+    session: &str,
+    state_cookie: &str,
+) -> (String, reqwest::Response) {
     let to_shop = client
-        .get(&authorize)
+        .get(authorize)
         .header("cookie", format!("__Host-session={session}"))
         .send()
         .await
@@ -132,12 +88,13 @@ async fn through_the_provider(
         callback.starts_with(&format!("{}/shop/callback?", sim.base_url())),
         "{callback}"
     );
-    client
+    let answer = client
         .get(&callback)
         .header("cookie", format!("shop_auth={state_cookie}"))
         .send()
         .await
-        .expect("shop answers")
+        .expect("shop answers");
+    (callback, answer)
 }
 
 async fn me(client: &reqwest::Client, sim: &SimHandle, shop_session: &str) -> (StatusCode, Value) {
@@ -167,10 +124,10 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     let subject = seed_account(&db).await;
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
-    let linked = start_sim(&issuer, true).await;
-    let unlinked = start_sim(&issuer, true).await;
-    let empty = start_sim(&issuer, false).await;
-    let gateway = start_gateway(&db, port, &[&linked, &unlinked, &empty]).await;
+    let linked = spawn_sim_shop(&issuer, true).await;
+    let unlinked = spawn_sim_shop(&issuer, true).await;
+    let empty = spawn_sim_shop(&issuer, false).await;
+    let gateway = spawn_gateway_for_shops(&db, port, &[&linked, &unlinked, &empty], &[]).await;
     // The initial import pre-linked Jean in the first shop; the second has Jean unlinked.
     jean(&linked);
     jean(&unlinked);
@@ -206,19 +163,7 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     let session = sign_in(&setup, &authorize, PASSWORD)
         .await
         .expect("signed in at the gateway");
-    let to_shop = client
-        .get(&authorize)
-        .header("cookie", format!("__Host-session={session}"))
-        .send()
-        .await
-        .expect("gateway answers");
-    let callback_url = location(&to_shop);
-    let callback = client
-        .get(&callback_url)
-        .header("cookie", format!("shop_auth={state_cookie}"))
-        .send()
-        .await
-        .expect("shop answers");
+    let (callback_url, callback) = back_to_shop(&client, &linked, &authorize, &session, &state_cookie).await;
     assert_eq!(callback.status(), StatusCode::FOUND);
     assert_eq!(
         location(&callback),
@@ -240,6 +185,11 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     assert_eq!(status, 200);
     assert_eq!(who["contactNumber"], "0001234567");
     assert_eq!(who["ssoId"], subject.to_string());
+    assert_eq!(
+        who["userinfo"]["contact_number"], "0001234567",
+        "the shop read userinfo"
+    );
+    assert_eq!(who["userinfo"]["email"], "jean.dupont@example.org");
 
     // The callback cannot be replayed, nor completed in a browser that did not start it.
     let replay = client
@@ -251,6 +201,16 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     let foreign = client.get(&callback_url).send().await.expect("shop answers");
     assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
+
+    // Signing out of the shop ends the shop session only.
+    let out = client
+        .post(format!("{}/shop/logout", linked.base_url()))
+        .header("cookie", format!("shop_session={shop_session}"))
+        .send()
+        .await
+        .expect("shop answers");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(&client, &linked, &shop_session).await.0, StatusCode::UNAUTHORIZED);
 
     // Grant access: a fresh shop visit with the gateway session signs in without a password.
     let silent = through_the_provider(&client, &linked, "/shop", &session).await;
@@ -285,18 +245,7 @@ async fn the_shop_signs_in_through_the_gateway_and_links_by_sso_id() {
         .expect("answers");
     assert_eq!(login.status(), StatusCode::FOUND);
     let state = cookie_value(&cookie(&login, "shop_auth").expect("state cookie"));
-    let back = client
-        .get(location(&login))
-        .header("cookie", format!("__Host-session={session}"))
-        .send()
-        .await
-        .expect("gateway answers");
-    let created = client
-        .get(location(&back))
-        .header("cookie", format!("shop_auth={state}"))
-        .send()
-        .await
-        .expect("shop answers");
+    let (_, created) = back_to_shop(&client, &empty, &location(&login), &session, &state).await;
     assert_eq!(location(&created), "/shop", "an outside return target is ignored");
     let created_session = cookie_value(&cookie(&created, "shop_session").expect("shop session"));
     let (_, who) = me(&client, &empty, &created_session).await;

@@ -6,18 +6,11 @@
 
 use std::time::Duration;
 
-use secutix_sim::{SimConfig, SimHandle, Simulator, store::ContactState};
+use secutix_sim::{SimConfig, SimHandle, store::ContactState};
 use serde_json::{Value, json};
-use tests::{INGEST_TOKEN, TcpProxy, TestBroker, TestDatabase, eventually, spawn_ingest, spawn_worker};
-
-/// A simulator posting to `webhook_url` with the ingest's test token.
-async fn sim_posting_to(webhook_url: &str, configure: impl FnOnce(&mut SimConfig)) -> SimHandle {
-    let mut config = SimConfig::ephemeral();
-    config.webhook.webhook_url = Some(webhook_url.parse().expect("url"));
-    config.webhook.auth.webhook_token = Some(INGEST_TOKEN.to_owned().into());
-    configure(&mut config);
-    Simulator::start(config).await.expect("simulator starts")
-}
+use tests::{
+    INGEST_TOKEN, TcpProxy, TestBroker, TestDatabase, eventually, sim::spawn_sim_posting_to, spawn_ingest, spawn_worker,
+};
 
 async fn admin(sim: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
     let mut request = reqwest::Client::new().request(method, format!("{}/admin/{path}", sim.base_url()));
@@ -67,7 +60,7 @@ async fn the_database_converges_to_the_simulators_truth() {
     let broker = TestBroker::create().await;
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
-    let sim = sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
+    let sim = spawn_sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
         c.seed = 12;
         c.webhook.webhook_interval = Duration::from_secs(1);
         c.webhook.webhook_batch_size = 5;
@@ -143,7 +136,7 @@ async fn an_unreachable_ingest_is_retried_until_it_is_back() {
     let ingest_addr = ingest.base_url.trim_start_matches("http://").parse().expect("address");
     let proxy = TcpProxy::start(ingest_addr).await;
     proxy.set_down(true);
-    let sim = sim_posting_to(
+    let sim = spawn_sim_posting_to(
         &format!("http://127.0.0.1:{}/webhooks/secutix/contacts", proxy.port),
         |c| c.seed = 1,
     )
@@ -190,7 +183,7 @@ async fn a_contact_failing_twelve_times_is_abandoned_and_counted() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = closed.local_addr().expect("address").port();
     drop(closed);
-    let sim = sim_posting_to(&format!("http://127.0.0.1:{port}/webhooks/secutix/contacts"), |c| {
+    let sim = spawn_sim_posting_to(&format!("http://127.0.0.1:{port}/webhooks/secutix/contacts"), |c| {
         c.seed = 2
     })
     .await;
@@ -262,7 +255,7 @@ async fn every_ingest_authentication_method_verifies_the_simulator() {
     ];
     for (name, ingest_args, setup, accepted) in cases {
         let ingest = spawn_ingest(&broker.prefix, None, ingest_args).await;
-        let sim = sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
+        let sim = spawn_sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
             c.seed = 3;
             c.webhook.webhook_batch_size = 2;
             setup(c);
@@ -280,7 +273,7 @@ async fn the_data_export_webhook_fills_the_database_with_sso_links() {
     let broker = TestBroker::create().await;
     let ingest = spawn_ingest(&broker.prefix, None, &[]).await;
     let _worker = spawn_worker(&broker.prefix, &db.url).await;
-    let sim = sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
+    let sim = spawn_sim_posting_to(&format!("{}/webhooks/secutix/contacts", ingest.base_url), |c| {
         c.seed = 5;
         c.export.export_url = Some(
             format!("{}/webhooks/secutix/exports", ingest.base_url)

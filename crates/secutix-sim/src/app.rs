@@ -67,14 +67,15 @@ impl Simulator {
         demo::seed(&state.store, state.config.seed)?;
 
         let data = web::Data::from(state.clone());
+        // The simulator's counters are at /admin/stats; /metrics serves an empty registry.
+        let registry = prometheus::Registry::new();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(infra::http::trace_requests))
                 .app_data(data.clone())
-                .app_data(web::JsonConfig::default().limit(1 << 20))
-                .configure(|cfg| {
-                    infra::http::configure_ops(cfg, infra::http::Readiness::default(), prometheus::Registry::new())
-                })
+                // Request bodies (admin, contact API) up to 1 MiB.
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .configure(|cfg| infra::http::configure_ops(cfg, infra::http::Readiness::default(), registry.clone()))
                 .configure(admin::configure)
                 .configure(api::configure)
                 .configure(shop::configure)
@@ -98,7 +99,10 @@ impl Simulator {
             export::run_once(&state).await;
         });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
-        tracing::info!(port, "secutix-sim started");
+        tracing::info!(port, %base_url, "secutix-sim started");
+        if state.shop.is_some() {
+            tracing::info!(redirect_uri = %format!("{base_url}/shop/callback"), "Ticket shop enabled; register this redirect URI at the identity provider");
+        }
         Ok(SimHandle {
             base_url,
             port,

@@ -13,8 +13,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`SimConfig::default`] gives the documented defaults (the same as `secutix-sim run` with no
-//! flags or environment); every option is listed in the crate's README and by `--help`.
+//! [`SimConfig::default`] is what `secutix-sim run` without flags would use: the documented
+//! defaults, overridden by any `SIM_*` (and `LISTEN_ADDR`) variable set in the environment;
+//! [`SimConfig::ephemeral`] also listens on a free port. Every option is listed in the crate's
+//! README and by `--help`.
 //!
 //! # What it serves
 //!

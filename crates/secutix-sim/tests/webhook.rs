@@ -29,15 +29,20 @@ impl Received {
 
 /// A receiver on a free port answering 200.
 async fn receiver() -> (String, Received) {
+    receiver_answering(200).await
+}
+
+/// A receiver on a free port answering `status`.
+async fn receiver_answering(status: u16) -> (String, Received) {
     let received = Received::default();
     let data = web::Data::new(received.clone());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
     let server = HttpServer::new(move || {
         App::new().app_data(data.clone()).default_service(web::to(
-            |req: HttpRequest, body: web::Bytes, got: web::Data<Received>| async move {
+            move |req: HttpRequest, body: web::Bytes, got: web::Data<Received>| async move {
                 got.0.lock().expect("lock").push((req.headers().clone(), body));
-                HttpResponse::Ok().finish()
+                HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("status")).finish()
             },
         ))
     })
@@ -146,4 +151,17 @@ async fn the_scheduler_posts_signed_requests_by_itself() {
         assert!(verifier.verify(&signature, b"{}", now).is_err());
     }
     assert_eq!(sim.state().store.pending(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_200_counts_as_delivered() {
+    let (url, received) = receiver_answering(204).await;
+    let sim = sim(&url, |c| c.seed = 1).await;
+    let report = run(&sim).await;
+    assert_eq!(
+        (report["failed"].as_u64(), report["pending"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(received.bodies().len(), 1);
+    assert_eq!(sim.state().store.attempts("0009000001"), Some(1));
 }

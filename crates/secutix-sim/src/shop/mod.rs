@@ -6,7 +6,7 @@
 //! | `GET /shop`, `GET /shop/<any page>` | who is signed in; signed out: in Exclusive mode a redirect to the provider (silent sign-in with a provider session), else a "Sign in" link |
 //! | `GET /shop/login` | starts a sign-in (`?return_to=/shop/...`) |
 //! | `GET /shop/callback` | the redirect URI: `state` bound to the browser by a cookie, code exchange with PKCE, ID token and userinfo checks, then the SSO link ([`link`]) |
-//! | `GET /shop/me` | JSON `{contactNumber, firstname, lastname, email, ssoId}` of the signed-in user, else 401 |
+//! | `GET /shop/me` | JSON `{contactNumber, firstname, lastname, email, ssoId, userinfo}` of the signed-in user (`userinfo`: the provider's answer at sign-in), else 401 |
 //! | `POST /shop/logout` | signs out of the shop |
 //!
 //! The redirect URI to register at the provider is `<SIM_PUBLIC_URL>/shop/callback`.
@@ -38,6 +38,8 @@ const SESSION_COOKIE: &str = "shop_session";
 const STATE_COOKIE: &str = "shop_auth";
 /// How long a started sign-in may take.
 const PENDING_TTL: Duration = Duration::from_secs(600);
+/// Most sign-ins in progress at once (every signed-out visit in Exclusive mode starts one).
+const MAX_PENDING: usize = 10_000;
 
 struct Pending {
     nonce: String,
@@ -49,6 +51,8 @@ struct Pending {
 struct Session {
     contact_number: String,
     sub: String,
+    /// The provider's userinfo answer at sign-in, as the shop read it.
+    userinfo: serde_json::Value,
 }
 
 /// The shop's relying party, sign-ins in progress and sessions.
@@ -97,11 +101,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn session(shop: &Shop, req: &HttpRequest) -> Option<(String, String)> {
+fn session(shop: &Shop, req: &HttpRequest) -> Option<(String, String, serde_json::Value)> {
     let id = req.cookie(SESSION_COOKIE)?.value().to_owned();
     let sessions = lock(&shop.sessions);
     let session = sessions.get(&id)?;
-    Some((session.contact_number.clone(), session.sub.clone()))
+    Some((
+        session.contact_number.clone(),
+        session.sub.clone(),
+        session.userinfo.clone(),
+    ))
 }
 
 /// Starts a sign-in: a fresh state, nonce and PKCE verifier; the state is also set in a cookie
@@ -114,11 +122,17 @@ async fn start(shop: &Shop, return_to: &str) -> HttpResponse {
         .await
     {
         Ok(url) => url,
-        Err(error) => return pages::failed(StatusCode::BAD_GATEWAY, &error.to_string()),
+        Err(error) => return pages::unavailable(&error.to_string()),
     };
     {
         let mut pending = lock(&shop.pending);
         pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
+        if pending.len() >= MAX_PENDING {
+            return pages::failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many sign-ins in progress; try again shortly",
+            );
+        }
         pending.insert(
             state.clone(),
             Pending {
@@ -146,7 +160,7 @@ async fn start(shop: &Shop, return_to: &str) -> HttpResponse {
 async fn page(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let shop = shop(&state)?;
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/shop");
-    if let Some((number, _)) = session(shop, &req) {
+    if let Some((number, _, _)) = session(shop, &req) {
         let record = state.store.get(&number);
         let contact = record.map(|r| r.contact).unwrap_or_default();
         let first = shape::individual(&contact, "firstname").unwrap_or_default();
@@ -219,7 +233,7 @@ async fn callback(
         .await
     {
         Ok(answer) => answer,
-        Err(error @ OidcError::Provider(_)) => return Ok(pages::failed(StatusCode::BAD_GATEWAY, &error.to_string())),
+        Err(error @ OidcError::Provider(_)) => return Ok(pages::unavailable(&error.to_string())),
         Err(error) => return Ok(pages::failed(StatusCode::UNAUTHORIZED, &error.to_string())),
     };
     let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
@@ -237,6 +251,7 @@ async fn callback(
         Session {
             contact_number: record.contact_number.clone(),
             sub,
+            userinfo,
         },
     );
     tracing::info!(contact_number = %record.contact_number, "Shop sign-in");
@@ -256,7 +271,7 @@ async fn callback(
 
 async fn me(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let shop = shop(&state)?;
-    let Some((number, sub)) = session(shop, &req) else {
+    let Some((number, sub, userinfo)) = session(shop, &req) else {
         return Ok(HttpResponse::Unauthorized().json(json!({ "error": "not_signed_in", "message": "no shop session" })));
     };
     let contact = state.store.get(&number).map(|r| r.contact).unwrap_or_default();
@@ -266,6 +281,7 @@ async fn me(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse
         "lastname": shape::individual(&contact, "lastname"),
         "email": shape::individual(&contact, "email"),
         "ssoId": sub,
+        "userinfo": userinfo,
     })))
 }
 

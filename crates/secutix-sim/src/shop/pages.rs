@@ -82,3 +82,13 @@ pub fn failed(status: StatusCode, reason: &str) -> HttpResponse {
         &format!("<p>{}</p><p><a href=\"/shop/login\">Try again</a></p>", escape(reason)),
     )
 }
+
+/// 503 with `Retry-After`: the identity provider is unreachable, or the shop is saturated.
+pub fn unavailable(reason: &str) -> HttpResponse {
+    let mut response = failed(StatusCode::SERVICE_UNAVAILABLE, reason);
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(infra::http::RETRY_AFTER_SECONDS),
+    );
+    response
+}

@@ -1,10 +1,11 @@
 //! Contact Webhook V2 (`shared/SECUTIX.md`): every change queues the contact; every
 //! `SIM_WEBHOOK_INTERVAL` (M) a run takes `SIM_WEBHOOK_PER_RUN` (S) contacts from the queue and
 //! POSTs their latest state, `SIM_WEBHOOK_BATCH_SIZE` (bs) per request: a JSON object when bs =
-//! 1, an array otherwise. Only a 2xx answer counts as delivered. A contact whose POST failed
-//! goes to the back of the queue and is re-sent at the next runs until it has failed
-//! `SIM_WEBHOOK_MAX_ATTEMPTS` (12) times; then it is abandoned, logged and counted
-//! (`/admin/stats`). A contact that changed while in flight stays queued. Runs never overlap.
+//! 1, an array otherwise. Only a 200 answer counts as delivered (S-360 requires exactly 200).
+//! A contact whose POST failed goes to the back of the queue and is re-sent at the next runs
+//! until it has failed `SIM_WEBHOOK_MAX_ATTEMPTS` (12) times; then it is abandoned, logged and
+//! counted (`/admin/stats`). A contact that changed while in flight stays queued. Runs never
+//! overlap.
 
 pub mod auth;
 
