@@ -7,6 +7,7 @@ mod gateway_discovery;
 mod gateway_flow;
 mod gateway_jwt_attacks;
 mod gateway_password;
+mod gateway_profile;
 mod gateway_sessions;
 mod gateway_support;
 mod ingest_auth;

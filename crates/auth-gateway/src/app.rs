@@ -108,6 +108,8 @@ impl Application {
                 .route("/password/forgot", web::post().to(routes::password::forgot))
                 .route("/password/reset", web::get().to(routes::password::reset_form))
                 .route("/password/reset", web::post().to(routes::password::reset))
+                .route("/profile", web::get().to(crate::profile::show))
+                .route("/profile", web::post().to(crate::profile::submit))
                 .route("/", web::get().to(routes::login::home))
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound()
