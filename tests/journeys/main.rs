@@ -10,6 +10,7 @@ mod gateway_password;
 mod gateway_profile;
 mod gateway_sessions;
 mod gateway_support;
+mod gateway_userinfo_cache;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod clients;
 pub mod commands;

@@ -276,6 +276,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         );
     };
     let changed = apply_new_password(&mut conn, subject, &hash).await;
+    state.userinfo_cache.invalidate_subject(subject);
     let Ok((recipient, contact_number)) = changed else {
         return login::unavailable(lang);
     };
