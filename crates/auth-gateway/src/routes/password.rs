@@ -1,9 +1,9 @@
 //! Forgotten password and first password: `GET/POST /password/forgot` sends a single-use link
 //! (the same answer whether or not the address has an account; at most 3 links per account per
-//! hour), `GET/POST /password/reset` sets the password from the link. The link is built from
-//! the configured issuer, never from the request's Host. After a change every session and
-//! refresh token of the account is revoked, a notification is mailed, and the user signs in
-//! again (no automatic sign-in).
+//! hour and 10 requests per source address per 15 minutes), `GET/POST /password/reset` sets the
+//! password from the link. The link is built from the configured issuer, never from the
+//! request's Host. After a change every session and refresh token of the account is revoked, a
+//! notification is mailed, and the user signs in again (no automatic sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{Duration, Utc};
@@ -25,6 +25,10 @@ pub const RESET_LIFETIME: Duration = Duration::minutes(60);
 pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
+/// Forgotten-password requests one source address may make per [`ADDRESS_WINDOW`], whatever
+/// the addresses asked for (so the limit says nothing about which accounts exist).
+pub const REQUESTS_PER_ADDRESS: i32 = 10;
+pub const ADDRESS_WINDOW: Duration = Duration::minutes(15);
 
 /// An HTML page that is never cached, framed or sent as a referrer.
 pub fn html(
@@ -78,6 +82,24 @@ pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
+    let key = format!("forgot-address:{}", login::client_address(&req));
+    match crate::throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
+        Ok(None) => {}
+        Ok(Some(retry_after)) => {
+            let t = pages::texts(lang);
+            let mut response = html(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                pages::notice(lang, t.forgot, t.locked),
+                None,
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after.max(1) as u64),
+            );
+            return response;
+        }
+        Err(_) => return login::unavailable(lang),
+    }
     if let Err(error) = send_link(&mut conn, &state, &email, "reset", lang).await {
         tracing::warn!(%error, "Cannot send a password link");
         return login::unavailable(lang);
