@@ -1,5 +1,6 @@
 //! Security checklist probes beyond the main flows: password rehash at sign-in when the argon2
-//! parameters rose, the forgotten-password limit per source address, no token in any redirect,
+//! parameters rose, the forgotten-password limit per source address (and the same answer for
+//! known and unknown addresses while the broker is down), no token in any redirect,
 //! the timing of sign-ins for unknown and known accounts, and a wrong PKCE verifier.
 
 use std::time::{Duration, Instant};
@@ -107,6 +108,12 @@ async fn the_forgotten_password_form_is_limited_per_source_address() {
         "the limit answers alike for every address"
     );
     assert!(unknown_retry.is_some());
+    // Links are issued after the answer: wait for them.
+    tests::eventually(Duration::from_secs(10), "three links", || async {
+        (s.db.count("SELECT count(*) AS n FROM password_tokens").await >= 3).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         s.db.count("SELECT count(*) AS n FROM password_tokens").await,
         3,
@@ -243,4 +250,13 @@ async fn a_wrong_pkce_verifier_is_refused_and_the_code_is_spent() {
     assert_eq!(body["error"], "invalid_grant");
     let (status, body) = token(&s, &grant(VERIFIER), false).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_outage_does_not_tell_known_addresses_from_unknown_ones() {
+    let s = setup_with(&["--amqp-url", "amqp://guest:guest@127.0.0.1:1/%2f"]).await;
+    let (known, _, known_page) = forgot(&s, "jean.dupont@example.org").await;
+    let (unknown, _, unknown_page) = forgot(&s, "nobody@example.org").await;
+    assert_eq!((known, known_page), (unknown, unknown_page));
+    assert_eq!(known, StatusCode::OK);
 }

@@ -8,7 +8,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use sync_worker::db::schema::{accounts, password_tokens};
@@ -100,10 +100,19 @@ pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         }
         Err(_) => return login::unavailable(lang),
     }
-    if let Err(error) = send_link(&mut conn, &state, &email, "reset", lang).await {
-        tracing::warn!(%error, "Cannot send a password link");
-        return login::unavailable(lang);
-    }
+    drop(conn);
+    // The link is created and queued after the answer, so neither the time taken nor an outage
+    // of the broker tells whether the address has an account.
+    let state = state.into_inner();
+    tokio::spawn(async move {
+        let sent = match state.pool.get().await {
+            Ok(mut conn) => send_link(&mut conn, &state, &email, "reset", lang).await,
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "Cannot send a password link");
+        }
+    });
     let t = pages::texts(lang);
     html(
         actix_web::http::StatusCode::OK,
@@ -131,40 +140,55 @@ pub async fn send_link(
     else {
         return Ok(());
     };
-    let recent: i64 = password_tokens::table
-        .filter(password_tokens::subject_id.eq(subject))
-        .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
-        .count()
-        .get_result(conn)
-        .await?;
-    if recent >= LINKS_PER_HOUR {
-        tracing::info!(%subject, "Password link not sent: hourly limit reached");
-        return Ok(());
-    }
-    let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
     let lifetime = if purpose == "first" {
         FIRST_PASSWORD_LIFETIME
     } else {
         RESET_LIFETIME
     };
-    // A new link retires the older ones.
-    diesel::update(
-        password_tokens::table
-            .filter(password_tokens::subject_id.eq(subject))
-            .filter(password_tokens::used_at.is_null()),
-    )
-    .set(password_tokens::used_at.eq(Utc::now()))
-    .execute(conn)
-    .await?;
-    diesel::insert_into(password_tokens::table)
-        .values((
-            password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
-            password_tokens::subject_id.eq(subject),
-            password_tokens::purpose.eq(purpose),
-            password_tokens::expires_at.eq(Utc::now() + lifetime),
-        ))
-        .execute(conn)
+    let issued = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            // One link decision at a time per account, so the hourly limit holds under concurrency.
+            accounts::table
+                .find(subject)
+                .select(accounts::subject_id)
+                .for_update()
+                .first::<Uuid>(tx)
+                .await?;
+            let recent: i64 = password_tokens::table
+                .filter(password_tokens::subject_id.eq(subject))
+                .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+                .count()
+                .get_result(tx)
+                .await?;
+            if recent >= LINKS_PER_HOUR {
+                return Ok(None);
+            }
+            let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+            // A new link retires the older ones.
+            diesel::update(
+                password_tokens::table
+                    .filter(password_tokens::subject_id.eq(subject))
+                    .filter(password_tokens::used_at.is_null()),
+            )
+            .set(password_tokens::used_at.eq(Utc::now()))
+            .execute(tx)
+            .await?;
+            diesel::insert_into(password_tokens::table)
+                .values((
+                    password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
+                    password_tokens::subject_id.eq(subject),
+                    password_tokens::purpose.eq(purpose),
+                    password_tokens::expires_at.eq(Utc::now() + lifetime),
+                ))
+                .execute(tx)
+                .await?;
+            Ok(Some(token))
+        })
         .await?;
+    let Some(token) = issued else {
+        tracing::info!(%subject, "Password link not sent: hourly limit reached");
+        return Ok(());
+    };
     let link = format!("{}/password/reset?token={token}", state.tokens.issuer);
     let template = if purpose == "first" {
         "set-password"
