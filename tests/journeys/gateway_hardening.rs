@@ -61,22 +61,7 @@ async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
 }
 
 async fn forgot(s: &Setup, email: &str) -> (StatusCode, Option<String>, String) {
-    let page = s
-        .client
-        .get(format!("{}/password/forgot", s.gateway.base_url))
-        .send()
-        .await
-        .expect("answers");
-    let csrf = cookie_value(&cookie(&page, "__Host-csrf").expect("csrf cookie"));
-    let html = page.text().await.expect("html");
-    let response = s
-        .client
-        .post(format!("{}/password/forgot", s.gateway.base_url))
-        .header("cookie", format!("__Host-csrf={csrf}"))
-        .form(&[("csrf", hidden(&html, "csrf")), ("email", email.to_owned())])
-        .send()
-        .await
-        .expect("answers");
+    let response = post_forgot(s, email, &[]).await;
     let retry = response
         .headers()
         .get("retry-after")
@@ -224,17 +209,7 @@ async fn unknown_accounts_take_as_long_to_refuse_as_known_ones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_pkce_verifier_is_refused_and_the_code_is_spent() {
     let s = setup().await;
-    let authorize = authorize_url(
-        &s.gateway.base_url,
-        "web-app",
-        APP_REDIRECT,
-        &[
-            ("code_challenge", &challenge(VERIFIER)),
-            ("code_challenge_method", "S256"),
-        ],
-    );
-    let session = sign_in(&s, &authorize, PASSWORD).await.expect("signed in");
-    let code = redirect_params(&s, &authorize, Some(&session)).await["code"].clone();
+    let code = app_code(&s).await;
     let grant = |verifier: &'static str| {
         [
             ("grant_type", "authorization_code"),
