@@ -10,6 +10,7 @@ pub mod db;
 pub mod deadletter;
 pub mod mailer;
 pub mod metrics;
+pub mod profile;
 pub mod redrive;
 pub mod replay;
 pub mod writer;

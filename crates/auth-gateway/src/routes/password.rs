@@ -1,14 +1,14 @@
 //! Forgotten password and first password: `GET/POST /password/forgot` sends a single-use link
 //! (the same answer whether or not the address has an account; at most 3 links per account per
-//! hour), `GET/POST /password/reset` sets the password from the link. The link is built from
-//! the configured issuer, never from the request's Host. After a change every session and
-//! refresh token of the account is revoked, a notification is mailed, and the user signs in
-//! again (no automatic sign-in).
+//! hour and 10 requests per source address per 15 minutes), `GET/POST /password/reset` sets the
+//! password from the link. The link is built from the configured issuer, never from the
+//! request's Host. After a change every session and refresh token of the account is revoked, a
+//! notification is mailed, and the user signs in again (no automatic sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use sync_worker::db::schema::{accounts, password_tokens};
@@ -25,8 +25,13 @@ pub const RESET_LIFETIME: Duration = Duration::minutes(60);
 pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
+/// Forgotten-password requests one source address may make per [`ADDRESS_WINDOW`], whatever
+/// the addresses asked for (so the limit says nothing about which accounts exist).
+pub const REQUESTS_PER_ADDRESS: i32 = 10;
+pub const ADDRESS_WINDOW: Duration = Duration::minutes(15);
 
-fn html(
+/// An HTML page that is never cached, framed or sent as a referrer.
+pub fn html(
     status: actix_web::http::StatusCode,
     body: String,
     cookie: Option<actix_web::cookie::Cookie<'static>>,
@@ -77,10 +82,37 @@ pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
-    if let Err(error) = send_link(&mut conn, &state, &email, "reset", lang).await {
-        tracing::warn!(%error, "Cannot send a password link");
-        return login::unavailable(lang);
+    let key = format!("forgot-address:{}", login::client_address(&req));
+    match crate::throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
+        Ok(None) => {}
+        Ok(Some(retry_after)) => {
+            let t = pages::texts(lang);
+            let mut response = html(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                pages::notice(lang, t.forgot, t.locked),
+                None,
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after.max(1) as u64),
+            );
+            return response;
+        }
+        Err(_) => return login::unavailable(lang),
     }
+    drop(conn);
+    // The link is created and queued after the answer, so neither the time taken nor an outage
+    // of the broker tells whether the address has an account.
+    let state = state.into_inner();
+    tokio::spawn(async move {
+        let sent = match state.pool.get().await {
+            Ok(mut conn) => send_link(&mut conn, &state, &email, "reset", lang).await,
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "Cannot send a password link");
+        }
+    });
     let t = pages::texts(lang);
     html(
         actix_web::http::StatusCode::OK,
@@ -108,40 +140,55 @@ pub async fn send_link(
     else {
         return Ok(());
     };
-    let recent: i64 = password_tokens::table
-        .filter(password_tokens::subject_id.eq(subject))
-        .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
-        .count()
-        .get_result(conn)
-        .await?;
-    if recent >= LINKS_PER_HOUR {
-        tracing::info!(%subject, "Password link not sent: hourly limit reached");
-        return Ok(());
-    }
-    let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
     let lifetime = if purpose == "first" {
         FIRST_PASSWORD_LIFETIME
     } else {
         RESET_LIFETIME
     };
-    // A new link retires the older ones.
-    diesel::update(
-        password_tokens::table
-            .filter(password_tokens::subject_id.eq(subject))
-            .filter(password_tokens::used_at.is_null()),
-    )
-    .set(password_tokens::used_at.eq(Utc::now()))
-    .execute(conn)
-    .await?;
-    diesel::insert_into(password_tokens::table)
-        .values((
-            password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
-            password_tokens::subject_id.eq(subject),
-            password_tokens::purpose.eq(purpose),
-            password_tokens::expires_at.eq(Utc::now() + lifetime),
-        ))
-        .execute(conn)
+    let issued = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            // One link decision at a time per account, so the hourly limit holds under concurrency.
+            accounts::table
+                .find(subject)
+                .select(accounts::subject_id)
+                .for_update()
+                .first::<Uuid>(tx)
+                .await?;
+            let recent: i64 = password_tokens::table
+                .filter(password_tokens::subject_id.eq(subject))
+                .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+                .count()
+                .get_result(tx)
+                .await?;
+            if recent >= LINKS_PER_HOUR {
+                return Ok(None);
+            }
+            let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+            // A new link retires the older ones.
+            diesel::update(
+                password_tokens::table
+                    .filter(password_tokens::subject_id.eq(subject))
+                    .filter(password_tokens::used_at.is_null()),
+            )
+            .set(password_tokens::used_at.eq(Utc::now()))
+            .execute(tx)
+            .await?;
+            diesel::insert_into(password_tokens::table)
+                .values((
+                    password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
+                    password_tokens::subject_id.eq(subject),
+                    password_tokens::purpose.eq(purpose),
+                    password_tokens::expires_at.eq(Utc::now() + lifetime),
+                ))
+                .execute(tx)
+                .await?;
+            Ok(Some(token))
+        })
         .await?;
+    let Some(token) = issued else {
+        tracing::info!(%subject, "Password link not sent: hourly limit reached");
+        return Ok(());
+    };
     let link = format!("{}/password/reset?token={token}", state.tokens.issuer);
     let template = if purpose == "first" {
         "set-password"
@@ -169,16 +216,14 @@ async fn mail(
         locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
         link: link.to_owned(),
     };
-    let message = infra::amqp::OutgoingMessage {
-        exchange: state.topology.commands_exchange(),
-        routing_key: model::bus::SEND_MAIL_ROUTING_KEY.to_owned(),
-        payload: command.encode_to_vec(),
-        message_id: mail_id,
-        timestamp: Utc::now().timestamp().max(0) as u64,
-        content_type: model::bus::SEND_MAIL_CONTENT_TYPE,
-        headers: infra::amqp::propagation::inject_current(),
-    };
-    state.publisher.publish_all(vec![message]).await?;
+    crate::commands::publish(
+        state,
+        model::bus::SEND_MAIL_ROUTING_KEY,
+        model::bus::SEND_MAIL_CONTENT_TYPE,
+        mail_id,
+        command.encode_to_vec(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -277,6 +322,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         );
     };
     let changed = apply_new_password(&mut conn, subject, &hash).await;
+    state.userinfo_cache.invalidate_subject(subject);
     let Ok((recipient, contact_number)) = changed else {
         return login::unavailable(lang);
     };

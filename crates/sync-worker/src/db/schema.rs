@@ -133,6 +133,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    writeback_outbox (id) {
+        id -> Int8,
+        command_id -> Uuid,
+        contact_number -> Varchar,
+        fields -> Jsonb,
+        base_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        state -> Text,
+        last_error -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -146,5 +162,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_codes,
     login_throttle,
     revoked_tokens,
-    password_tokens
+    password_tokens,
+    writeback_outbox
 );

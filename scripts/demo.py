@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""`make demo`: plays the whole fan journey against the stack `make run` started, and prints
+what happened at each step.
+
+  1. S-360 (the simulator) gets a new web customer; the initial import brings her in without a
+     password and mails her a set-your-password link (read from the local mailbox).
+  2. She opens the link and chooses a password.
+  3. She opens the ticket shop: it sends her to our sign-in page, she signs in, and the shop
+     shows her signed in (its OIDC client read our userinfo and linked her SSO id).
+  4. "Grant access": from our side, /ticketshop sends her to the shop again, signed in silently.
+  5. She changes her phone number on our profile page; the worker writes it back to S-360.
+  6. S-360 changes her last name; its webhook brings the change into our database.
+  7. S-360 anonymises her; her session at our identity provider stops working at once and our
+     database keeps no personal data of hers.
+
+Only the standard library: a tiny browser (cookies kept per host, redirects followed by hand)
+stands in for the user. Usage: scripts/demo.py [--gateway URL] [--shop URL] [--mailbox DIR]
+"""
+
+import argparse
+import email
+import email.policy
+import glob
+import html.parser
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """Cookies per host (Secure ones too: browsers treat loopback as a secure context)."""
+
+    def __init__(self):
+        self.cookies = {}
+        self.opener = urllib.request.build_opener(NoRedirect)
+
+    def request(self, method, url, form=None, follow=True):
+        for _ in range(15):
+            host = urllib.parse.urlsplit(url).netloc
+            data = urllib.parse.urlencode(form).encode() if form is not None else None
+            request = urllib.request.Request(url, data=data, method=method)
+            jar = self.cookies.setdefault(host, {})
+            if jar:
+                request.add_header("cookie", "; ".join(f"{k}={v}" for k, v in jar.items()))
+            try:
+                response = self.opener.open(request, timeout=15)
+                status, headers, body = response.status, response.headers, response.read().decode()
+            except urllib.error.HTTPError as error:
+                status, headers, body = error.code, error.headers, error.read().decode(errors="replace")
+            for header in headers.get_all("set-cookie") or []:
+                name, _, rest = header.partition("=")
+                value = rest.split(";", 1)[0]
+                if "max-age=0" in header.lower() or value == "":
+                    jar.pop(name, None)
+                else:
+                    jar[name] = value
+            location = headers.get("location")
+            if follow and status in (301, 302, 303, 307) and location:
+                url = urllib.parse.urljoin(url, location)
+                method, form = "GET", None
+                continue
+            return status, url, body
+        raise RuntimeError("too many redirects")
+
+    def get(self, url, follow=True):
+        return self.request("GET", url, follow=follow)
+
+    def post(self, url, form, follow=True):
+        return self.request("POST", url, form=form, follow=follow)
+
+
+class Form(html.parser.HTMLParser):
+    """The first form of a page: its action and its fields' current values."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.action, self.fields, self.done = None, {}, False
+        self._select = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.done:
+            return
+        if tag == "form" and self.action is None:
+            self.action = attrs.get("action", "")
+        elif tag == "input" and attrs.get("name"):
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.fields[attrs["name"]] = attrs.get("value", "on")
+            else:
+                self.fields[attrs["name"]] = attrs.get("value", "")
+        elif tag == "select":
+            self._select = attrs.get("name")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.done = True
+        elif tag == "select":
+            self._select = None
+
+
+def visible_text(page):
+    page = re.sub(r"(?s)<(style|script|head)[^>]*>.*?</\1>", " ", page)
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def step(number, text):
+    print(f"\n{number}. {text}", flush=True)
+
+
+def say(text):
+    print(f"   {text}", flush=True)
+
+
+def admin(sim, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{sim}/admin{path}", data=data, method=method)
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=15) as response:
+        return json.loads(response.read().decode())
+
+
+def wait_for(what, probe, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise SystemExit(f"   gave up waiting for {what} after {timeout} s")
+
+
+def psql(database_url, sql):
+    return subprocess.run(["psql", database_url, "-AtqX", "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def mailed_link(mailbox, recipient):
+    for path in sorted(glob.glob(os.path.join(mailbox, "new", "*")), key=os.path.getmtime, reverse=True):
+        with open(path, "rb") as file:
+            message = email.message_from_binary_file(file, policy=email.policy.default)
+        if recipient.lower() not in str(message["to"]).lower():
+            continue
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        match = re.search(r"https?://\S+/password/reset\?token=[\w-]+", body)
+        if match:
+            return str(message["subject"]), match.group(0)
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gateway", default="http://127.0.0.1:8080", help="auth-gateway's issuer URL")
+    parser.add_argument("--sim", default="http://127.0.0.1:8090", help="secutix-sim's base URL (shop under /shop)")
+    parser.add_argument("--mailbox", default=os.path.join(ROOT, ".local", "mailbox"), help="Maildir of the local SMTP catcher")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/secutix_bridge"))
+    parser.add_argument("--worker-bin", default=os.path.join(ROOT, "target", "debug", "sync-worker"))
+    args = parser.parse_args()
+    gateway, sim = args.gateway.rstrip("/"), args.sim.rstrip("/")
+    browser = Browser()
+
+    step(0, "The stack answers")
+    for name, url in [("auth-gateway", gateway), ("secutix-sim", sim)]:
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=5)
+        except OSError as error:
+            raise SystemExit(f"   {name} at {url} does not answer ({error}): start the stack with `make run` first")
+        say(f"{name} is up at {url}")
+
+    step(1, "S-360 gets a new web customer; the initial import brings her in and mails her a link")
+    tag = uuid.uuid4().hex[:6]
+    address = f"alice.{tag}@example.org"
+    created = admin(sim, "POST", "/contacts", {
+        "contactNumber": f"77{int(tag, 16) % 10**8:08d}",
+        "individualContact": {
+            "firstname": "Alice", "lastname": "Martin", "email": address, "languageCode": "en",
+            "cellPhoneNumber": "+41790000000", "role": "PUBLIC", "hasLogin": True,
+        },
+        "addresses": [{"main": True, "street1": "Quai du Mont-Blanc 1", "zipCode": "1201", "town": "Geneva", "countryCode": "CH"}],
+    })
+    number = created["contact_number"]
+    say(f"created contact {number} <{address}> at S-360")
+    export = os.path.join(ROOT, ".local", f"demo-export-{tag}.jsonl")
+    with urllib.request.urlopen(f"{sim}/admin/export?format=jsonl", timeout=30) as response, open(export, "wb") as out:
+        out.write(response.read())
+    result = subprocess.run([args.worker_bin, "import", "--file", export], capture_output=True, text=True, env=dict(os.environ, DATABASE_URL=args.database_url, GATEWAY_ISSUER=gateway))
+    if result.returncode != 0:
+        raise SystemExit(f"   import failed:\n{result.stderr[-2000:]}")
+    for line in result.stdout.strip().splitlines()[-8:]:
+        say(f"import: {line}")
+    subject, link = wait_for("the set-your-password mail", lambda: mailed_link(args.mailbox, address))
+    say(f"mail received: \"{subject}\" with {link.split('?')[0]}?token=…")
+
+    step(2, "She opens the link and chooses a password")
+    status, _, page = browser.get(link)
+    form = Form(page)
+    password = f"demo-{uuid.uuid4().hex}"
+    form.fields.update(password=password, repeat=password)
+    status, _, page = browser.post(urllib.parse.urljoin(link, form.action), form.fields)
+    say(f"the set-password page answered {status}: {visible_text(page)[:120]}")
+
+    step(3, "She opens the ticket shop, is sent to our sign-in page, and signs in")
+    status, url, page = browser.get(f"{sim}/shop")
+    say(f"the shop redirected her to {url.split('?')[0]}")
+    form = Form(page)
+    form.fields.update(email=address, password=password)
+    status, url, page = browser.post(urllib.parse.urljoin(url, form.action), form.fields)
+    say(f"back at {url.split('?')[0]} ({status}): {visible_text(page)[:160]}")
+    linked = admin(sim, "GET", f"/contacts/{number}")["contact"].get("socialConnections")
+    say(f"S-360 links her SSO id: {linked}")
+
+    step(4, "Grant access: our /ticketshop sends her to the shop, signed in silently")
+    status, url, page = browser.get(f"{gateway}/ticketshop?target={urllib.parse.quote(sim + '/shop', safe='')}")
+    say(f"landed on {url} ({status}) {'signed in' if 'Martin' in page else 'NOT signed in'}")
+
+    step(5, "She changes her phone number on our profile page; the worker writes it back to S-360")
+    status, url, page = browser.get(f"{gateway}/profile")
+    form = Form(page)
+    form.fields["phone"] = "+41795550101"
+    status, _, page = browser.post(urllib.parse.urljoin(url, form.action), form.fields)
+    say(f"profile saved ({status})")
+    wait_for("the write-back to S-360", lambda: (admin(sim, "GET", f"/contacts/{number}")["contact"].get("individualContact") or {}).get("cellPhoneNumber") == "+41795550101")
+    say("S-360 now has her new phone number +41795550101")
+
+    step(6, "S-360 changes her last name; its webhook brings the change into our database")
+    admin(sim, "PATCH", f"/contacts/{number}", {"individualContact": {"lastname": "Martin-Dubois"}})
+    admin(sim, "POST", "/webhook/run")
+    wait_for("the webhook", lambda: psql(args.database_url, f"SELECT last_name FROM contacts WHERE contact_number = '{number}'") == "Martin-Dubois")
+    say("our mirror shows the new last name Martin-Dubois")
+
+    step(7, "S-360 anonymises her: her session stops working and no personal data remains")
+    status, _, _ = browser.get(f"{gateway}/auth/verify", follow=False)
+    say(f"before: /auth/verify answers {status}")
+    admin(sim, "POST", f"/contacts/{number}/anonymise")
+    admin(sim, "POST", "/webhook/run")
+    wait_for("the anonymisation", lambda: psql(args.database_url, f"SELECT state FROM contacts WHERE contact_number = '{number}'") == "anonymised")
+    status, _, _ = browser.get(f"{gateway}/auth/verify", follow=False)
+    say(f"after: /auth/verify answers {status}")
+    row = psql(args.database_url, f"SELECT concat_ws(',', first_name, last_name, email, phone) FROM contacts WHERE contact_number = '{number}'")
+    accounts = psql(args.database_url, f"SELECT count(*) FROM accounts WHERE contact_number = '{number}'")
+    say(f"personal fields left on her row: '{row}'; accounts left: {accounts}")
+    print("\nThe journey is complete.")
+
+
+if __name__ == "__main__":
+    main()
