@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
 
-use crate::{apply::DetectionRules, redrive::RedriveArgs, replay::ReplayArgs};
+use crate::{apply::DetectionRules, import::ImportArgs, redrive::RedriveArgs, replay::ReplayArgs};
 
 /// Owns the secutix-bridge contact database: applies S-360 contact events from RabbitMQ and
 /// runs the sync jobs. Every option can also be set through the environment variable shown.
@@ -31,6 +31,10 @@ pub enum Command {
     /// Re-apply events from the `contacts.log` stream (after an incident, or to rebuild the
     /// contacts table), through the same code path as `run`.
     Replay(ReplayArgs),
+    /// Import the contacts with a web account from an S-360 export file (or, with
+    /// `--numbers`, from the contact API): accounts without passwords, a set-your-password mail
+    /// and an S-360 `addLink` queued for each. Safe to run again; resumes when interrupted.
+    Import(Box<ImportArgs>),
     /// Move dead letters back to the contacts exchange for another try, all or filtered.
     Redrive(RedriveArgs),
     /// Ask a running worker's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for

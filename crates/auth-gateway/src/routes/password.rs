@@ -10,8 +10,10 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use prost::Message;
-use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, password_tokens};
+use sync_worker::{
+    db::schema::{accounts, password_tokens},
+    password_link,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -21,8 +23,7 @@ use crate::{
     state::GatewayState,
 };
 
-pub const RESET_LIFETIME: Duration = Duration::minutes(60);
-pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
+pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
 
@@ -118,7 +119,7 @@ pub async fn send_link(
         tracing::info!(%subject, "Password link not sent: hourly limit reached");
         return Ok(());
     }
-    let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+    let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
     let lifetime = if purpose == "first" {
         FIRST_PASSWORD_LIFETIME
     } else {
@@ -135,14 +136,14 @@ pub async fn send_link(
     .await?;
     diesel::insert_into(password_tokens::table)
         .values((
-            password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
+            password_tokens::token_hash.eq(&new.hash),
             password_tokens::subject_id.eq(subject),
             password_tokens::purpose.eq(purpose),
             password_tokens::expires_at.eq(Utc::now() + lifetime),
         ))
         .execute(conn)
         .await?;
-    let link = format!("{}/password/reset?token={token}", state.tokens.issuer);
+    let link = password_link::link(&state.tokens.issuer, &new.token);
     let template = if purpose == "first" {
         "set-password"
     } else {
@@ -193,7 +194,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     };
     let valid: bool = diesel::select(diesel::dsl::exists(
         password_tokens::table
-            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .find(password_link::token_hash(&token))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(Utc::now())),
     ))
@@ -259,7 +260,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     // Consuming the link is the single point of truth: of two concurrent uses one wins.
     let used: Option<Uuid> = diesel::update(
         password_tokens::table
-            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .find(password_link::token_hash(token))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(Utc::now())),
     )

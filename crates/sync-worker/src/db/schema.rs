@@ -133,6 +133,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_runs (id) {
+        id -> Int8,
+        source_key -> Text,
+        format -> Text,
+        total -> Int8,
+        position -> Int8,
+        counts -> Jsonb,
+        started_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_issues (run_id, contact_number) {
+        run_id -> Int8,
+        contact_number -> Varchar,
+        reason -> Text,
+        email_group -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    import_links (contact_number) {
+        contact_number -> Varchar,
+        subject_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contact_checks (contact_number) {
+        contact_number -> Varchar,
+        verified_at -> Timestamptz,
+        outcome -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -146,5 +190,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorization_codes,
     login_throttle,
     revoked_tokens,
-    password_tokens
+    password_tokens,
+    import_runs,
+    import_issues,
+    import_links,
+    contact_checks
 );
