@@ -1,0 +1,163 @@
+//! The contact API, REST-RPC as S-360 publishes it: `POST` with a JSON body to
+//! `/tnco/backend-apis/<service>/<version>/<method>`. Every call needs a fresh HS256 token
+//! ([`token`]) and counts against one shared rate limit ([`limit`]).
+//!
+//! Shapes (assumed where S-360's public documentation is silent):
+//!
+//! - `contactInformationPublicService/v2_21/getContactData`: `{"contactNumber": "..."}` →
+//!   200 `{"statusCode": "success", "contactData": <getContactData object>}`. A merged contact
+//!   is returned with `mergedIntoContactNumber`, an anonymised one with `anonymized: true`
+//!   (that is how a reconciliation learns of them); unknown or deleted → 404.
+//! - `contactInformationPublicService/v2_21/saveIndividualContactData`: `{"contactNumber":
+//!   "...", "lastModificationDate": "<optional base version>", "individualContact": {...},
+//!   "addresses": [...], "authorizations": [...]}`: a partial update (objects merged member by
+//!   member, arrays replaced). Without `contactNumber` a contact is created. With
+//!   `lastModificationDate`, the update is refused with 409 `stale_version` when the contact
+//!   changed since (compare-and-set on S-360's modification time; without it, last write
+//!   wins). → 200 `{"statusCode": "success", "contactNumber": "...", "lastModificationDate":
+//!   "<new>", "contactData": {...}}`. The change is queued for the webhook like any other.
+//! - `contactSocialLoginService/v1_0/addLink`: `{"contactNumber", "provider",
+//!   "providerUserReference"}` → 200 `{"statusCode": "success", "contactNumber": "..."}`;
+//!   linking the same pair again succeeds; 404 unknown, 409 `contact_merged`, 410
+//!   `contact_anonymised`, 409 `sso_id_already_linked` (the id belongs to another contact), 409
+//!   `contact_already_linked` (the contact has another id of this provider).
+//!
+//! Errors are `{"error": "<code>", "message": "...", "statusCode": "failure"}`: 401
+//! `invalid_token`, 509 (or 429) `rate_limited` with `Retry-After`, 400 for a malformed body,
+//! 422 for a read-only or badly typed member.
+
+pub mod limit;
+pub mod token;
+
+use std::time::{Instant, SystemTime};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{admin::json_body, app::SimState, error::ApiError, stats, store::StoreError};
+
+/// Where the contact API lives.
+pub const CONTACT_SERVICE: &str = "/tnco/backend-apis/contactInformationPublicService/v2_21";
+pub const SOCIAL_LOGIN_SERVICE: &str = "/tnco/backend-apis/contactSocialLoginService/v1_0";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        &format!("{CONTACT_SERVICE}/getContactData"),
+        web::post().to(get_contact_data),
+    )
+    .route(
+        &format!("{CONTACT_SERVICE}/saveIndividualContactData"),
+        web::post().to(save_individual_contact_data),
+    )
+    .route(&format!("{SOCIAL_LOGIN_SERVICE}/addLink"), web::post().to(add_link));
+}
+
+/// The token check, then the rate limit; both counted.
+fn admit(state: &SimState, req: &HttpRequest) -> Result<(), ApiError> {
+    stats::bump(&state.stats.api_calls);
+    let authorization = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(error) = state.tokens.check(authorization, SystemTime::now()) {
+        stats::bump(&state.stats.api_rejected_token);
+        return Err(ApiError::InvalidToken(error.to_string()));
+    }
+    state.limiter.check(Instant::now()).map_err(|retry_after| {
+        stats::bump(&state.stats.api_rejected_limit);
+        ApiError::RateLimited {
+            status: state.config.api.api_limit_status,
+            limit: state.config.api.api_rate_limit,
+            retry_after,
+        }
+    })
+}
+
+fn contact_number(body: &Value) -> Result<Option<String>, ApiError> {
+    match body.get("contactNumber") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(n)) => Ok(Some(n.clone())),
+        Some(_) => Err(ApiError::bad_request(
+            "wrong_shape",
+            "contactNumber must be a string (leading zeros are significant)",
+        )),
+    }
+}
+
+async fn get_contact_data(
+    state: web::Data<SimState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    admit(&state, &req)?;
+    let body = json_body(&body)?;
+    let number =
+        contact_number(&body)?.ok_or_else(|| ApiError::bad_request("wrong_shape", "contactNumber is required"))?;
+    let record = state.store.get(&number).ok_or(StoreError::NotFound)?;
+    if record.contact.is_null() {
+        return Err(StoreError::NotFound.into());
+    }
+    Ok(HttpResponse::Ok().json(json!({ "statusCode": "success", "contactData": record.contact })))
+}
+
+async fn save_individual_contact_data(
+    state: web::Data<SimState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    admit(&state, &req)?;
+    let mut body = json_body(&body)?;
+    let number = contact_number(&body)?;
+    let object = body
+        .as_object_mut()
+        .ok_or_else(|| ApiError::bad_request("wrong_shape", "the body must be a JSON object"))?;
+    let base = match object.remove("lastModificationDate") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(base)) => Some(base),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "wrong_shape",
+                "lastModificationDate must be a string",
+            ));
+        }
+    };
+    let record = match number {
+        Some(number) => state.store.update(&number, &body, base.as_deref())?,
+        None => state.store.create(&body)?,
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "statusCode": "success",
+        "contactNumber": record.contact_number,
+        "lastModificationDate": record.contact["lastModificationDate"],
+        "contactData": record.contact,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddLink {
+    contact_number: String,
+    provider: String,
+    provider_user_reference: String,
+}
+
+async fn add_link(state: web::Data<SimState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    admit(&state, &req)?;
+    let body: AddLink = serde_json::from_value(json_body(&body)?).map_err(|_| {
+        ApiError::bad_request(
+            "wrong_shape",
+            "the body must be {\"contactNumber\", \"provider\", \"providerUserReference\"}, all strings",
+        )
+    })?;
+    if body.provider.trim().is_empty() || body.provider_user_reference.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "wrong_shape",
+            "provider and providerUserReference must not be empty",
+        ));
+    }
+    let record = state
+        .store
+        .add_link(&body.contact_number, &body.provider, &body.provider_user_reference)?;
+    Ok(HttpResponse::Ok().json(json!({ "statusCode": "success", "contactNumber": record.contact_number })))
+}

@@ -1,0 +1,151 @@
+//! Starting the simulator: one HTTP server (admin API, contact API, shop, `/healthz`) and the
+//! webhook schedulers, all stopped by one cancellation token.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{App, HttpServer, middleware::from_fn, web};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    admin, api,
+    api::{limit::RateLimiter, token::TokenRules},
+    config::SimConfig,
+    demo, export,
+    stats::Stats,
+    store::Store,
+    webhook::{self, SenderAuth},
+};
+
+/// Everything the handlers and schedulers share.
+pub struct SimState {
+    pub config: SimConfig,
+    /// The simulator's own base URL, e.g. `http://127.0.0.1:8090`.
+    pub base_url: String,
+    pub store: Store,
+    pub stats: Stats,
+    pub tokens: TokenRules,
+    pub limiter: RateLimiter,
+    pub sender_auth: SenderAuth,
+    pub http: reqwest::Client,
+    pub(crate) webhook_run: tokio::sync::Mutex<()>,
+}
+
+/// The simulator, started in-process (tests) or by `secutix-sim run`.
+pub struct Simulator;
+
+impl Simulator {
+    /// Validates the configuration, seeds the demo contacts, binds `listen_addr` (port 0
+    /// picks one) and starts serving and the schedulers. Stops when the handle's token is
+    /// cancelled (or the handle is dropped).
+    pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
+        let sender_auth = SenderAuth::from_config(&config.webhook.auth)?;
+        let listener = TcpListener::bind(config.listen_addr)?;
+        let port = listener.local_addr()?.port();
+        let base_url = match &config.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{port}", config.listen_addr.ip()),
+        };
+        let http = reqwest::Client::builder()
+            .timeout(config.webhook.webhook_timeout)
+            .build()?;
+        let state = Arc::new(SimState {
+            tokens: TokenRules::new(&config.api),
+            limiter: RateLimiter::new(config.api.api_rate_limit, config.api.api_rate_window),
+            base_url: base_url.clone(),
+            store: Store::new(),
+            stats: Stats::default(),
+            sender_auth,
+            http,
+            webhook_run: tokio::sync::Mutex::new(()),
+            config,
+        });
+        demo::seed(&state.store, state.config.seed)?;
+
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(infra::http::trace_requests))
+                .app_data(data.clone())
+                .app_data(web::JsonConfig::default().limit(1 << 20))
+                .configure(|cfg| {
+                    infra::http::configure_ops(cfg, infra::http::Readiness::default(), prometheus::Registry::new())
+                })
+                .configure(admin::configure)
+                .configure(api::configure)
+                .default_service(web::to(not_found))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(Duration::from_secs(5).as_secs())
+        .listen(listener)?
+        .run();
+
+        let cancel = CancellationToken::new();
+        webhook::spawn_scheduler(state.clone(), cancel.clone());
+        export::spawn_scheduler(state.clone(), cancel.clone());
+        let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
+        tracing::info!(port, "secutix-sim started");
+        Ok(SimHandle {
+            base_url,
+            port,
+            state,
+            cancel,
+            task: Some(task),
+        })
+    }
+}
+
+async fn not_found() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::NotFound().json(serde_json::json!({ "error": "not_found", "message": "no such endpoint" }))
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    base_url: String,
+    port: u16,
+    state: Arc<SimState>,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl SimHandle {
+    /// `http://<host>:<port>`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The store, counters and configuration, for in-process tests.
+    pub fn state(&self) -> &Arc<SimState> {
+        &self.state
+    }
+
+    /// The token that stops the simulator.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Runs until the token is cancelled (or the server stops), then drains.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        match self.task.take() {
+            Some(task) => Ok(task.await??),
+            None => Ok(()),
+        }
+    }
+
+    /// Requests a graceful stop and waits for it.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.cancel.cancel();
+        self.wait().await
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}

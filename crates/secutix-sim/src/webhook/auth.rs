@@ -1,0 +1,94 @@
+//! How the simulator's webhooks authenticate, with exactly the methods `webhook-ingest`
+//! accepts: none, HTTP Basic, a static bearer token, or Standard Webhooks signatures (signed
+//! with the ingest's own implementation, so both sides cannot drift apart).
+
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use webhook_ingest::auth::StandardWebhooks;
+
+use crate::config::SenderAuthConfig;
+
+#[derive(Clone)]
+pub enum SenderAuth {
+    None,
+    Basic { user: String, password: SecretString },
+    Bearer(SecretString),
+    Hmac(Vec<u8>),
+}
+
+impl SenderAuth {
+    /// At most one method may be configured; a malformed credential fails at start-up.
+    pub fn from_config(config: &SenderAuthConfig) -> anyhow::Result<Self> {
+        let configured = [
+            config.webhook_basic_auth.is_some(),
+            config.webhook_token.is_some(),
+            config.webhook_hmac_secret.is_some(),
+        ];
+        if configured.iter().filter(|set| **set).count() > 1 {
+            anyhow::bail!("set at most one of SIM_WEBHOOK_BASIC_AUTH, SIM_WEBHOOK_TOKEN, SIM_WEBHOOK_HMAC_SECRET");
+        }
+        if let Some(basic) = &config.webhook_basic_auth {
+            let (user, password) = basic
+                .expose_secret()
+                .split_once(':')
+                .filter(|(u, p)| !u.is_empty() && !p.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("SIM_WEBHOOK_BASIC_AUTH must be `user:password`"))?;
+            return Ok(Self::Basic {
+                user: user.to_owned(),
+                password: SecretString::from(password.to_owned()),
+            });
+        }
+        if let Some(token) = &config.webhook_token {
+            return Ok(Self::Bearer(token.clone()));
+        }
+        if let Some(secret) = &config.webhook_hmac_secret {
+            let key = secret
+                .expose_secret()
+                .trim()
+                .strip_prefix("whsec_")
+                .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+                .filter(|key| !key.is_empty())
+                .ok_or_else(|| anyhow::anyhow!("SIM_WEBHOOK_HMAC_SECRET must be `whsec_<base64>`"))?;
+            return Ok(Self::Hmac(key));
+        }
+        Ok(Self::None)
+    }
+
+    /// Adds the credentials for `body` to a request.
+    pub fn apply(&self, request: reqwest::RequestBuilder, body: &[u8]) -> reqwest::RequestBuilder {
+        match self {
+            Self::None => request,
+            Self::Basic { user, password } => request.basic_auth(user, Some(password.expose_secret())),
+            Self::Bearer(token) => request.bearer_auth(token.expose_secret()),
+            Self::Hmac(key) => {
+                let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
+                let timestamp = chrono::Utc::now().timestamp();
+                let signature = StandardWebhooks::sign(key, &id, timestamp, body);
+                request
+                    .header("webhook-id", id)
+                    .header("webhook-timestamp", timestamp.to_string())
+                    .header("webhook-signature", signature)
+            }
+        }
+    }
+}
+
+/// POSTs a JSON body; `Err` with a short reason (no payload) unless the answer is 2xx.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &url::Url,
+    auth: &SenderAuth,
+    body: Vec<u8>,
+) -> Result<(), String> {
+    let request = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    let request = auth.apply(request, &body).body(body);
+    match request.send().await {
+        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) => Err(format!("answered {}", response.status().as_u16())),
+        Err(error) if error.is_timeout() => Err("timed out".into()),
+        Err(error) if error.is_connect() => Err("connection failed".into()),
+        Err(_) => Err("request failed".into()),
+    }
+}
