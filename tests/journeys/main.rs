@@ -9,6 +9,8 @@ mod gateway_jwt_attacks;
 mod gateway_password;
 mod gateway_sessions;
 mod gateway_support;
+mod import_files;
+mod import_support;
 mod ingest_auth;
 mod ingest_duplicates;
 mod ingest_rejects;

@@ -1,6 +1,18 @@
 //! The request and response shapes of the three calls, in this one module so they can be
 //! corrected against a real instance without touching the rest. Paths are relative to
-//! `SECUTIX_API_URL` (`https://<instit>.ws.secutix.com/tnco/backend-apis`).
+//! `SECUTIX_API_URL` (`https://<instit>.ws.secutix.com/tnco/backend-apis`). Where S-360's
+//! public documentation is silent the shapes are those the simulator documents
+//! (`secutix_sim::api`):
+//!
+//! - `getContactData` `{"contactNumber"}` → `{"statusCode": "success", "contactData": {...}}`;
+//!   404 for an unknown or deleted contact.
+//! - `saveIndividualContactData` `{"contactNumber", "lastModificationDate"?, <fields>}` where
+//!   the fields are top-level members (`individualContact`, `addresses`, `authorizations`)
+//!   merged member by member; with `lastModificationDate`, 409 `stale_version` when the
+//!   contact changed since → `{"statusCode": "success", "lastModificationDate": "<new>"}`.
+//! - `addLink` `{"contactNumber", "provider", "providerUserReference"}` → success, also when
+//!   the same pair is linked again; 409/410 when the contact is merged, anonymised or linked
+//!   otherwise.
 
 use serde_json::{Value, json};
 
@@ -13,10 +25,24 @@ pub fn get_contact_data(contact_number: &str) -> Value {
     json!({ "contactNumber": contact_number })
 }
 
-/// Body of `saveIndividualContactData`: the contact number and the S-360 field names to set.
-pub fn save_individual_contact_data(contact_number: &str, fields: &serde_json::Map<String, Value>) -> Value {
-    json!({ "contactNumber": contact_number, "individualContact": fields })
+/// Body of `saveIndividualContactData`: the S-360 members to set, the contact number, and the
+/// modification time the change was based on (S-360 refuses it when the contact changed since).
+pub fn save_individual_contact_data(
+    contact_number: &str,
+    fields: &serde_json::Map<String, Value>,
+    base_modified_at: Option<&str>,
+) -> Value {
+    let mut body = fields.clone();
+    body.insert("contactNumber".into(), json!(contact_number));
+    match base_modified_at {
+        Some(base) => body.insert("lastModificationDate".into(), json!(base)),
+        None => body.remove("lastModificationDate"),
+    };
+    Value::Object(body)
 }
+
+/// Code S-360 answers (409) when a change was based on an older version of the contact.
+pub const STALE_VERSION: &str = "stale_version";
 
 /// Body of `addLink`.
 pub fn add_link(contact_number: &str, provider: &str, provider_user_reference: &str) -> Value {
@@ -35,11 +61,11 @@ pub fn succeeded(body: &Value) -> bool {
         .is_none_or(|s| s.eq_ignore_ascii_case("success"))
 }
 
-/// The contact of a `getContactData` answer: under `contact`, or the answer itself when it
-/// carries `contactNumber` at the top level.
+/// The contact of a `getContactData` answer: under `contactData` (or `contact`), or the
+/// answer itself when it carries `contactNumber` at the top level.
 pub fn contact_of(body: Value) -> Option<Value> {
     match body {
-        Value::Object(mut map) => match map.remove("contact") {
+        Value::Object(mut map) => match map.remove("contactData").or_else(|| map.remove("contact")) {
             Some(contact @ Value::Object(_)) => Some(contact),
             _ if map.contains_key("contactNumber") => Some(Value::Object(map)),
             _ => None,
@@ -78,7 +104,7 @@ mod tests {
 
     #[test]
     fn contact_is_found_wrapped_or_bare() {
-        let wrapped = json!({ "statusCode": "success", "contact": { "contactNumber": "01" } });
+        let wrapped = json!({ "statusCode": "success", "contactData": { "contactNumber": "01" } });
         assert_eq!(contact_of(wrapped), Some(json!({ "contactNumber": "01" })));
         assert_eq!(
             contact_of(json!({ "contactNumber": "01" })),

@@ -110,15 +110,18 @@ impl Client {
         }
     }
 
-    /// `saveIndividualContactData` with S-360 field names and values.
+    /// `saveIndividualContactData` with S-360 member names and values, based on the
+    /// contact's version `base_modified_at` when given (a newer S-360 version refuses it with
+    /// [`Error::Rejected`] code [`api::STALE_VERSION`]). Returns the answer.
     pub async fn save_individual_contact_data(
         &self,
         contact_number: &str,
         fields: &serde_json::Map<String, Value>,
+        base_modified_at: Option<&str>,
     ) -> Result<Value, Error> {
         self.call(
             api::SAVE_INDIVIDUAL_CONTACT_DATA,
-            &api::save_individual_contact_data(contact_number, fields),
+            &api::save_individual_contact_data(contact_number, fields, base_modified_at),
         )
         .await
     }

@@ -30,6 +30,8 @@ pub struct Worker {
     consumer: JoinHandle<()>,
     mailer: JoinHandle<()>,
     commands: JoinHandle<()>,
+    /// The tasks that call S-360 (links, write-back, scheduled reconciliation).
+    secutix: Vec<JoinHandle<()>>,
     cancel: CancellationToken,
 }
 
@@ -85,6 +87,7 @@ impl Worker {
         );
         let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
+        let secutix = crate::secutix_tasks::spawn(&args, &pool, &cancel)?;
         tracing::info!(port, "sync-worker started");
         Ok(Self {
             port,
@@ -92,6 +95,7 @@ impl Worker {
             consumer,
             mailer,
             commands,
+            secutix,
             cancel,
         })
     }
@@ -106,6 +110,9 @@ impl Worker {
         self.consumer.await?;
         self.mailer.await?;
         self.commands.await?;
+        for task in self.secutix {
+            task.await?;
+        }
         Ok(())
     }
 }

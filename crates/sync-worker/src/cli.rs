@@ -78,6 +78,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub mail: crate::mailer::MailArgs,
     #[command(flatten)]
+    pub secutix: secutix_client::SecutixArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub amqp: AmqpArgs,

@@ -9,11 +9,13 @@ pub mod consumer;
 pub mod db;
 pub mod deadletter;
 pub mod import;
+pub mod links;
 pub mod mailer;
 pub mod metrics;
 pub mod password_link;
 pub mod redrive;
 pub mod replay;
+pub mod secutix_tasks;
 pub mod writer;
 
 pub use app::Worker;
