@@ -10,6 +10,8 @@ mod gateway_password;
 mod gateway_sessions;
 mod gateway_support;
 mod import_files;
+mod import_mail;
+mod import_resume;
 mod import_support;
 mod ingest_auth;
 mod ingest_duplicates;
