@@ -18,6 +18,7 @@ mod ingest_duplicates;
 mod ingest_rejects;
 mod ingest_unavailable;
 mod operations;
+mod secutix_client;
 mod webhook_to_database;
 mod worker_convergence;
 mod worker_crash;
