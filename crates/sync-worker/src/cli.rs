@@ -27,7 +27,7 @@ pub enum Command {
     },
     /// Consume contact events and apply them until SIGTERM or ctrl-c; serves `/healthz`,
     /// `/readyz` and `/metrics` meanwhile.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Re-apply events from the `contacts.log` stream (after an incident, or to rebuild the
     /// contacts table), through the same code path as `run`.
     Replay(ReplayArgs),

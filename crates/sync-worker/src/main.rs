@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let cancel = infra::shutdown::on_signal();
-            Worker::build(args, cancel).await?.run_until_stopped().await?;
+            Worker::build(*args, cancel).await?.run_until_stopped().await?;
         }
         Command::Replay(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
