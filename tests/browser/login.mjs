@@ -1,6 +1,8 @@
 // Signs in through the gateway's login page in headless Chromium, as a fan would, and reports
 // what the browser saw as JSON: the page language and heading, where the browser was sent, and
 // the session cookie's attributes. A screenshot of the sign-in page goes to SCREENSHOT if set.
+// With PROFILE_FIRST_NAME set, the signed-in fan then changes their first name on the profile
+// page, and the report adds what that page showed.
 //
 // Usage: node login.mjs BASE_URL AUTHORIZE_URL EMAIL PASSWORD REDIRECT_PREFIX
 import http from 'node:http';
@@ -37,11 +39,22 @@ try {
   ]);
   const cookies = await context.cookies(base);
   const session = cookies.find((c) => c.name === '__Host-session');
+  let profile = null;
+  if (process.env.PROFILE_FIRST_NAME) {
+    await page.goto(`${base}/profile`);
+    const profileHeading = await page.textContent('h1');
+    const shownFirstName = await page.inputValue('#first_name');
+    await page.fill('#first_name', process.env.PROFILE_FIRST_NAME);
+    await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
+    await page.waitForSelector('p[role=status]', { timeout: 15000 });
+    profile = { heading: profileHeading, shownFirstName, status: await page.textContent('p[role=status]') };
+  }
   console.log(JSON.stringify({
     lang,
     heading,
     landed,
     session: session && { httpOnly: session.httpOnly, secure: session.secure, sameSite: session.sameSite },
+    profile,
   }));
 } finally {
   await browser.close();

@@ -252,7 +252,8 @@ async fn an_independent_oidc_client_library_completes_the_flow() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fan_signs_in_through_the_login_page_in_a_real_browser() {
-    let s = setup().await;
+    let broker = tests::TestBroker::create().await;
+    let s = setup_with(&["--amqp-name-prefix", &broker.prefix]).await;
     // The public web app's callback, served by the browser script on loopback.
     let authorize = authorize_url(
         &s.gateway.base_url,
@@ -275,6 +276,7 @@ async fn a_fan_signs_in_through_the_login_page_in_a_real_browser() {
             APP_REDIRECT,
         ])
         .env("SCREENSHOT", screenshot)
+        .env("PROFILE_FIRST_NAME", "Jeanne")
         .output()
         .await
         .expect("node runs");
@@ -293,5 +295,17 @@ async fn a_fan_signs_in_through_the_login_page_in_a_real_browser() {
     assert_eq!(
         seen["session"],
         serde_json::json!({ "httpOnly": true, "secure": true, "sameSite": "Lax" })
+    );
+    // Then the profile page, in the contact's language, without any script.
+    assert_eq!(seen["profile"]["heading"], "Mon profil");
+    assert_eq!(seen["profile"]["shownFirstName"], "Jean");
+    assert_eq!(
+        seen["profile"]["status"],
+        "Vos modifications sont enregistrées. La billetterie les affichera sous peu."
+    );
+    assert_eq!(
+        broker.ready_count(&broker.topology.commands_queue()).await,
+        1,
+        "one UpdateProfile command for the worker"
     );
 }

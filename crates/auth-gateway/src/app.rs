@@ -17,6 +17,9 @@ use crate::{
 };
 use infra::http::{Readiness, configure_ops, trace_requests};
 
+/// Most `/userinfo` answers cached (one per live access token; about 1 KiB each).
+const USERINFO_CACHE_CAPACITY: usize = 100_000;
+
 /// How long in-flight requests may take to finish at shutdown.
 const HTTP_DRAIN: Duration = Duration::from_secs(10);
 
@@ -61,6 +64,15 @@ impl Application {
             },
         ));
         let keys = std::sync::Arc::new(keys);
+        let userinfo_cache = std::sync::Arc::new(crate::cache::UserinfoCache::new(
+            Duration::from_secs(settings.userinfo_cache_ttl),
+            USERINFO_CACHE_CAPACITY,
+        ));
+        tokio::spawn(crate::cache::listener::run(
+            userinfo_cache.clone(),
+            settings.database.database_url.clone(),
+            cancel.clone(),
+        ));
         let issuer = settings.issuer.as_str().trim_end_matches('/').to_owned();
         let state = web::Data::new(GatewayState {
             clients,
@@ -78,6 +90,7 @@ impl Application {
             publisher: publisher.clone(),
             topology: topology.clone(),
             keys,
+            userinfo_cache,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -108,6 +121,8 @@ impl Application {
                 .route("/password/forgot", web::post().to(routes::password::forgot))
                 .route("/password/reset", web::get().to(routes::password::reset_form))
                 .route("/password/reset", web::post().to(routes::password::reset))
+                .route("/profile", web::get().to(crate::profile::show))
+                .route("/profile", web::post().to(crate::profile::submit))
                 .route("/", web::get().to(routes::login::home))
                 .default_service(web::to(|| async {
                     HttpResponse::NotFound()

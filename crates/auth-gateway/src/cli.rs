@@ -43,6 +43,19 @@ pub struct Settings {
     )]
     pub ticketshop_urls: Vec<url::Url>,
 
+    /// How long a `/userinfo` answer may be served from memory, in seconds (never past the
+    /// token's expiry); 0 turns the cache off. Entries are dropped at once when the database
+    /// announces a change for the subject (revocation, logout, merge, anonymisation, password
+    /// or profile change), and nothing is served from memory while those announcements cannot
+    /// be received.
+    #[arg(
+        long,
+        env = "GATEWAY_USERINFO_CACHE_TTL",
+        value_name = "GATEWAY_USERINFO_CACHE_TTL",
+        default_value_t = 60
+    )]
+    pub userinfo_cache_ttl: u64,
+
     /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,

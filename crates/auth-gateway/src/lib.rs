@@ -2,13 +2,16 @@
 
 pub mod accounts;
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod clients;
+pub mod commands;
 pub mod csrf;
 pub mod grants;
 pub mod keys;
 pub mod pages;
 pub mod passwords;
+pub mod profile;
 pub mod routes;
 pub mod secrets;
 pub mod sessions;

@@ -123,7 +123,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn layout(lang: Lang, title: &str, body: &str) -> String {
+pub fn layout(lang: Lang, title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}}\

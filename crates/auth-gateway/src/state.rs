@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{clients::ClientRegistry, keys::KeySet, passwords::Passwords, tokens::Tokens};
+use crate::{cache::UserinfoCache, clients::ClientRegistry, keys::KeySet, passwords::Passwords, tokens::Tokens};
 
 pub struct GatewayState {
     pub keys: Arc<KeySet>,
@@ -15,6 +15,8 @@ pub struct GatewayState {
     pub topology: infra::amqp::Topology,
     /// Base URLs of the ticket shop `/ticketshop` may send users to.
     pub ticketshop_urls: Vec<url::Url>,
+    /// `/userinfo` answers, dropped when the database announces a change.
+    pub userinfo_cache: Arc<UserinfoCache>,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

@@ -8,7 +8,9 @@ pub mod v1 {
     include!(concat!(env!("OUT_DIR"), "/secutix_bridge.v1.rs"));
 }
 
-pub use v1::{ContactChanged, EventSource, PayloadFormat, SendMail, Version};
+pub use v1::{
+    ContactChanged, EventSource, MainAddress, OptIn, PayloadFormat, ProfileChanges, SendMail, UpdateProfile, Version,
+};
 
 /// AMQP `content_type` of a [`ContactChanged`] message.
 pub const CONTACT_CHANGED_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.ContactChanged";
@@ -21,6 +23,12 @@ pub const SEND_MAIL_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_
 
 /// Routing key of a [`SendMail`] command on the `contact-commands` exchange.
 pub const SEND_MAIL_ROUTING_KEY: &str = "mail.send";
+
+/// AMQP `content_type` of an [`UpdateProfile`] command.
+pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.UpdateProfile";
+
+/// Routing key of an [`UpdateProfile`] command on the `contact-commands` exchange.
+pub const UPDATE_PROFILE_ROUTING_KEY: &str = "profile.update";
 
 /// Converts a time to the protobuf well-known type.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {

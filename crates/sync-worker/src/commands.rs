@@ -1,7 +1,8 @@
 //! The command consumer: applies commands from `auth-gateway` (queue `sync-worker.commands`).
 //! `SendMail` becomes an outbox row keyed by the command's mail id, so a redelivered command
-//! queues one mail; the mailer sends it. A command that can never apply is dead-lettered with
-//! its reason.
+//! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
+//! the contact mirror and queues the change for S-360 (`crate::profile`). A command that can
+//! never apply is dead-lettered with its reason.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -62,38 +63,54 @@ impl CommandConsumer {
                     None => return Ok(()),
                 },
             };
-            match model::bus::SendMail::decode(delivery.data.as_slice()) {
-                Ok(command) if valid(&command) => {
-                    // Until the database answers, the command stays unacked and is redelivered.
-                    let mut conn = self.pool.get().await?;
-                    diesel::insert_into(mail_outbox::table)
-                        .values((
-                            mail_outbox::id.eq(uuid::Uuid::parse_str(&command.mail_id)?),
-                            mail_outbox::contact_number.eq(&command.contact_number),
-                            mail_outbox::recipient.eq(&command.recipient),
-                            mail_outbox::template.eq(&command.template),
-                            mail_outbox::payload
-                                .eq(serde_json::json!({ "link": command.link, "locale": command.locale })),
-                        ))
-                        .on_conflict_do_nothing()
-                        .execute(&mut conn)
-                        .await?;
-                }
-                _ => {
-                    tracing::warn!("Dead-lettering a command that can never apply");
-                    let dlx = self.topology.dead_letter_exchange();
-                    deadletter::publish(
-                        &dead_letters,
-                        &dlx,
-                        &delivery,
-                        "invalid_command",
-                        "not a valid SendMail command",
-                    )
-                    .await?;
-                }
+            // Until the database answers, a command stays unacked and is redelivered.
+            let refused = match delivery.routing_key.as_str() {
+                model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await?,
+                _ => self.send_mail(&delivery.data).await?,
+            };
+            if let Some(reason) = refused {
+                tracing::warn!(reason, "Dead-lettering a command that can never apply");
+                let dlx = self.topology.dead_letter_exchange();
+                deadletter::publish(&dead_letters, &dlx, &delivery, "invalid_command", reason).await?;
             }
             delivery.ack(BasicAckOptions::default()).await?;
         }
+    }
+}
+
+impl CommandConsumer {
+    /// Queues a mail; `Some(reason)` when the command can never apply.
+    async fn send_mail(&self, data: &[u8]) -> anyhow::Result<Option<&'static str>> {
+        let command = match model::bus::SendMail::decode(data) {
+            Ok(command) if valid(&command) => command,
+            _ => return Ok(Some("not a valid SendMail command")),
+        };
+        let mut conn = self.pool.get().await?;
+        diesel::insert_into(mail_outbox::table)
+            .values((
+                mail_outbox::id.eq(uuid::Uuid::parse_str(&command.mail_id)?),
+                mail_outbox::contact_number.eq(&command.contact_number),
+                mail_outbox::recipient.eq(&command.recipient),
+                mail_outbox::template.eq(&command.template),
+                mail_outbox::payload.eq(serde_json::json!({ "link": command.link, "locale": command.locale })),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await?;
+        Ok(None)
+    }
+
+    /// Applies a profile change (see [`crate::profile`]); `Some(reason)` when it can never apply.
+    async fn update_profile(&self, data: &[u8]) -> anyhow::Result<Option<&'static str>> {
+        let command = match model::bus::UpdateProfile::decode(data) {
+            Ok(command) if crate::profile::validate(&command).is_ok() => command,
+            _ => return Ok(Some("not a valid UpdateProfile command")),
+        };
+        let mut conn = self.pool.get().await?;
+        let outcome = crate::profile::apply(&mut conn, &command).await?;
+        let contact_number = command.contact_number.as_str();
+        tracing::info!(%contact_number, ?outcome, "Profile update");
+        Ok(None)
     }
 }
 

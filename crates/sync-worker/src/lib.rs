@@ -13,6 +13,7 @@ pub mod links;
 pub mod mailer;
 pub mod metrics;
 pub mod password_link;
+pub mod profile;
 pub mod redrive;
 pub mod replay;
 pub mod secutix_tasks;

@@ -122,9 +122,12 @@ pub async fn home(req: HttpRequest) -> HttpResponse {
         .body(pages::signed_in(Lang::of_request(&req)))
 }
 
-/// Only our own authorization requests or the home page: never an open redirect.
+/// Only our own authorization requests, the profile page or the home page: never an open
+/// redirect.
 fn safe_return(target: &str) -> bool {
-    target == "/" || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
+    target == "/"
+        || target == "/profile"
+        || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
 }
 
 fn client_address(req: &HttpRequest) -> String {
@@ -154,6 +157,7 @@ mod tests {
     #[test]
     fn only_our_own_pages_are_return_targets() {
         assert!(safe_return("/"));
+        assert!(safe_return("/profile"));
         assert!(safe_return("/authorize?client_id=shop"));
         for open in [
             "https://evil.example/",
@@ -161,6 +165,7 @@ mod tests {
             "/authorize?x=//evil",
             "/\\evil.example",
             "/other",
+            "/profile/../x",
             "",
         ] {
             assert!(!safe_return(open), "{open}");

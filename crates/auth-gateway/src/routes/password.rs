@@ -27,7 +27,8 @@ pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
 
-fn html(
+/// An HTML page that is never cached, framed or sent as a referrer.
+pub fn html(
     status: actix_web::http::StatusCode,
     body: String,
     cookie: Option<actix_web::cookie::Cookie<'static>>,
@@ -170,16 +171,14 @@ async fn mail(
         locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
         link: link.to_owned(),
     };
-    let message = infra::amqp::OutgoingMessage {
-        exchange: state.topology.commands_exchange(),
-        routing_key: model::bus::SEND_MAIL_ROUTING_KEY.to_owned(),
-        payload: command.encode_to_vec(),
-        message_id: mail_id,
-        timestamp: Utc::now().timestamp().max(0) as u64,
-        content_type: model::bus::SEND_MAIL_CONTENT_TYPE,
-        headers: infra::amqp::propagation::inject_current(),
-    };
-    state.publisher.publish_all(vec![message]).await?;
+    crate::commands::publish(
+        state,
+        model::bus::SEND_MAIL_ROUTING_KEY,
+        model::bus::SEND_MAIL_CONTENT_TYPE,
+        mail_id,
+        command.encode_to_vec(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -278,6 +277,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         );
     };
     let changed = apply_new_password(&mut conn, subject, &hash).await;
+    state.userinfo_cache.invalidate_subject(subject);
     let Ok((recipient, contact_number)) = changed else {
         return login::unavailable(lang);
     };

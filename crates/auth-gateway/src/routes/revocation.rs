@@ -52,6 +52,8 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
                 }
             }
         }
+        // This replica forgets at once; the others when the database's notification arrives.
+        state.userinfo_cache.invalidate_all();
         Ok::<_, OAuthError>(())
     }
     .await;

@@ -21,6 +21,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRes
         && let Ok(Some(session)) = sessions::find(&mut conn, cookie.value()).await
     {
         let _ = sessions::revoke(&mut conn, &session.id).await;
+        state.userinfo_cache.invalidate_subject(session.subject);
     }
     let hinted = query
         .get("id_token_hint")

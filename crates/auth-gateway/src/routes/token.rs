@@ -105,6 +105,7 @@ async fn code_grant(
             .execute(conn)
             .await
             .map_err(|_| unavailable())?;
+        state.userinfo_cache.invalidate_all();
         tracing::warn!(client_id = %client.id, "Authorization code replayed; its tokens are revoked");
         return Err(invalid_grant("the authorization code was already used"));
     }
@@ -206,6 +207,7 @@ async fn refresh_grant(
                 .execute(conn)
                 .await
                 .map_err(|_| unavailable())?;
+            state.userinfo_cache.invalidate_all();
             tracing::warn!(client_id = %client.id, family = %stored.family_id, "Refresh token reused; its family is revoked");
         }
         return Err(invalid_grant("the refresh token is no longer valid"));

@@ -1,5 +1,6 @@
 //! `GET/POST /userinfo` (OIDC Core §5.3): the contact's data for S-360 (seed step 10), from
-//! the contact mirror. Requires `Authorization: Bearer` with one of our access tokens.
+//! the contact mirror. Requires `Authorization: Bearer` with one of our access tokens. Answers
+//! are cached per token until something changes for the subject (`crate::cache`).
 //!
 //! Mapping to S-360 fields: `given_name`/`family_name` ← `individualContact.firstname`/
 //! `lastname`; `email` ← the login e-mail; `locale` ← `languageCode`; `birthdate` ←
@@ -7,9 +8,9 @@
 //! (`street1..4`, `zipCode`, `town`, `countryCode`); `opt_ins` ← `authorizations`
 //! (`authorizationCode` → `allowed`); `contact_number` ← `contactNumber`.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web, web::Bytes};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sync_worker::db::schema::{accounts, contacts};
 
 use crate::state::GatewayState;
@@ -19,11 +20,17 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpR
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
     let Some(token) = token else {
         return challenge("invalid_request", "a bearer token is required");
     };
-    let claims = match state.tokens.verify_access_token(token.trim()) {
+    if let Some(body) = state.userinfo_cache.get(token) {
+        return answer(body);
+    }
+    // Read before the database, so an invalidation during the read keeps the answer uncached.
+    let epoch = state.userinfo_cache.epoch();
+    let claims = match state.tokens.verify_access_token(token) {
         Ok(claims) => claims,
         Err(_) => return challenge("invalid_token", "the access token is invalid"),
     };
@@ -35,6 +42,29 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpR
             .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
             .finish();
     };
+    if !crate::grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
+        return challenge("invalid_token", "the access token is invalid");
+    }
+    let Some(body) = claims_of(&mut conn, subject, &claims.sub).await else {
+        return challenge("invalid_token", "the access token is invalid");
+    };
+    let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    state
+        .userinfo_cache
+        .insert(token, subject, claims.exp, body.clone(), epoch);
+    answer(body)
+}
+
+fn answer(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("application/json")
+        .body(body)
+}
+
+/// The claims of `subject` from the account and the contact mirror; `None` when the account is
+/// gone or its contact is merged or anonymised.
+async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str) -> Option<serde_json::Value> {
     type Row = (
         String,
         bool,
@@ -69,25 +99,20 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpR
             )
                 .nullable(),
         ))
-        .first(&mut conn)
+        .first(conn)
         .await
         .optional()
         .unwrap_or(None);
-    if !crate::grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
-        return challenge("invalid_token", "the access token is invalid");
-    }
-    let Some((email, verified, number, contact)) = row else {
-        return challenge("invalid_token", "the access token is invalid");
-    };
+    let (email, verified, number, contact) = row?;
     let mut body = serde_json::json!({
-        "sub": claims.sub,
+        "sub": sub,
         "email": email,
         "email_verified": verified,
         "contact_number": number,
     });
     if let Some((given, family, birth, language, phone, addresses, opt_ins, contact_state)) = contact {
         if contact_state != "active" {
-            return challenge("invalid_token", "the access token is invalid");
+            return None;
         }
         body["given_name"] = given.clone().into();
         body["family_name"] = family.clone().into();
@@ -119,9 +144,7 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpR
     if let Some(object) = body.as_object_mut() {
         object.retain(|_, v| !v.is_null());
     }
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
+    Some(body)
 }
 
 /// The OIDC `address` claim from the main address (else the first).

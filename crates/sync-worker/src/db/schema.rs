@@ -177,6 +177,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    writeback_outbox (id) {
+        id -> Int8,
+        command_id -> Uuid,
+        contact_number -> Varchar,
+        fields -> Jsonb,
+        base_modified_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        state -> Text,
+        last_error -> Nullable<Text>,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -191,6 +207,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     revoked_tokens,
     password_tokens,
+    writeback_outbox,
     import_runs,
     import_issues,
     import_links,

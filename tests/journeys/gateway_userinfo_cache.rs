@@ -1,0 +1,121 @@
+//! The `/userinfo` cache: repeated requests are answered from memory, yet revocation is visible
+//! at the next request and changes made elsewhere (the worker's merges, anonymisations and
+//! profile updates, another replica's revocations) within milliseconds, announced by the
+//! database's notifications.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tests::eventually;
+
+use crate::gateway_support::*;
+
+/// How soon a change made through the database must be visible.
+const AT_ONCE: Duration = Duration::from_millis(500);
+
+async fn userinfo(s: &Setup, token: &str) -> (StatusCode, Value) {
+    let response = s
+        .client
+        .get(format!("{}/userinfo", s.gateway.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("answers");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Changes a contact's first name without firing triggers, as if a change were never announced.
+async fn silently_rename(s: &Setup, name: &str) {
+    s.db.execute(&format!(
+        "DO $$ BEGIN PERFORM set_config('session_replication_role', 'replica', true); \
+         UPDATE contacts SET first_name = '{name}'; END $$"
+    ))
+    .await;
+}
+
+/// Waits until answers come from memory: a change that is not announced stays unseen.
+async fn until_cached(s: &Setup, token: &str) {
+    eventually(Duration::from_secs(10), "the cache to serve", || async {
+        silently_rename(s, "Jean").await;
+        userinfo(s, token).await;
+        silently_rename(s, "Unannounced").await;
+        let (_, body) = userinfo(s, token).await;
+        silently_rename(s, "Jean").await;
+        (body["given_name"] == "Jean").then_some(())
+    })
+    .await;
+}
+
+/// Polls until `userinfo` answers `status`, for at most [`AT_ONCE`].
+async fn visible(s: &Setup, token: &str, status: StatusCode) {
+    eventually(AT_ONCE, "the change at userinfo", || async {
+        (userinfo(s, token).await.0 == status).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_answers_follow_announced_changes_merges_and_anonymisations() {
+    let s = setup().await;
+    let (_, tokens) = shop_tokens(&s).await;
+    let access = tokens["access_token"].as_str().expect("access token");
+    until_cached(&s, access).await;
+
+    // A profile or webhook update of the contact.
+    s.db.execute("UPDATE contacts SET first_name = 'Jeanne'").await;
+    eventually(AT_ONCE, "the new name", || async {
+        (userinfo(&s, access).await.1["given_name"] == "Jeanne").then_some(())
+    })
+    .await;
+
+    // A merge, then (restored) an anonymisation: the token stops working.
+    userinfo(&s, access).await;
+    s.db.execute("UPDATE contacts SET state = 'merged', head_contact_number = '0009999999'")
+        .await;
+    visible(&s, access, StatusCode::UNAUTHORIZED).await;
+    s.db.execute("UPDATE contacts SET state = 'active', head_contact_number = NULL")
+        .await;
+    visible(&s, access, StatusCode::OK).await;
+    s.db.execute("UPDATE contacts SET state = 'anonymised', first_name = NULL")
+        .await;
+    visible(&s, access, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_and_password_changes_are_visible_at_the_next_request() {
+    let s = setup().await;
+    let (_, first) = shop_tokens(&s).await;
+    let (_, second) = shop_tokens(&s).await;
+    let access = first["access_token"].as_str().expect("access token");
+    let other = second["access_token"].as_str().expect("access token");
+    until_cached(&s, access).await;
+    assert_eq!(userinfo(&s, other).await.0, StatusCode::OK);
+
+    // Revoking the access token: refused at the very next request.
+    let revoke = |token: String| {
+        s.client
+            .post(format!("{}/revoke", s.gateway.base_url))
+            .basic_auth("shop", Some(SHOP_SECRET))
+            .form(&[("token", token)])
+            .send()
+    };
+    assert_eq!(revoke(access.to_owned()).await.expect("answers").status(), 200);
+    assert_eq!(userinfo(&s, access).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(userinfo(&s, other).await.0, StatusCode::OK, "other tokens still work");
+
+    // Revoking the grant (refresh token) ends its access tokens at once too.
+    let refresh = second["refresh_token"].as_str().expect("refresh token");
+    assert_eq!(revoke(refresh.to_owned()).await.expect("answers").status(), 200);
+    assert_eq!(userinfo(&s, other).await.0, StatusCode::UNAUTHORIZED);
+
+    // A password change elsewhere (another replica, or an operator) ends every grant.
+    let (_, third) = shop_tokens(&s).await;
+    let third = third["access_token"].as_str().expect("access token");
+    assert_eq!(userinfo(&s, third).await.0, StatusCode::OK);
+    assert_eq!(userinfo(&s, third).await.0, StatusCode::OK);
+    s.db.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL")
+        .await;
+    visible(&s, third, StatusCode::UNAUTHORIZED).await;
+}
