@@ -25,19 +25,44 @@ pub fn get_contact_data(contact_number: &str) -> Value {
     json!({ "contactNumber": contact_number })
 }
 
-/// Body of `saveIndividualContactData`: the S-360 members to set, the contact number, and the
-/// modification time the change was based on (S-360 refuses it when the contact changed since).
+/// Top-level members of a contact; every other field name given to
+/// `saveIndividualContactData` is a member of `individualContact` (`firstname`, `lastname`,
+/// `birthDate`, `languageCode`, `cellPhoneNumber`, ...).
+const TOP_LEVEL: [&str; 4] = ["addresses", "authorizations", "contactCriteria", "indicators"];
+
+/// Body of `saveIndividualContactData`: the fields to set (S-360 names, flat or already under
+/// `individualContact`), the contact number, and the modification time the change was based
+/// on (S-360 refuses it when the contact changed since).
 pub fn save_individual_contact_data(
     contact_number: &str,
     fields: &serde_json::Map<String, Value>,
     base_modified_at: Option<&str>,
 ) -> Value {
-    let mut body = fields.clone();
+    let mut body = serde_json::Map::new();
+    let mut individual = serde_json::Map::new();
+    for (name, value) in fields {
+        match name.as_str() {
+            "individualContact" => {
+                if let Some(members) = value.as_object() {
+                    individual.extend(members.clone());
+                }
+            }
+            "contactNumber" | "lastModificationDate" => {}
+            top if TOP_LEVEL.contains(&top) => {
+                body.insert(name.clone(), value.clone());
+            }
+            _ => {
+                individual.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    if !individual.is_empty() {
+        body.insert("individualContact".into(), Value::Object(individual));
+    }
     body.insert("contactNumber".into(), json!(contact_number));
-    match base_modified_at {
-        Some(base) => body.insert("lastModificationDate".into(), json!(base)),
-        None => body.remove("lastModificationDate"),
-    };
+    if let Some(base) = base_modified_at {
+        body.insert("lastModificationDate".into(), json!(base));
+    }
     Value::Object(body)
 }
 
@@ -114,5 +139,18 @@ mod tests {
         assert!(succeeded(&json!({ "statusCode": "SUCCESS" })));
         assert!(!succeeded(&json!({ "statusCode": "failure" })));
         assert_eq!(error_code(&json!({ "error": "not found!" })), "notfound");
+    }
+
+    #[test]
+    fn flat_fields_go_under_individual_contact() {
+        let fields = json!({ "firstname": "Jeanne", "addresses": [], "contactNumber": "x" });
+        let body = save_individual_contact_data("01", fields.as_object().expect("object"), Some("t"));
+        assert_eq!(
+            body,
+            json!({
+                "contactNumber": "01", "lastModificationDate": "t",
+                "individualContact": { "firstname": "Jeanne" }, "addresses": [],
+            })
+        );
     }
 }

@@ -42,6 +42,7 @@ impl Worker {
         let registry = prometheus::Registry::new();
         let metrics = WorkerMetrics::register(&registry)?;
         let consuming = Arc::new(AtomicBool::new(false));
+        let secutix_metrics = metrics.clone();
         let consumer = Consumer {
             amqp_url: args.amqp.amqp_url.clone(),
             topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
@@ -87,7 +88,7 @@ impl Worker {
         );
         let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
-        let secutix = crate::secutix_tasks::spawn(&args, &pool, &cancel)?;
+        let secutix = crate::secutix_tasks::spawn(&args, &pool, &secutix_metrics, &cancel)?;
         tracing::info!(port, "sync-worker started");
         Ok(Self {
             port,

@@ -35,6 +35,10 @@ pub enum Command {
     /// `--numbers`, from the contact API): accounts without passwords, a set-your-password mail
     /// and an S-360 `addLink` queued for each. Safe to run again; resumes when interrupted.
     Import(Box<ImportArgs>),
+    /// Re-check contacts against S-360 (`getContactData`) within the API budget, oldest
+    /// verified first or a given list; apply merges, anonymisations, deletions and missed
+    /// changes through the normal apply path; print a drift report.
+    Reconcile(Box<crate::reconcile::ReconcileArgs>),
     /// Move dead letters back to the contacts exchange for another try, all or filtered.
     Redrive(RedriveArgs),
     /// Ask a running worker's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
@@ -72,6 +76,16 @@ pub struct RunArgs {
     #[arg(long, env = "WORKER_BATCH_SIZE", value_name = "WORKER_BATCH_SIZE", default_value_t = 100,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub batch_size: u16,
+
+    /// Re-check contacts against S-360 on this schedule (`30m`, `6h`): each run takes the
+    /// `--reconcile-limit` contacts verified longest ago (see `sync-worker reconcile`). Unset:
+    /// no scheduled reconciliation.
+    #[arg(long, env = "RECONCILE_EVERY", value_name = "RECONCILE_EVERY", value_parser = humantime::parse_duration)]
+    pub reconcile_every: Option<std::time::Duration>,
+
+    /// Contacts re-checked per scheduled reconciliation (each costs one API call).
+    #[arg(long, env = "RECONCILE_LIMIT", value_name = "RECONCILE_LIMIT", default_value_t = 100)]
+    pub reconcile_limit: u32,
 
     #[command(flatten)]
     pub rules: DetectionRules,

@@ -14,9 +14,12 @@ pub mod mailer;
 pub mod metrics;
 pub mod password_link;
 pub mod profile;
+pub mod reconcile;
 pub mod redrive;
+pub mod remote;
 pub mod replay;
 pub mod secutix_tasks;
+pub mod writeback;
 pub mod writer;
 
 pub use app::Worker;

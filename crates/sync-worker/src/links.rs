@@ -16,7 +16,10 @@ use diesel_async::RunQueryDsl;
 use secutix_client::Client;
 use tokio_util::sync::CancellationToken;
 
-use crate::db::{PgPool, schema::import_links};
+use crate::{
+    db::{PgPool, schema::import_links},
+    metrics::WorkerMetrics,
+};
 
 /// Rows claimed per round.
 const CLAIM: i64 = 10;
@@ -34,9 +37,9 @@ struct Claimed {
 }
 
 /// Drains `import_links` until cancelled.
-pub async fn run(pool: PgPool, client: Client, cancel: CancellationToken) {
+pub async fn run(pool: PgPool, client: Client, metrics: WorkerMetrics, cancel: CancellationToken) {
     loop {
-        let wait = match round(&pool, &client, &cancel).await {
+        let wait = match round(&pool, &client, &metrics, &cancel).await {
             Ok(0) => Duration::from_secs(1),
             Ok(_) => Duration::ZERO,
             Err(error) => {
@@ -52,7 +55,12 @@ pub async fn run(pool: PgPool, client: Client, cancel: CancellationToken) {
 }
 
 /// Claims due links and calls S-360 for each; returns how many were claimed.
-pub async fn round(pool: &PgPool, client: &Client, cancel: &CancellationToken) -> anyhow::Result<usize> {
+pub async fn round(
+    pool: &PgPool,
+    client: &Client,
+    metrics: &WorkerMetrics,
+    cancel: &CancellationToken,
+) -> anyhow::Result<usize> {
     let mut conn = pool.get().await?;
     let claimed: Vec<Claimed> = diesel::sql_query(
         "UPDATE import_links SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2) \
@@ -75,6 +83,12 @@ pub async fn round(pool: &PgPool, client: &Client, cancel: &CancellationToken) -
             .await;
         let number = link.contact_number.as_str();
         let update = diesel::update(import_links::table.find(number));
+        let outcome = match &result {
+            Ok(()) => "linked",
+            Err(error) if error.is_transient() => "retry",
+            Err(_) => "failed",
+        };
+        metrics.secutix.with_label_values(&["link", outcome]).inc();
         match result {
             Ok(()) => {
                 update

@@ -47,6 +47,12 @@ async fn main() -> anyhow::Result<ExitCode> {
             let report = sync_worker::import::run(&args, &cancel).await?;
             print!("{report}");
         }
+        Command::Reconcile(args) => {
+            let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
+            let cancel = infra::shutdown::on_signal();
+            let report = sync_worker::reconcile::run(&args, &cancel).await?;
+            print!("{report}");
+        }
         Command::Healthcheck { listen_addr } => return Ok(infra::healthcheck::run(listen_addr)),
     }
     Ok(ExitCode::SUCCESS)

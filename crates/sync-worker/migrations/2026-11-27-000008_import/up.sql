@@ -50,3 +50,7 @@ CREATE TABLE contact_checks (
     outcome        text        NOT NULL
 );
 CREATE INDEX contact_checks_verified_idx ON contact_checks (verified_at);
+
+-- The S-360 modification time a pushed profile change produced: a later change of the same
+-- contact, edited before this push, builds on it rather than conflicting with it.
+ALTER TABLE writeback_outbox ADD COLUMN pushed_modified_at timestamptz;

@@ -190,6 +190,7 @@ diesel::table! {
         state -> Text,
         last_error -> Nullable<Text>,
         completed_at -> Nullable<Timestamptz>,
+        pushed_modified_at -> Nullable<Timestamptz>,
     }
 }
 
