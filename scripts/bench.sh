@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
 # and writes the results as JSON under target/bench/.
-# Usage: scripts/bench.sh [ingest|worker|gateway|all|quick]
+# Usage: scripts/bench.sh [ingest|worker|gateway|import|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -24,6 +24,7 @@ if [ "$which" = quick ]; then
   $bench ingest --contacts 300 --rounds 1 --json target/bench/quick-ingest.json
   $bench worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json target/bench/quick-worker.json
   $bench gateway --seconds 1 --rounds 1 --concurrency 4 --json target/bench/quick-gateway.json
+  $bench import --contacts 2000 --batch-size 500 --json target/bench/quick-import.json
   exit 0
 fi
 cargo build --release --locked -p bench
@@ -35,4 +36,7 @@ if [ "$which" = worker ] || [ "$which" = all ]; then
 fi
 if [ "$which" = gateway ] || [ "$which" = all ]; then
   target/release/bench gateway --json target/bench/gateway.json
+fi
+if [ "$which" = import ] || [ "$which" = all ]; then
+  target/release/bench import --json target/bench/import.json
 fi

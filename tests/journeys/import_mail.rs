@@ -114,3 +114,33 @@ async fn imported_fans_set_their_password_from_the_mail_and_are_linked_in_s360()
         .expect("S-360 knows our subject id");
     assert_eq!(linked.contact_number, "0001234567");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_of_contact_numbers_is_imported_through_get_contact_data() {
+    let db = tests::TestDatabase::create().await;
+    let sim = start_sim(|_| {}).await;
+    let store = &sim.state().store;
+    for n in ["N001", "N002"] {
+        store
+            .create(&sim_contact(n, &format!("{}@example.org", n.to_lowercase()), "de"))
+            .expect("created");
+    }
+    let numbers = write_file("txt", "N001\n\nN002\nN404\n");
+    let mut flags = vec!["--numbers".to_owned(), numbers.to_str().expect("path").to_owned()];
+    flags.extend(secutix_flags(&sim));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let report = import(&db.url, &flags).await;
+    assert_eq!(report.counts.accounts_created, 2, "{report}");
+    let missing = std::fs::read_to_string(format!("{}.missing", numbers.display())).expect("missing list");
+    assert_eq!(missing, "N404\n", "numbers S-360 does not know are listed");
+    let calls = sim.state().stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(calls, 3);
+
+    // Again: nothing fetched twice, nothing imported twice.
+    let again = import(&db.url, &flags).await;
+    assert_eq!(again.counts.accounts_created, 0, "{again}");
+    assert_eq!(
+        sim.state().stats.api_calls.load(std::sync::atomic::Ordering::Relaxed),
+        3
+    );
+}
