@@ -40,6 +40,7 @@ pub struct Candidate {
 }
 
 /// Settings of the account step.
+#[derive(Debug, Clone)]
 pub struct AccountSettings {
     pub gateway_url: String,
     pub link_lifetime: std::time::Duration,

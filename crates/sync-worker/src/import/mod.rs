@@ -149,52 +149,96 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     let progress = Progress::new(total, run.position as u64);
     let mut counts = run.counts.clone();
     let mut position = run.position;
-    let mut records = source::read(&path, format)?.skip(run.position as usize);
-    let batch_size = args.batch_size as usize;
     let started = Instant::now();
-    loop {
+    let shared_emails = emails.shared();
+    // Reading and mapping chunks is CPU work, done on a thread of its own one or two chunks
+    // ahead, while PostgreSQL applies the previous one.
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<anyhow::Result<Prepared>>(2);
+    let producer = {
+        let records = source::read(&path, format)?.skip(run.position as usize);
+        let (rules, batch_size) = (args.rules.clone(), args.batch_size as usize);
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || {
+            prepare_all(records, batch_size, &emails, export_time, &rules, &settings, &sender)
+        })
+    };
+    while let Some(prepared) = chunks.recv().await {
         if cancel.is_cancelled() {
             anyhow::bail!("interrupted after {position} records; run the same command again to resume");
         }
-        // Reading and mapping a chunk is CPU work: keep it off the runtime's threads.
-        let (chunk_records, rest) = tokio::task::spawn_blocking(move || {
-            let chunk: Vec<source::Item> = records.by_ref().take(batch_size).collect();
-            (chunk, records)
-        })
-        .await?;
-        records = rest;
-        if chunk_records.is_empty() {
-            break;
-        }
-        let read = chunk_records.len();
-        let mut chunk = batch::Chunk::default();
+        let Prepared { chunk, read, skipped } = prepared?;
         let mut next_counts = counts.clone();
         next_counts.read += read as u64;
-        for item in chunk_records {
-            match item {
-                Err(bad) => {
-                    tracing::warn!(position = bad.position, reason = %bad.reason, "Skipping a record that is not a contact");
-                    *next_counts.skipped.entry("invalid".into()).or_default() += 1;
-                }
-                Ok(contact) => match web::refusal(&contact) {
-                    Some(reason) => *next_counts.skipped.entry(reason.into()).or_default() += 1,
-                    None => {
-                        let account = emails
-                            .account(&contact)
-                            .ok_or_else(|| anyhow::anyhow!("web account without e-mail"))?;
-                        chunk.push(contact, &account, export_time, &args.rules, &settings)?;
-                    }
-                },
-            }
+        for (reason, count) in skipped {
+            *next_counts.skipped.entry(reason.into()).or_default() += count;
         }
         position += read as i64;
         batch::apply(&mut conn, run.id, chunk, position, &mut next_counts, &settings).await?;
         counts = next_counts;
         progress.advance(read as u64, &counts);
     }
+    producer.await?;
     runs::finish(&mut conn, run.id).await?;
     progress.finish();
-    report::build(&mut conn, run.id, counts, emails.shared(), started.elapsed()).await
+    report::build(&mut conn, run.id, counts, shared_emails, started.elapsed()).await
+}
+
+/// One chunk ready to apply: its web-account contacts, how many records it covers, and the
+/// records skipped before the database is asked.
+struct Prepared {
+    chunk: batch::Chunk,
+    read: usize,
+    skipped: BTreeMap<&'static str, u64>,
+}
+
+/// Splits the records into chunks and sends them, until the records end or the receiver is
+/// gone.
+fn prepare_all(
+    mut records: impl Iterator<Item = source::Item>,
+    batch_size: usize,
+    emails: &web::Emails,
+    export_time: DateTime<Utc>,
+    rules: &DetectionRules,
+    settings: &batch::AccountSettings,
+    sender: &tokio::sync::mpsc::Sender<anyhow::Result<Prepared>>,
+) {
+    loop {
+        let mut prepared = Prepared {
+            chunk: batch::Chunk::default(),
+            read: 0,
+            skipped: BTreeMap::new(),
+        };
+        let mut failure = None;
+        for item in records.by_ref().take(batch_size) {
+            prepared.read += 1;
+            match item {
+                Err(bad) => {
+                    tracing::warn!(position = bad.position, reason = %bad.reason, "Skipping a record that is not a contact");
+                    *prepared.skipped.entry("invalid").or_default() += 1;
+                }
+                Ok(contact) => match (web::refusal(&contact), emails.account(&contact)) {
+                    (Some(reason), _) => *prepared.skipped.entry(reason).or_default() += 1,
+                    (None, Some(account)) => {
+                        if let Err(error) = prepared.chunk.push(contact, &account, export_time, rules, settings) {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                    (None, None) => *prepared.skipped.entry("no_email").or_default() += 1,
+                },
+            }
+        }
+        if prepared.read == 0 {
+            return;
+        }
+        let message = match failure {
+            Some(error) => Err(error),
+            None => Ok(prepared),
+        };
+        if sender.blocking_send(message).is_err() {
+            return;
+        }
+    }
 }
 
 /// A progress bar with rate and ETA on a terminal; a log line every few seconds otherwise.
