@@ -2,7 +2,7 @@
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
 # and writes the results as JSON under target/bench/. `all` also merges them into one table,
 # docs/bench/results.json and the chart docs/bench/ratios.svg (scripts/bench-report.py).
-# Usage: scripts/bench.sh [ingest|worker|gateway|all|quick]
+# Usage: scripts/bench.sh [ingest|worker|gateway|import|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -25,6 +25,7 @@ if [ "$which" = quick ]; then
   $bench ingest --contacts 300 --rounds 1 --json target/bench/quick-ingest.json
   $bench worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json target/bench/quick-worker.json
   $bench gateway --seconds 1 --rounds 1 --concurrency 4 --json target/bench/quick-gateway.json
+  $bench import --contacts 2000 --batch-size 500 --json target/bench/quick-import.json
   python3 scripts/bench-report.py target/bench/quick target/bench/quick-*.json
   exit 0
 fi
@@ -38,7 +39,11 @@ fi
 if [ "$which" = gateway ] || [ "$which" = all ]; then
   target/release/bench gateway --json target/bench/gateway.json
 fi
+if [ "$which" = import ] || [ "$which" = all ]; then
+  target/release/bench import --json target/bench/import.json
+fi
 if [ "$which" = all ]; then
   echo
-  python3 scripts/bench-report.py docs/bench target/bench/ingest.json target/bench/worker.json target/bench/gateway.json
+  python3 scripts/bench-report.py docs/bench target/bench/ingest.json target/bench/worker.json \
+    target/bench/gateway.json target/bench/import.json
 fi

@@ -9,7 +9,7 @@ use tests::{SmtpServer, TestBroker, eventually, spawn_worker_with};
 
 use crate::gateway_support::*;
 
-fn link_in(mail: &str) -> String {
+pub(crate) fn link_in(mail: &str) -> String {
     let start = mail
         .find("http://127.0.0.1:8080/password/reset?token=")
         .expect("a reset link");
@@ -31,7 +31,7 @@ async fn forgot(s: &Setup, email: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.expect("text"))
 }
 
-async fn set_password(s: &Setup, link: &str, password: &str, repeat: &str) -> (StatusCode, String, bool) {
+pub(crate) async fn set_password(s: &Setup, link: &str, password: &str, repeat: &str) -> (StatusCode, String, bool) {
     let local = link.replace("http://127.0.0.1:8080", &s.gateway.base_url);
     let page = s.client.get(&local).send().await.expect("answers");
     if page.status() != StatusCode::OK {

@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod gateway;
+pub mod import;
 pub mod ingest;
 pub mod raw;
 pub mod report;
@@ -29,6 +30,9 @@ pub enum Command {
     /// auth-gateway: refresh grants, userinfo and password logins per second, beside JWT
     /// signing, a static JSON response from the same HTTP stack, and argon2id hashing.
     Gateway(gateway::GatewayArgs),
+    /// sync-worker import: contacts imported per second from a generated JSON-lines file,
+    /// beside `psql \copy` of the same file into a plain table.
+    Import(import::ImportArgs),
 }
 
 /// The S-360 sample contact with another contact number.

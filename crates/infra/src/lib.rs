@@ -7,5 +7,6 @@ pub mod config;
 pub mod db;
 pub mod healthcheck;
 pub mod http;
+pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;

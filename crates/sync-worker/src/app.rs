@@ -30,6 +30,8 @@ pub struct Worker {
     consumer: JoinHandle<()>,
     mailer: JoinHandle<()>,
     commands: JoinHandle<()>,
+    /// The tasks that call S-360 (links, write-back, scheduled reconciliation).
+    secutix: Vec<JoinHandle<()>>,
     cancel: CancellationToken,
 }
 
@@ -40,6 +42,7 @@ impl Worker {
         let registry = prometheus::Registry::new();
         let metrics = WorkerMetrics::register(&registry)?;
         let consuming = Arc::new(AtomicBool::new(false));
+        let secutix_metrics = metrics.clone();
         let consumer = Consumer {
             amqp_url: args.amqp.amqp_url.clone(),
             topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
@@ -85,6 +88,7 @@ impl Worker {
         );
         let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
+        let secutix = crate::secutix_tasks::spawn(&args, &pool, &secutix_metrics, &cancel)?;
         tracing::info!(port, "sync-worker started");
         Ok(Self {
             port,
@@ -92,6 +96,7 @@ impl Worker {
             consumer,
             mailer,
             commands,
+            secutix,
             cancel,
         })
     }
@@ -106,6 +111,9 @@ impl Worker {
         self.consumer.await?;
         self.mailer.await?;
         self.commands.await?;
+        for task in self.secutix {
+            task.await?;
+        }
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use clap::{Parser, Subcommand};
 use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
 
-use crate::{apply::DetectionRules, redrive::RedriveArgs, replay::ReplayArgs};
+use crate::{apply::DetectionRules, import::ImportArgs, redrive::RedriveArgs, replay::ReplayArgs};
 
 /// Owns the secutix-bridge contact database: applies S-360 contact events from RabbitMQ and
 /// runs the sync jobs. Every option can also be set through the environment variable shown.
@@ -27,10 +27,18 @@ pub enum Command {
     },
     /// Consume contact events and apply them until SIGTERM or ctrl-c; serves `/healthz`,
     /// `/readyz` and `/metrics` meanwhile.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Re-apply events from the `contacts.log` stream (after an incident, or to rebuild the
     /// contacts table), through the same code path as `run`.
     Replay(ReplayArgs),
+    /// Import the contacts with a web account from an S-360 export file (or, with
+    /// `--numbers`, from the contact API): accounts without passwords, a set-your-password mail
+    /// and an S-360 `addLink` queued for each. Safe to run again; resumes when interrupted.
+    Import(Box<ImportArgs>),
+    /// Re-check contacts against S-360 (`getContactData`) within the API budget, oldest
+    /// verified first or a given list; apply merges, anonymisations, deletions and missed
+    /// changes through the normal apply path; print a drift report.
+    Reconcile(Box<crate::reconcile::ReconcileArgs>),
     /// Move dead letters back to the contacts exchange for another try, all or filtered.
     Redrive(RedriveArgs),
     /// Ask a running worker's `/healthz` on LISTEN_ADDR; exit 0 when it answers 200 (for
@@ -69,10 +77,22 @@ pub struct RunArgs {
           value_parser = clap::value_parser!(u16).range(1..))]
     pub batch_size: u16,
 
+    /// Re-check contacts against S-360 on this schedule (`30m`, `6h`): each run takes the
+    /// `--reconcile-limit` contacts verified longest ago (see `sync-worker reconcile`). Unset:
+    /// no scheduled reconciliation.
+    #[arg(long, env = "RECONCILE_EVERY", value_name = "RECONCILE_EVERY", value_parser = humantime::parse_duration)]
+    pub reconcile_every: Option<std::time::Duration>,
+
+    /// Contacts re-checked per scheduled reconciliation (each costs one API call).
+    #[arg(long, env = "RECONCILE_LIMIT", value_name = "RECONCILE_LIMIT", default_value_t = 100)]
+    pub reconcile_limit: u32,
+
     #[command(flatten)]
     pub rules: DetectionRules,
     #[command(flatten)]
     pub mail: crate::mailer::MailArgs,
+    #[command(flatten)]
+    pub secutix: secutix_client::SecutixArgs,
     #[command(flatten)]
     pub database: DatabaseArgs,
     #[command(flatten)]

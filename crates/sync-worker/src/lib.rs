@@ -8,11 +8,18 @@ pub mod commands;
 pub mod consumer;
 pub mod db;
 pub mod deadletter;
+pub mod import;
+pub mod links;
 pub mod mailer;
 pub mod metrics;
+pub mod password_link;
 pub mod profile;
+pub mod reconcile;
 pub mod redrive;
+pub mod remote;
 pub mod replay;
+pub mod secutix_tasks;
+pub mod writeback;
 pub mod writer;
 
 pub use app::Worker;

@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Run(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let cancel = infra::shutdown::on_signal();
-            Worker::build(args, cancel).await?.run_until_stopped().await?;
+            Worker::build(*args, cancel).await?.run_until_stopped().await?;
         }
         Command::Replay(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
@@ -40,6 +40,18 @@ async fn main() -> anyhow::Result<ExitCode> {
                 "redrive: {} dead letters examined, {} {verb}, {} kept",
                 report.examined, report.redriven, report.kept
             );
+        }
+        Command::Import(args) => {
+            let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
+            let cancel = infra::shutdown::on_signal();
+            let report = sync_worker::import::run(&args, &cancel).await?;
+            print!("{report}");
+        }
+        Command::Reconcile(args) => {
+            let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
+            let cancel = infra::shutdown::on_signal();
+            let report = sync_worker::reconcile::run(&args, &cancel).await?;
+            print!("{report}");
         }
         Command::Healthcheck { listen_addr } => return Ok(infra::healthcheck::run(listen_addr)),
     }

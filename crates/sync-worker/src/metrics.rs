@@ -18,6 +18,9 @@ pub struct WorkerMetrics {
     pub lag_seconds: Histogram,
     /// Messages waiting in the dead-letter queue (sampled).
     pub dead_letters: IntGauge,
+    /// Outcomes of the work done through the S-360 contact API, by task (`link`, `writeback`,
+    /// `reconcile`) and outcome.
+    pub secutix: IntCounterVec,
 }
 
 impl WorkerMetrics {
@@ -47,8 +50,16 @@ impl WorkerMetrics {
             ]),
         )?;
         let dead_letters = IntGauge::new("sync_worker_dead_letter_messages", "Messages in the dead-letter queue")?;
+        let secutix = IntCounterVec::new(
+            Opts::new(
+                "sync_worker_secutix_outcomes_total",
+                "Work done through the S-360 contact API, by task and outcome",
+            ),
+            &["task", "outcome"],
+        )?;
         for collector in [
-            Box::new(events.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(secutix.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(events.clone()),
             Box::new(retries.clone()),
             Box::new(apply_seconds.clone()),
             Box::new(batch_size.clone()),
@@ -64,6 +75,7 @@ impl WorkerMetrics {
             batch_size,
             lag_seconds,
             dead_letters,
+            secutix,
         })
     }
 }

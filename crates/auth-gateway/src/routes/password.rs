@@ -10,8 +10,10 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use prost::Message;
-use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, password_tokens};
+use sync_worker::{
+    db::schema::{accounts, password_tokens},
+    password_link,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -21,8 +23,7 @@ use crate::{
     state::GatewayState,
 };
 
-pub const RESET_LIFETIME: Duration = Duration::minutes(60);
-pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
+pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
 /// Forgotten-password requests one source address may make per [`ADDRESS_WINDOW`], whatever
@@ -163,7 +164,7 @@ pub async fn send_link(
             if recent >= LINKS_PER_HOUR {
                 return Ok(None);
             }
-            let token = crate::secrets::random_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+            let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
             // A new link retires the older ones.
             diesel::update(
                 password_tokens::table
@@ -175,21 +176,21 @@ pub async fn send_link(
             .await?;
             diesel::insert_into(password_tokens::table)
                 .values((
-                    password_tokens::token_hash.eq(Sha256::digest(token.as_bytes()).to_vec()),
+                    password_tokens::token_hash.eq(&new.hash),
                     password_tokens::subject_id.eq(subject),
                     password_tokens::purpose.eq(purpose),
                     password_tokens::expires_at.eq(Utc::now() + lifetime),
                 ))
                 .execute(tx)
                 .await?;
-            Ok(Some(token))
+            Ok(Some(new.token))
         })
         .await?;
     let Some(token) = issued else {
         tracing::info!(%subject, "Password link not sent: hourly limit reached");
         return Ok(());
     };
-    let link = format!("{}/password/reset?token={token}", state.tokens.issuer);
+    let link = password_link::link(&state.tokens.issuer, &token);
     let template = if purpose == "first" {
         "set-password"
     } else {
@@ -238,7 +239,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     };
     let valid: bool = diesel::select(diesel::dsl::exists(
         password_tokens::table
-            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .find(password_link::token_hash(&token))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(Utc::now())),
     ))
@@ -304,7 +305,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     // Consuming the link is the single point of truth: of two concurrent uses one wins.
     let used: Option<Uuid> = diesel::update(
         password_tokens::table
-            .find(Sha256::digest(token.as_bytes()).to_vec())
+            .find(password_link::token_hash(token))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(Utc::now())),
     )

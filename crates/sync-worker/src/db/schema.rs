@@ -134,6 +134,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_runs (id) {
+        id -> Int8,
+        source_key -> Text,
+        format -> Text,
+        total -> Int8,
+        position -> Int8,
+        counts -> Jsonb,
+        started_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_issues (run_id, contact_number) {
+        run_id -> Int8,
+        contact_number -> Varchar,
+        reason -> Text,
+        email_group -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    import_links (contact_number) {
+        contact_number -> Varchar,
+        subject_id -> Uuid,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    contact_checks (contact_number) {
+        contact_number -> Varchar,
+        verified_at -> Timestamptz,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
     writeback_outbox (id) {
         id -> Int8,
         command_id -> Uuid,
@@ -146,6 +190,7 @@ diesel::table! {
         state -> Text,
         last_error -> Nullable<Text>,
         completed_at -> Nullable<Timestamptz>,
+        pushed_modified_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -163,5 +208,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     revoked_tokens,
     password_tokens,
-    writeback_outbox
+    writeback_outbox,
+    import_runs,
+    import_issues,
+    import_links,
+    contact_checks
 );

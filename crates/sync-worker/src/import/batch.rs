@@ -1,0 +1,229 @@
+//! Applying one chunk of an import in one transaction: the contacts through the same
+//! versioned apply as the webhook path (one multi-row upsert for plain contacts; merges and
+//! anonymisations with their side effects), then, in one statement, an account without a
+//! password for each web account that has none, its first-password token, its
+//! set-your-password mail and its queued `addLink`; the issues found; and the run's progress.
+//! A chunk is applied entirely or not at all, so a killed import resumes after the last
+//! committed chunk.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, Bytea, Double, Text, Varchar},
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use model::Contact;
+
+use super::{Counts, web::WebAccount};
+use crate::{
+    apply::{Applied, ContactEvent, DetectionRules, apply_batch},
+    db::schema::{import_issues, import_runs},
+    password_link,
+};
+
+/// What one chunk brings: the web-account contacts to apply (with the e-mail and link of each
+/// that may get an account) and the contacts refused an account before the database is asked.
+#[derive(Default)]
+pub struct Chunk {
+    pub events: Vec<ContactEvent>,
+    pub candidates: Vec<Candidate>,
+    /// `(contact number, reason, e-mail group)` of contacts refused an account.
+    pub issues: Vec<(String, &'static str, Option<String>)>,
+}
+
+pub struct Candidate {
+    pub contact_number: String,
+    pub login_email: String,
+    pub token: password_link::NewToken,
+    pub link: String,
+    pub locale: String,
+}
+
+/// Settings of the account step.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    pub gateway_url: String,
+    pub link_lifetime: std::time::Duration,
+}
+
+impl Chunk {
+    /// Adds a web-account contact: its event, and an account candidate unless its e-mail is
+    /// shared within the file (then it is an issue, reported).
+    pub fn push(
+        &mut self,
+        contact: Contact,
+        account: &WebAccount,
+        version_time: DateTime<Utc>,
+        rules: &DetectionRules,
+        settings: &AccountSettings,
+    ) -> anyhow::Result<()> {
+        let number = contact.contact_number.as_str().to_owned();
+        match &account.duplicate_group {
+            Some(group) => self
+                .issues
+                .push((number.clone(), "duplicate_email", Some(group.clone()))),
+            None => {
+                let token = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+                self.candidates.push(Candidate {
+                    contact_number: number.clone(),
+                    login_email: account.email.clone(),
+                    link: password_link::link(&settings.gateway_url, &token.token),
+                    token,
+                    locale: contact.language.clone().unwrap_or_else(|| "en".into()),
+                });
+            }
+        }
+        self.events.push(event(contact, version_time, rules));
+        Ok(())
+    }
+}
+
+/// The event of an imported contact: versioned by S-360's modification time, else by the
+/// export's time (the file's), with an id derived from both so a re-import is a duplicate.
+fn event(contact: Contact, export_time: DateTime<Utc>, rules: &DetectionRules) -> ContactEvent {
+    let version_time = contact
+        .modified_at
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(export_time);
+    let event_id = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!(
+            "import\n{}\n{}",
+            contact.contact_number.as_str(),
+            version_time.to_rfc3339()
+        ));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_sha1_bytes(bytes).into_uuid()
+    };
+    let lifecycle = rules.classify(&contact);
+    let contact = match lifecycle {
+        crate::apply::Lifecycle::Anonymised => contact.anonymised(),
+        _ => contact,
+    };
+    ContactEvent {
+        event_id,
+        version_time,
+        received_at: None,
+        source: "import",
+        lifecycle,
+        contact,
+    }
+}
+
+#[derive(QueryableByName)]
+struct Outcome {
+    #[diesel(sql_type = Varchar)]
+    contact_number: String,
+    #[diesel(sql_type = Text)]
+    outcome: String,
+}
+
+const ACCOUNTS: &str = "\
+WITH input AS (
+    SELECT * FROM UNNEST($1::varchar[], $2::text[], $3::bytea[], $4::text[], $5::text[]) AS u(n, e, h, link, locale)
+), fresh AS (
+    INSERT INTO accounts (contact_number, origin_contact_number, login_email)
+    SELECT i.n, i.n, i.e FROM input i JOIN contacts c ON c.contact_number = i.n AND c.state = 'active'
+    ON CONFLICT DO NOTHING
+    RETURNING subject_id, contact_number
+), tokens AS (
+    INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at)
+    SELECT i.h, f.subject_id, 'first', now() + make_interval(secs => $6)
+    FROM fresh f JOIN input i ON i.n = f.contact_number
+), mails AS (
+    INSERT INTO mail_outbox (contact_number, recipient, template, payload)
+    SELECT i.n, i.e, 'set-password', jsonb_build_object('link', i.link, 'locale', i.locale)
+    FROM fresh f JOIN input i ON i.n = f.contact_number
+), links AS (
+    INSERT INTO import_links (contact_number, subject_id)
+    SELECT contact_number, subject_id FROM fresh
+    ON CONFLICT (contact_number) DO NOTHING
+)
+SELECT i.n AS contact_number,
+       CASE WHEN f.subject_id IS NOT NULL THEN 'created'
+            WHEN c.state IS DISTINCT FROM 'active' THEN 'not_active'
+            WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n OR a.origin_contact_number = i.n)
+                THEN 'already_imported'
+            ELSE 'email_taken' END AS outcome
+FROM input i LEFT JOIN fresh f ON f.contact_number = i.n LEFT JOIN contacts c ON c.contact_number = i.n";
+
+/// Applies `chunk` and records `position` and `counts` for run `run_id`, in one transaction.
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    chunk: Chunk,
+    position: i64,
+    counts: &mut Counts,
+    settings: &AccountSettings,
+) -> anyhow::Result<()> {
+    let mut next = counts.clone();
+    let committed = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            let applied = apply_batch(tx, &chunk.events).await?;
+            for result in applied {
+                match result {
+                    Applied::Written => next.contacts_written += 1,
+                    Applied::Stale => next.contacts_current += 1,
+                }
+            }
+            let mut issues = chunk.issues;
+            if !chunk.candidates.is_empty() {
+                let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();
+                let outcomes: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
+                    .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
+                    .bind::<Array<Text>, _>(column(|c| &c.login_email))
+                    .bind::<Array<Bytea>, _>(chunk.candidates.iter().map(|c| &c.token.hash).collect::<Vec<_>>())
+                    .bind::<Array<Text>, _>(column(|c| &c.link))
+                    .bind::<Array<Text>, _>(column(|c| &c.locale))
+                    .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
+                    .load(tx)
+                    .await?;
+                for outcome in outcomes {
+                    match outcome.outcome.as_str() {
+                        "created" => {
+                            next.accounts_created += 1;
+                            next.mailed += 1;
+                            next.links_queued += 1;
+                        }
+                        "email_taken" => issues.push((outcome.contact_number, "email_taken", None)),
+                        other => *next.skipped.entry(other.to_owned()).or_default() += 1,
+                    }
+                }
+            }
+            for (_, reason, _) in &issues {
+                *next.skipped.entry((*reason).to_owned()).or_default() += 1;
+            }
+            if !issues.is_empty() {
+                let rows: Vec<_> = issues
+                    .iter()
+                    .map(|(number, reason, group)| {
+                        (
+                            import_issues::run_id.eq(run_id),
+                            import_issues::contact_number.eq(number),
+                            import_issues::reason.eq(*reason),
+                            import_issues::email_group.eq(group.as_deref()),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(import_issues::table)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .execute(tx)
+                    .await?;
+            }
+            diesel::update(import_runs::table.find(run_id))
+                .set((
+                    import_runs::position.eq(position),
+                    import_runs::counts.eq(serde_json::to_value(&next)?),
+                    import_runs::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(tx)
+                .await?;
+            Ok(())
+        })
+        .await;
+    committed?;
+    *counts = next;
+    Ok(())
+}

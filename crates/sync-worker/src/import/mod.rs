@@ -1,0 +1,299 @@
+//! `sync-worker import`: copies the contacts with a web account from an S-360 export (or,
+//! with `--numbers`, from the contact API) into the mirror, creates their accounts without a
+//! password, queues a set-your-password mail and an `addLink` for each. Idempotent (the
+//! version guard and unique accounts make a second run import nothing) and resumable (each
+//! chunk commits with the run's position; a killed run continues after the last chunk).
+
+mod batch;
+pub mod csv_columns;
+mod numbers;
+mod report;
+mod runs;
+pub mod source;
+mod web;
+
+use std::{
+    collections::BTreeMap,
+    io::IsTerminal,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use infra::config::{DatabaseArgs, TelemetryArgs};
+use secutix_client::SecutixArgs;
+use tokio_util::sync::CancellationToken;
+
+pub use report::Report;
+pub use source::Format;
+
+use crate::{apply::DetectionRules, db};
+
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "numbers"])))]
+pub struct ImportArgs {
+    /// Export file to import: JSON lines (`.jsonl`) of `getContactData` objects, a JSON array
+    /// (`.json`) of `getContactData` objects or Data Export rows, or CSV (`.csv`) with S-360's
+    /// bulk-import columns.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// Format of `--file` when its extension does not say.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// A file of contact numbers (one per line) to fetch with `getContactData` at the API's
+    /// rate and import. The answers are kept in `<FILE>.contacts.jsonl`, so an interrupted
+    /// fetch resumes too.
+    #[arg(long, value_name = "FILE")]
+    pub numbers: Option<PathBuf>,
+
+    /// Records applied per transaction (and per progress step).
+    #[arg(long, env = "IMPORT_BATCH_SIZE", value_name = "IMPORT_BATCH_SIZE", default_value_t = 5000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+
+    /// How long the mailed set-your-password links work (`72h`, `7days`).
+    #[arg(long, env = "IMPORT_LINK_LIFETIME", value_name = "IMPORT_LINK_LIFETIME", default_value = "72h",
+          value_parser = humantime::parse_duration)]
+    pub link_lifetime: Duration,
+
+    /// Public base URL of auth-gateway (its issuer): the mailed links open its set-password
+    /// page, `<GATEWAY_ISSUER>/password/reset?token=...`.
+    #[arg(
+        long,
+        env = "GATEWAY_ISSUER",
+        value_name = "GATEWAY_ISSUER",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub gateway_issuer: url::Url,
+
+    #[command(flatten)]
+    pub rules: DetectionRules,
+    #[command(flatten)]
+    pub secutix: SecutixArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+/// Running totals of a run, stored with its position so a resumed run reports the whole file.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub read: u64,
+    pub contacts_written: u64,
+    pub contacts_current: u64,
+    pub accounts_created: u64,
+    pub mailed: u64,
+    pub links_queued: u64,
+    /// Records that gave no new account, by reason.
+    pub skipped: BTreeMap<String, u64>,
+}
+
+/// Imports `args.file` (or the contacts of `args.numbers`) and reports what happened.
+pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Result<Report> {
+    let pool = db::pool(&args.database)?;
+    let (path, format) = match (&args.file, &args.numbers) {
+        (Some(file), _) => {
+            let format = args.format.or_else(|| Format::from_path(file)).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "cannot tell the format of {} from its extension: give --format",
+                    file.display()
+                )
+            })?;
+            (file.clone(), format)
+        }
+        (None, Some(numbers)) => (numbers::fetch(args, numbers, cancel).await?, Format::Jsonl),
+        (None, None) => anyhow::bail!("give --file or --numbers"),
+    };
+    let metadata = std::fs::metadata(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let export_time: DateTime<Utc> = metadata.modified().map(DateTime::from).unwrap_or_else(|_| Utc::now());
+    let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    let source_key = format!(
+        "{}\n{}\n{}",
+        canonical.display(),
+        metadata.len(),
+        export_time.timestamp_nanos_opt().unwrap_or_default()
+    );
+
+    // First pass: count the records and find the login e-mails several contacts share.
+    let (emails, total) = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let mut emails = web::Emails::default();
+            let mut total = 0u64;
+            for item in source::read(&path, format)? {
+                if let Ok(contact) = item
+                    && web::refusal(&contact).is_none()
+                {
+                    emails.add(&contact);
+                }
+                total += 1;
+            }
+            Ok((emails, total))
+        })
+        .await??
+    };
+
+    let mut conn = pool.get().await?;
+    let run = runs::open(&mut conn, &source_key, format, total).await?;
+    if run.position > 0 {
+        tracing::info!(run = run.id, position = run.position, "Resuming an interrupted import");
+    }
+    let settings = batch::AccountSettings {
+        gateway_url: args.gateway_issuer.as_str().to_owned(),
+        link_lifetime: args.link_lifetime,
+    };
+    let progress = Progress::new(total, run.position as u64);
+    let mut counts = run.counts.clone();
+    let mut position = run.position;
+    let started = Instant::now();
+    let shared_emails = emails.shared();
+    // Reading and mapping chunks is CPU work, done on a thread of its own one or two chunks
+    // ahead, while PostgreSQL applies the previous one.
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<anyhow::Result<Prepared>>(2);
+    let producer = {
+        let records = source::read(&path, format)?.skip(run.position as usize);
+        let (rules, batch_size) = (args.rules.clone(), args.batch_size as usize);
+        let settings = settings.clone();
+        tokio::task::spawn_blocking(move || {
+            prepare_all(records, batch_size, &emails, export_time, &rules, &settings, &sender)
+        })
+    };
+    while let Some(prepared) = chunks.recv().await {
+        if cancel.is_cancelled() {
+            anyhow::bail!("interrupted after {position} records; run the same command again to resume");
+        }
+        let Prepared { chunk, read, skipped } = prepared?;
+        let mut next_counts = counts.clone();
+        next_counts.read += read as u64;
+        for (reason, count) in skipped {
+            *next_counts.skipped.entry(reason.into()).or_default() += count;
+        }
+        position += read as i64;
+        batch::apply(&mut conn, run.id, chunk, position, &mut next_counts, &settings).await?;
+        counts = next_counts;
+        progress.advance(read as u64, &counts);
+    }
+    producer.await?;
+    runs::finish(&mut conn, run.id).await?;
+    progress.finish();
+    report::build(&mut conn, run.id, counts, shared_emails, started.elapsed()).await
+}
+
+/// One chunk ready to apply: its web-account contacts, how many records it covers, and the
+/// records skipped before the database is asked.
+struct Prepared {
+    chunk: batch::Chunk,
+    read: usize,
+    skipped: BTreeMap<&'static str, u64>,
+}
+
+/// Splits the records into chunks and sends them, until the records end or the receiver is
+/// gone.
+fn prepare_all(
+    mut records: impl Iterator<Item = source::Item>,
+    batch_size: usize,
+    emails: &web::Emails,
+    export_time: DateTime<Utc>,
+    rules: &DetectionRules,
+    settings: &batch::AccountSettings,
+    sender: &tokio::sync::mpsc::Sender<anyhow::Result<Prepared>>,
+) {
+    loop {
+        let mut prepared = Prepared {
+            chunk: batch::Chunk::default(),
+            read: 0,
+            skipped: BTreeMap::new(),
+        };
+        let mut failure = None;
+        for item in records.by_ref().take(batch_size) {
+            prepared.read += 1;
+            match item {
+                Err(bad) => {
+                    tracing::warn!(position = bad.position, reason = %bad.reason, "Skipping a record that is not a contact");
+                    *prepared.skipped.entry("invalid").or_default() += 1;
+                }
+                Ok(contact) => match (web::refusal(&contact), emails.account(&contact)) {
+                    (Some(reason), _) => *prepared.skipped.entry(reason).or_default() += 1,
+                    (None, Some(account)) => {
+                        if let Err(error) = prepared.chunk.push(contact, &account, export_time, rules, settings) {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                    (None, None) => *prepared.skipped.entry("no_email").or_default() += 1,
+                },
+            }
+        }
+        if prepared.read == 0 {
+            return;
+        }
+        let message = match failure {
+            Some(error) => Err(error),
+            None => Ok(prepared),
+        };
+        if sender.blocking_send(message).is_err() {
+            return;
+        }
+    }
+}
+
+/// A progress bar with rate and ETA on a terminal; a log line every few seconds otherwise.
+struct Progress {
+    bar: Option<ProgressBar>,
+    last_log: std::sync::Mutex<Instant>,
+    total: u64,
+    resumed_at: u64,
+    started: Instant,
+    done: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    fn new(total: u64, done: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, ETA {eta} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_position(done);
+            bar
+        });
+        Self {
+            bar,
+            last_log: std::sync::Mutex::new(Instant::now()),
+            total,
+            resumed_at: done,
+            started: Instant::now(),
+            done: done.into(),
+        }
+    }
+
+    fn advance(&self, read: u64, counts: &Counts) {
+        let done = self.done.fetch_add(read, std::sync::atomic::Ordering::Relaxed) + read;
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+            return;
+        }
+        let mut last = self.last_log.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed() >= Duration::from_secs(5) || done == self.total {
+            let rate = (done - self.resumed_at) as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+            tracing::info!(
+                done,
+                total = self.total,
+                accounts = counts.accounts_created,
+                rate = rate as u64,
+                "Import in progress"
+            );
+            *last = Instant::now();
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
