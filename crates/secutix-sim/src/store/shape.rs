@@ -32,8 +32,15 @@ pub fn check_writable(patch: &Map<String, Value>) -> Result<(), StoreError> {
     if let Some(field) = READ_ONLY.iter().find(|f| patch.contains_key(**f)) {
         return Err(StoreError::ReadOnlyField(field));
     }
-    if patch.get("individualContact").is_some_and(|v| !v.is_object()) {
-        return Err(StoreError::InvalidField("individualContact", "must be an object"));
+    match patch.get("individualContact") {
+        Some(Value::Object(individual)) => {
+            // The individual's own id is S-360's too.
+            if individual.contains_key("contactId") {
+                return Err(StoreError::ReadOnlyField("individualContact.contactId"));
+            }
+        }
+        Some(_) => return Err(StoreError::InvalidField("individualContact", "must be an object")),
+        None => {}
     }
     for list in ["addresses", "authorizations", "contactCriteria", "indicators"] {
         if patch.get(list).is_some_and(|v| !v.is_array()) {
