@@ -1,9 +1,10 @@
 //! Forgotten password and first password: `GET/POST /password/forgot` sends a single-use link
 //! (the same answer whether or not the address has an account; at most 3 links per account per
 //! hour and 10 requests per source address per 15 minutes), `GET/POST /password/reset` sets the
-//! password from the link. The link is built from the configured issuer, never from the
-//! request's Host. After a change every session and refresh token of the account is revoked, a
-//! notification is mailed, and the user signs in again (no automatic sign-in).
+//! password from the link (invalid links tried from one address lock it out for a while). The
+//! link is built from the configured issuer, never from the request's Host. After a change
+//! every session and refresh token of the account is revoked, a notification is mailed, and the
+//! user signs in again (no automatic sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{Duration, Utc};
@@ -236,6 +237,9 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
+    if let Some(refused) = guessing_locked(&mut conn, &req, lang).await {
+        return refused;
+    }
     let valid: bool = diesel::select(diesel::dsl::exists(
         password_tokens::table
             .find(Sha256::digest(token.as_bytes()).to_vec())
@@ -246,6 +250,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     .await
     .unwrap_or(false);
     if !valid {
+        let _ = crate::throttle::failed(&mut conn, &[guess_key(&req)]).await;
         let t = pages::texts(lang);
         return html(
             actix_web::http::StatusCode::GONE,
@@ -301,6 +306,9 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
+    if let Some(refused) = guessing_locked(&mut conn, &req, lang).await {
+        return refused;
+    }
     // Consuming the link is the single point of truth: of two concurrent uses one wins.
     let used: Option<Uuid> = diesel::update(
         password_tokens::table
@@ -315,6 +323,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     .optional()
     .unwrap_or(None);
     let Some(subject) = used else {
+        let _ = crate::throttle::failed(&mut conn, &[guess_key(&req)]).await;
         return html(
             actix_web::http::StatusCode::GONE,
             pages::notice(lang, t.new_password, t.link_invalid),
@@ -335,6 +344,31 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         pages::notice(lang, t.new_password, t.password_changed),
         None,
     )
+}
+
+/// Invalid or spent links tried from one source address count like failed sign-ins: after 5,
+/// the address is refused for 1 minute, doubling up to 15 (`crate::throttle`).
+fn guess_key(req: &HttpRequest) -> String {
+    format!("reset-address:{}", login::client_address(req))
+}
+
+/// A 429 page with `Retry-After` while the request's address is locked out of the reset page.
+async fn guessing_locked(conn: &mut AsyncPgConnection, req: &HttpRequest, lang: Lang) -> Option<HttpResponse> {
+    let retry_after = match crate::throttle::locked(conn, &[guess_key(req)]).await {
+        Ok(locked) => locked?,
+        Err(_) => return Some(login::unavailable(lang)),
+    };
+    let t = pages::texts(lang);
+    let mut response = html(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        pages::notice(lang, t.new_password, t.locked),
+        None,
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(retry_after.max(1) as u64),
+    );
+    Some(response)
 }
 
 /// Stores the hash (the mailbox is proven), revokes every session and refresh token.
