@@ -71,6 +71,17 @@ async fn cached_answers_follow_announced_changes_merges_and_anonymisations() {
     let (_, tokens) = shop_tokens(&s).await;
     let access = tokens["access_token"].as_str().expect("access token");
     until_cached(&s, access).await;
+    let metrics = s
+        .client
+        .get(format!("{}/metrics", s.gateway.base_url))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("auth_gateway_userinfo_cache_live 1"), "{metrics}");
+    assert!(metrics.contains("auth_gateway_userinfo_cache_requests_total{result=\"hit\"}"));
 
     // A profile or webhook update of the contact.
     s.db.execute("UPDATE contacts SET first_name = 'Jeanne'").await;
