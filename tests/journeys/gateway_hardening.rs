@@ -1,7 +1,7 @@
 //! Security checklist probes beyond the main flows: password rehash at sign-in when the argon2
 //! parameters rose, the forgotten-password limit per source address (and the same answer for
-//! known and unknown addresses while the broker is down), no token in any redirect,
-//! the timing of sign-ins for unknown and known accounts, and a wrong PKCE verifier.
+//! known and unknown addresses while the broker is down), guessing reset links, no token in any
+//! redirect, the timing of sign-ins for unknown and known accounts, and a wrong PKCE verifier.
 
 use std::time::{Duration, Instant};
 
@@ -234,4 +234,32 @@ async fn a_broker_outage_does_not_tell_known_addresses_from_unknown_ones() {
     let (unknown, _, unknown_page) = forgot(&s, "nobody@example.org").await;
     assert_eq!((known, known_page), (unknown, unknown_page));
     assert_eq!(known, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_reset_links_locks_the_address_out() {
+    let s = setup().await;
+    let reset = |token: String| {
+        s.client
+            .get(format!("{}/password/reset?token={token}", s.gateway.base_url))
+            .send()
+    };
+    for i in 0..5 {
+        let response = reset(format!("guess-{i}")).await.expect("answers");
+        assert_eq!(response.status(), StatusCode::GONE, "guess {i}");
+    }
+    // Even a valid link is refused from this address while it is locked out.
+    let token = "a-valid-token-for-this-test-0123456789abcdef";
+    s.db.execute(&format!(
+        "INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at) \
+         VALUES (sha256('{token}'::bytea), '{}', 'reset', now() + interval '1 hour')",
+        s.subject
+    ))
+    .await;
+    let locked = reset(token.to_owned()).await.expect("answers");
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers().contains_key("retry-after"));
+    s.db.execute("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
+        .await;
+    assert_eq!(reset(token.to_owned()).await.expect("answers").status(), 200);
 }

@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod authorize_request;
 pub mod discovery;
 pub mod fallback;
+pub mod forgot;
 pub mod login;
 pub mod oauth;
 pub mod params;

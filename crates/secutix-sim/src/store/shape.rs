@@ -33,14 +33,12 @@ pub fn check_writable(patch: &Map<String, Value>) -> Result<(), StoreError> {
         return Err(StoreError::ReadOnlyField(field));
     }
     match patch.get("individualContact") {
-        Some(Value::Object(individual)) => {
-            // The individual's own id is S-360's too.
-            if individual.contains_key("contactId") {
-                return Err(StoreError::ReadOnlyField("individualContact.contactId"));
-            }
+        // The individual's own id is S-360's too.
+        Some(Value::Object(individual)) if individual.contains_key("contactId") => {
+            return Err(StoreError::ReadOnlyField("individualContact.contactId"));
         }
+        Some(Value::Object(_)) | None => {}
         Some(_) => return Err(StoreError::InvalidField("individualContact", "must be an object")),
-        None => {}
     }
     for list in ["addresses", "authorizations", "contactCriteria", "indicators"] {
         if patch.get(list).is_some_and(|v| !v.is_array()) {
