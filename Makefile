@@ -52,13 +52,17 @@ bench-import: ## Benchmark sync-worker import of 1M generated contacts against p
 	scripts/bench.sh import
 
 .PHONY: run
-run: ## Migrate, then run the stack natively; ctrl-c stops it
+run: ## The whole stack natively: the three services, the S-360 simulator with demo contacts imported, a mail catcher; ctrl-c stops it
 	scripts/run-local.sh
 
 .PHONY: sim
 sim: ## Run the S-360 simulator: 20 demo contacts posted to the local ingest every 30 s (crates/secutix-sim/README.md)
 	SIM_SEED=$${SIM_SEED:-20} SIM_WEBHOOK_INTERVAL=$${SIM_WEBHOOK_INTERVAL:-30s} SIM_WEBHOOK_URL=$${SIM_WEBHOOK_URL:-http://127.0.0.1:8081/webhooks/secutix/contacts} \
 	  SIM_WEBHOOK_TOKEN=$${SIM_WEBHOOK_TOKEN:-local-development-token} cargo run --locked -p secutix-sim -- run
+
+.PHONY: demo
+demo: ## With `make run` going in another terminal: play the fan journey (import, first password, shop sign-in, profile write-back, S-360 changes) and print each step
+	python3 scripts/demo.py
 
 .PHONY: up
 up: ## Start the stack with Docker Compose (machines with a Docker engine)

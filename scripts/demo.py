@@ -202,8 +202,9 @@ def main():
     result = subprocess.run([args.worker_bin, "import", "--file", export], capture_output=True, text=True, env=dict(os.environ, DATABASE_URL=args.database_url, GATEWAY_ISSUER=gateway))
     if result.returncode != 0:
         raise SystemExit(f"   import failed:\n{result.stderr[-2000:]}")
-    for line in result.stdout.strip().splitlines()[-8:]:
-        say(f"import: {line}")
+    for line in result.stdout.strip().splitlines():
+        if "\x1b" not in line and " INFO " not in line:
+            say(f"import: {line}")
     subject, link = wait_for("the set-your-password mail", lambda: mailed_link(args.mailbox, address))
     say(f"mail received: \"{subject}\" with {link.split('?')[0]}?token=…")
 
