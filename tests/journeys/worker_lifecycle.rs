@@ -40,6 +40,18 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     .await;
     db.execute("INSERT INTO mail_outbox (contact_number, recipient, template) VALUES ('A1', 'jean.dupont@example.org', 'set-password')")
         .await;
+    db.execute(
+        "INSERT INTO writeback_outbox (command_id, contact_number, fields) \
+         VALUES (gen_random_uuid(), 'A1', '{\"cellPhoneNumber\": \"+41790000001\"}')",
+    )
+    .await;
+    db.execute("INSERT INTO import_runs (source_key, format) VALUES ('f', 'jsonl')")
+        .await;
+    db.execute(
+        "INSERT INTO import_issues (run_id, contact_number, reason, email_group) \
+         SELECT id, 'A1', 'duplicate_email', 'jean.dupont@example.org' FROM import_runs",
+    )
+    .await;
 
     post_contacts(&ingest.base_url, &modified_at(anonymise("A1"), "2025-02-01T00:00:00Z")).await;
     let row = wait_for_state(&db, "A1", "anonymised").await;
@@ -58,6 +70,12 @@ async fn anonymisation_erases_everything_and_nothing_comes_back() {
     assert_eq!(db.count("SELECT count(*) AS n FROM sessions").await, 0);
     assert_eq!(db.count("SELECT count(*) AS n FROM refresh_tokens").await, 0);
     assert_eq!(db.count("SELECT count(*) AS n FROM mail_outbox").await, 0);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM writeback_outbox").await,
+        0,
+        "nothing is written back"
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM import_issues").await, 0);
     let audit = db.count("SELECT count(*) AS n FROM contact_audit WHERE contact_number = 'A1' AND action = 'anonymised' AND details::text NOT LIKE '%jean%'").await;
     assert_eq!(audit, 1);
 

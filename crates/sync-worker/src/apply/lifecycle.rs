@@ -13,7 +13,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{accounts, contact_audit, contacts, mail_outbox, refresh_tokens, sessions};
+use crate::db::schema::{
+    accounts, contact_audit, contacts, import_issues, mail_outbox, refresh_tokens, sessions, writeback_outbox,
+};
 
 /// Longest chain of merged heads followed (guards against cycles in bad data).
 const MAX_HOPS: usize = 32;
@@ -72,7 +74,9 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
 }
 
 /// Erases every trace of personal data outside the (already scrubbed) contact row: the
-/// account with its credentials, sessions and refresh tokens (by cascade), and all mail.
+/// account with its credentials, sessions and refresh tokens (by cascade), all mail, profile
+/// changes waiting to be written back (S-360 has erased the contact: nothing is pushed), and
+/// the import's reports about the contact (they may name its e-mail).
 pub async fn anonymised(conn: &mut AsyncPgConnection, number: &str, event_id: Uuid) -> QueryResult<()> {
     let accounts_deleted = diesel::delete(
         accounts::table.filter(
@@ -86,7 +90,18 @@ pub async fn anonymised(conn: &mut AsyncPgConnection, number: &str, event_id: Uu
     let mails_deleted = diesel::delete(mail_outbox::table.filter(mail_outbox::contact_number.eq(number)))
         .execute(conn)
         .await?;
-    let details = serde_json::json!({ "accounts_deleted": accounts_deleted, "mails_deleted": mails_deleted });
+    let writebacks_deleted =
+        diesel::delete(writeback_outbox::table.filter(writeback_outbox::contact_number.eq(number)))
+            .execute(conn)
+            .await?;
+    diesel::delete(import_issues::table.filter(import_issues::contact_number.eq(number)))
+        .execute(conn)
+        .await?;
+    let details = serde_json::json!({
+        "accounts_deleted": accounts_deleted,
+        "mails_deleted": mails_deleted,
+        "writebacks_deleted": writebacks_deleted,
+    });
     audit(conn, number, "anonymised", event_id, details).await
 }
 
