@@ -43,6 +43,11 @@ impl SmtpServer {
         panic!("the SMTP server did not start");
     }
 
+    /// The maildir the messages are stored in (`new/` holds them).
+    pub fn maildir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }

@@ -1,0 +1,189 @@
+//! The whole product across real processes: the four binaries (`webhook-ingest`, `sync-worker`,
+//! `auth-gateway`, `secutix-sim`) started as they run in production, with a real SMTP server,
+//! PostgreSQL and RabbitMQ, and the fan's journey played by `scripts/demo.py` (the same script
+//! as `make demo`), its shop sign-in in headless Chromium: import, set-your-password mail, first
+//! password, sign-in at the shop through the gateway, grant access, profile write-back to S-360,
+//! a name changed at S-360, a merge and an anonymisation ending sessions, no personal data left
+//! in any table, and the contacts table rebuilt by replay.
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use tests::{SmtpServer, TestBroker, TestDatabase, binary, eventually, sim::free_port};
+
+const SHOP_SECRET: &str = "journey-shop-secret";
+
+struct Process {
+    name: &'static str,
+    url: String,
+    _child: tokio::process::Child,
+}
+
+async fn start(name: &'static str, args: &[&str], env: &[(&str, String)]) -> Process {
+    let port = free_port();
+    let mut command = tokio::process::Command::new(binary(name));
+    command
+        .args(args)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("the binary starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let health = format!("{url}/healthz");
+    eventually(Duration::from_secs(30), name, || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .map(drop)
+    })
+    .await;
+    Process {
+        name,
+        url,
+        _child: child,
+    }
+}
+
+fn clients_file(sim_port: u16) -> String {
+    let path = std::env::temp_dir().join(format!("journey-clients-{}.toml", uuid::Uuid::new_v4().simple()));
+    auth_gateway::clients::ClientRegistry {
+        clients: vec![auth_gateway::clients::Client {
+            id: "secutix-shop".into(),
+            name: "Ticket shop (simulator)".into(),
+            kind: auth_gateway::clients::ClientKind::Confidential,
+            secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
+            redirect_uris: vec![format!("http://127.0.0.1:{sim_port}/shop/callback")],
+            post_logout_redirect_uris: vec![],
+        }],
+    }
+    .save(&path)
+    .expect("registry written");
+    path.to_string_lossy().into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fans_journey_across_real_processes() {
+    let db = TestDatabase::create().await;
+    let broker = TestBroker::create().await;
+    let smtp = SmtpServer::start().await;
+    let amqp = tests::amqp_url();
+    let common = [
+        ("AMQP_URL", amqp.clone()),
+        ("AMQP_NAME_PREFIX", broker.prefix.clone()),
+        ("DATABASE_URL", db.url.clone()),
+    ];
+    let (gateway_port, sim_port) = (free_port(), free_port());
+    let gateway_url = format!("http://127.0.0.1:{gateway_port}");
+    let sim_url = format!("http://127.0.0.1:{sim_port}");
+    let api_secret = "journey-api-secret".to_owned();
+
+    let worker_env = [
+        common.to_vec(),
+        vec![
+            ("SMTP_URL", smtp.url()),
+            ("SECUTIX_API_URL", format!("{sim_url}/tnco/backend-apis")),
+            ("SECUTIX_API_SECRET", api_secret.clone()),
+            ("SECUTIX_INSTITUTION", "DEMO".into()),
+            ("SECUTIX_VIRTUAL_OPERATOR", "DEMO_VO".into()),
+            ("SECUTIX_PARTNER", "secutix-bridge".into()),
+            ("GATEWAY_ISSUER", gateway_url.clone()),
+        ],
+    ]
+    .concat();
+    let worker = start("sync-worker", &["run"], &worker_env).await;
+    let ingest = start(
+        "webhook-ingest",
+        &[],
+        &[
+            common.to_vec(),
+            vec![("INGEST_BEARER_TOKEN", tests::INGEST_TOKEN.into())],
+        ]
+        .concat(),
+    )
+    .await;
+    let keys = std::env::temp_dir().join(format!("journey-keys-{}", uuid::Uuid::new_v4().simple()));
+    let gateway = {
+        let mut command = tokio::process::Command::new(binary("auth-gateway"));
+        command
+            .env("LISTEN_ADDR", format!("127.0.0.1:{gateway_port}"))
+            .env("GATEWAY_ISSUER", &gateway_url)
+            .env("GATEWAY_CLIENTS_FILE", clients_file(sim_port))
+            .env("GATEWAY_DEV_KEYS_DIR", &keys)
+            .env("GATEWAY_TICKETSHOP_URLS", format!("{sim_url}/shop"))
+            .env("RUST_LOG", "warn")
+            .envs(common.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        command.spawn().expect("auth-gateway starts")
+    };
+    let health = format!("{gateway_url}/healthz");
+    eventually(Duration::from_secs(30), "auth-gateway", || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .map(drop)
+    })
+    .await;
+    let sim = {
+        let mut command = tokio::process::Command::new(binary("secutix-sim"));
+        command
+            .arg("run")
+            .env("LISTEN_ADDR", format!("127.0.0.1:{sim_port}"))
+            .env("SIM_SEED", "5")
+            .env("SIM_WEBHOOK_URL", format!("{}/webhooks/secutix/contacts", ingest.url))
+            .env("SIM_WEBHOOK_TOKEN", tests::INGEST_TOKEN)
+            .env("SIM_WEBHOOK_INTERVAL", "1s")
+            .env("SIM_API_SECRET", &api_secret)
+            .env("SIM_SHOP_ISSUER", &gateway_url)
+            .env("SIM_SHOP_CLIENT_ID", "secutix-shop")
+            .env("SIM_SHOP_CLIENT_SECRET", SHOP_SECRET)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        command.spawn().expect("secutix-sim starts")
+    };
+    let health = format!("{sim_url}/healthz");
+    eventually(Duration::from_secs(30), "secutix-sim", || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .map(drop)
+    })
+    .await;
+
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/demo.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(&demo)
+        .args(["--gateway", &gateway_url, "--sim", &sim_url, "--browser"])
+        .arg("--mailbox")
+        .arg(smtp.maildir())
+        .args(["--database-url", &db.url])
+        .arg("--worker-bin")
+        .arg(binary("sync-worker"))
+        .env("AMQP_URL", &amqp)
+        .env("AMQP_NAME_PREFIX", &broker.prefix)
+        .output()
+        .await
+        .expect("the journey runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("The journey is complete."),
+        "the journey failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for process in [&worker, &ingest] {
+        assert!(
+            reqwest::get(format!("{}/healthz", process.url)).await.is_ok(),
+            "{} still up",
+            process.name
+        );
+    }
+    drop((gateway, sim));
+}
