@@ -55,6 +55,11 @@ bench-import: ## Benchmark sync-worker import of 1M generated contacts against p
 run: ## Migrate, then run the stack natively; ctrl-c stops it
 	scripts/run-local.sh
 
+.PHONY: sim
+sim: ## Run the S-360 simulator: 20 demo contacts posted to the local ingest every 30 s (crates/secutix-sim/README.md)
+	SIM_SEED=$${SIM_SEED:-20} SIM_WEBHOOK_INTERVAL=$${SIM_WEBHOOK_INTERVAL:-30s} SIM_WEBHOOK_URL=$${SIM_WEBHOOK_URL:-http://127.0.0.1:8081/webhooks/secutix/contacts} \
+	  SIM_WEBHOOK_TOKEN=$${SIM_WEBHOOK_TOKEN:-local-development-token} cargo run --locked -p secutix-sim -- run
+
 .PHONY: up
 up: ## Start the stack with Docker Compose (machines with a Docker engine)
 	docker compose up --build -d

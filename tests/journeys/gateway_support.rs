@@ -32,24 +32,7 @@ pub async fn setup() -> Setup {
 /// [`setup`] with extra gateway arguments.
 pub async fn setup_with(extra: &[&str]) -> Setup {
     let db = TestDatabase::create().await;
-    db.execute(
-        "INSERT INTO contacts (contact_number, first_name, last_name, email, language, birth_date, phone, addresses, \
-         authorizations, raw, version_time, version_event_id, source) VALUES ('0001234567', 'Jean', 'Dupont', \
-         'jean.dupont@example.org', 'fr', '1985-06-14', '+41791234567', \
-         '[{\"lines\":[\"Rue du Lac 12\"],\"zip_code\":\"1003\",\"town\":\"Lausanne\",\"country_code\":\"CH\",\"main\":true}]', \
-         '[{\"code\":\"NEWSLTR\",\"allowed\":true}]', '{}', now(), gen_random_uuid(), 'webhook')",
-    )
-    .await;
-    let subject = db.create_account("0001234567", "jean.dupont@example.org").await;
-    let hash = auth_gateway::passwords::Passwords::new(1)
-        .expect("hasher")
-        .hash(PASSWORD)
-        .await
-        .expect("hash");
-    db.execute(&format!(
-        "UPDATE accounts SET password_hash = '{hash}', email_verified = true"
-    ))
-    .await;
+    let subject = seed_account(&db).await;
 
     let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
     let registry = auth_gateway::clients::ClientRegistry {
@@ -87,6 +70,30 @@ pub async fn setup_with(extra: &[&str]) -> Setup {
         client,
         subject,
     }
+}
+
+/// Contact 0001234567 (Jean Dupont, jean.dupont@example.org) with a web account whose password
+/// is [`PASSWORD`]; returns the account's subject id.
+pub async fn seed_account(db: &TestDatabase) -> uuid::Uuid {
+    db.execute(
+        "INSERT INTO contacts (contact_number, first_name, last_name, email, language, birth_date, phone, addresses, \
+         authorizations, raw, version_time, version_event_id, source) VALUES ('0001234567', 'Jean', 'Dupont', \
+         'jean.dupont@example.org', 'fr', '1985-06-14', '+41791234567', \
+         '[{\"lines\":[\"Rue du Lac 12\"],\"zip_code\":\"1003\",\"town\":\"Lausanne\",\"country_code\":\"CH\",\"main\":true}]', \
+         '[{\"code\":\"NEWSLTR\",\"allowed\":true}]', '{}', now(), gen_random_uuid(), 'webhook')",
+    )
+    .await;
+    let subject = db.create_account("0001234567", "jean.dupont@example.org").await;
+    let hash = auth_gateway::passwords::Passwords::new(1)
+        .expect("hasher")
+        .hash(PASSWORD)
+        .await
+        .expect("hash");
+    db.execute(&format!(
+        "UPDATE accounts SET password_hash = '{hash}', email_verified = true"
+    ))
+    .await;
+    subject
 }
 
 pub fn challenge(verifier: &str) -> String {

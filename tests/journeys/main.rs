@@ -22,6 +22,8 @@ mod ingest_unavailable;
 mod operations;
 mod reconcile;
 mod secutix_client;
+mod sim_shop;
+mod sim_webhook;
 mod webhook_to_database;
 mod worker_convergence;
 mod worker_crash;

@@ -6,6 +6,7 @@ pub mod database;
 pub mod events;
 pub mod proxy;
 pub mod services;
+pub mod sim;
 pub mod smtp;
 
 pub use broker::TestBroker;

@@ -12,6 +12,7 @@ use crate::{
     api::{limit::RateLimiter, token::TokenRules},
     config::SimConfig,
     demo, export,
+    shop::{self, Shop},
     stats::Stats,
     store::Store,
     webhook::{self, SenderAuth},
@@ -28,6 +29,8 @@ pub struct SimState {
     pub limiter: RateLimiter,
     pub sender_auth: SenderAuth,
     pub http: reqwest::Client,
+    /// The ticket shop, when `SIM_SHOP_ISSUER` is set.
+    pub shop: Option<Shop>,
     pub(crate) webhook_run: tokio::sync::Mutex<()>,
 }
 
@@ -58,21 +61,24 @@ impl Simulator {
             sender_auth,
             http,
             webhook_run: tokio::sync::Mutex::new(()),
+            shop: Shop::new(&config.shop, &base_url),
             config,
         });
         demo::seed(&state.store, state.config.seed)?;
 
         let data = web::Data::from(state.clone());
+        // The simulator's counters are at /admin/stats; /metrics serves an empty registry.
+        let registry = prometheus::Registry::new();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(infra::http::trace_requests))
                 .app_data(data.clone())
-                .app_data(web::JsonConfig::default().limit(1 << 20))
-                .configure(|cfg| {
-                    infra::http::configure_ops(cfg, infra::http::Readiness::default(), prometheus::Registry::new())
-                })
+                // Request bodies (admin, contact API) up to 1 MiB.
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .configure(|cfg| infra::http::configure_ops(cfg, infra::http::Readiness::default(), registry.clone()))
                 .configure(admin::configure)
                 .configure(api::configure)
+                .configure(shop::configure)
                 .default_service(web::to(not_found))
         })
         .workers(2)
@@ -82,10 +88,21 @@ impl Simulator {
         .run();
 
         let cancel = CancellationToken::new();
-        webhook::spawn_scheduler(state.clone(), cancel.clone());
-        export::spawn_scheduler(state.clone(), cancel.clone());
+        let (webhook_every, export_every) = (
+            state.config.webhook.webhook_interval,
+            state.config.export.export_interval,
+        );
+        webhook::spawn_every(webhook_every, cancel.clone(), state.clone(), |state| async move {
+            webhook::run_once(&state).await;
+        });
+        webhook::spawn_every(export_every, cancel.clone(), state.clone(), |state| async move {
+            export::run_once(&state).await;
+        });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
-        tracing::info!(port, "secutix-sim started");
+        tracing::info!(port, %base_url, "secutix-sim started");
+        if state.shop.is_some() {
+            tracing::info!(redirect_uri = %format!("{base_url}/shop/callback"), "Ticket shop enabled; register this redirect URI at the identity provider");
+        }
         Ok(SimHandle {
             base_url,
             port,

@@ -92,3 +92,45 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent_and_parses() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from(["secutix-sim", "export", "--format", "csv", "--seed", "3"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Export(ExportArgs {
+                format: Format::Csv,
+                seed: Some(3),
+                ..
+            })
+        ));
+        let cli = Cli::try_parse_from([
+            "secutix-sim",
+            "run",
+            "--webhook-interval",
+            "2s",
+            "--api-time-unit",
+            "milliseconds",
+        ])
+        .expect("parses");
+        let Command::Run { config, .. } = cli.command else {
+            panic!("run");
+        };
+        assert_eq!(config.webhook.webhook_interval, std::time::Duration::from_secs(2));
+        for bad in [
+            ["--webhook-interval", "500ms"],
+            ["--api-limit-status", "503"],
+            ["--webhook-batch-size", "0"],
+        ] {
+            let args = ["secutix-sim", "run", bad[0], bad[1]];
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -8,19 +8,16 @@
 //!   [`CSV_COLUMNS`] (the `getContactData` member names, the main address's lines, the first
 //!   SSO link's `providerUserReference`).
 
-use std::sync::Arc;
-
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio_util::sync::CancellationToken;
 
 use crate::{
     app::SimState,
     error::ApiError,
     stats,
     store::{ContactState, Record, shape},
-    webhook::{auth::post_json, spawn_every},
+    webhook::auth::post_json,
 };
 
 /// The CSV header, in order.
@@ -185,16 +182,6 @@ pub async fn run_once(state: &SimState) -> usize {
     delivered
 }
 
-pub fn spawn_scheduler(state: Arc<SimState>, cancel: CancellationToken) {
-    let interval = state.config.export.export_interval;
-    spawn_every(interval, cancel, move || {
-        let state = state.clone();
-        async move {
-            run_once(&state).await;
-        }
-    });
-}
-
 /// `POST /admin/export/run`.
 pub async fn run_now(state: web::Data<SimState>) -> Result<HttpResponse, ApiError> {
     if state.config.export.export_url.is_none() {
@@ -226,3 +213,7 @@ pub async fn download(
         .content_type(content_type)
         .body(export_file(&state.store.list(), format)))
 }
+
+#[cfg(test)]
+#[path = "export_tests.rs"]
+mod tests;

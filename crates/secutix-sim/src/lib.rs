@@ -13,8 +13,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`SimConfig::default`] gives the documented defaults (the same as `secutix-sim run` with no
-//! flags or environment); every option is listed in the crate's README and by `--help`.
+//! [`SimConfig::default`] is what `secutix-sim run` without flags would use: the documented
+//! defaults, overridden by any `SIM_*` (and `LISTEN_ADDR`) variable set in the environment;
+//! [`SimConfig::ephemeral`] also listens on a free port. Every option is listed in the crate's
+//! README and by `--help`.
 //!
 //! # What it serves
 //!
@@ -28,6 +30,8 @@
 //!   HS256 tokens checked as S-360 does, one shared rate limit (509 or 429 + `Retry-After`).
 //! - **Contact Webhook V2** ([`webhook`]) and the **Data Export** webhook ([`export`]), with the
 //!   authentication methods `webhook-ingest` accepts.
+//! - The **ticket shop** ([`shop`]) at `/shop`: an OpenID Connect relying party of the
+//!   identity provider that links the SSO id to a contact as S-360 does.
 //!
 //! The library API ([`Simulator`], [`SimConfig`], [`SimHandle`], [`SimState`], [`store::Store`])
 //! is stable: tests of other crates use it.
@@ -40,6 +44,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod shop;
 pub mod stats;
 pub mod store;
 pub mod webhook;

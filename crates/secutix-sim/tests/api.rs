@@ -29,6 +29,15 @@ async fn call(sim: &SimHandle, path: &str, token: Option<&str>, body: Value) -> 
     (status, response.json().await.unwrap_or(Value::Null), retry_after)
 }
 
+async fn stats(sim: &SimHandle) -> Value {
+    reqwest::get(format!("{}/admin/stats", sim.base_url()))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json")
+}
+
 const GET: &str = "contactInformationPublicService/v2_21/getContactData";
 const SAVE: &str = "contactInformationPublicService/v2_21/saveIndividualContactData";
 const LINK: &str = "contactSocialLoginService/v1_0/addLink";
@@ -116,12 +125,7 @@ async fn bad_tokens_get_401_with_a_reason() {
         (status, body["message"].as_str()),
         (401, Some("the token is too old (iat): mint one per call"))
     );
-    let stats: Value = reqwest::get(format!("{}/admin/stats", sim.base_url()))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+    let stats = stats(&sim).await;
     assert_eq!(stats["api"]["calls"], 3);
     assert_eq!(stats["api"]["rejected_token"], 3);
 }
@@ -150,12 +154,7 @@ async fn the_shared_limit_answers_509_with_retry_after_then_recovers() {
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     let (status, _, _) = call(&sim, GET, Some(&mint(&api)), json!({ "contactNumber": "0404" })).await;
     assert_eq!(status, 404, "calls go through again once the window moved");
-    let stats: Value = reqwest::get(format!("{}/admin/stats", sim.base_url()))
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+    let stats = stats(&sim).await;
     assert_eq!(stats["api"]["rejected_limit"], 1);
 }
 

@@ -6,7 +6,10 @@
 mod outbox;
 pub mod shape;
 
-use std::{collections::BTreeMap, sync::Mutex};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Mutex,
+};
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -119,6 +122,11 @@ pub struct Store {
 pub(crate) struct Inner {
     pub(crate) contacts: BTreeMap<String, Record>,
     pub(crate) outbox: Outbox,
+    /// Login e-mail (lower-cased) → the active PUBLIC contact that logs in with it; kept by
+    /// [`Inner::touch`], through which every change goes.
+    logins: HashMap<String, String>,
+    /// The reverse of `logins`: contact number → its login e-mail.
+    login_of: HashMap<String, String>,
     next_id: i64,
     last_modified: Option<DateTime<Utc>>,
 }
@@ -159,19 +167,25 @@ impl Inner {
         } else {
             self.outbox.remove(number);
         }
-        record.clone()
+        let record = record.clone();
+        if let Some(old) = self.login_of.remove(number) {
+            self.logins.remove(&old);
+        }
+        if record.state == ContactState::Active
+            && let Some(email) = shape::login_email(&record.contact)
+        {
+            self.logins.insert(email.clone(), number.to_owned());
+            self.login_of.insert(number.to_owned(), email);
+        }
+        record
     }
 
-    /// Refuses a login e-mail another active PUBLIC contact already logs in with.
-    fn check_login_email(&self, number: &str, contact: &Value) -> Result<(), StoreError> {
-        let Some(email) = shape::login_email(contact) else {
-            return Ok(());
-        };
-        let taken = self.contacts.values().any(|r| {
-            r.contact_number != number
-                && r.state == ContactState::Active
-                && shape::login_email(&r.contact).as_deref() == Some(email.as_str())
-        });
+    /// Refuses a login e-mail another active PUBLIC contact already logs in with (`except`:
+    /// contacts that do not count, such as the contact itself).
+    fn check_login_email(&self, contact: &Value, except: &[&str]) -> Result<(), StoreError> {
+        let taken = shape::login_email(contact)
+            .and_then(|email| self.logins.get(&email))
+            .is_some_and(|holder| !except.contains(&holder.as_str()));
         if taken {
             Err(StoreError::LoginEmailTaken)
         } else {
@@ -235,14 +249,9 @@ impl Store {
 
     /// The active PUBLIC contact with a login and this e-mail (any letter case).
     pub fn find_by_login_email(&self, email: &str) -> Option<Record> {
-        let email = email.trim().to_lowercase();
-        self.lock()
-            .contacts
-            .values()
-            .find(|r| {
-                r.state == ContactState::Active && shape::login_email(&r.contact).as_deref() == Some(email.as_str())
-            })
-            .cloned()
+        let inner = self.lock();
+        let number = inner.logins.get(&email.trim().to_lowercase())?;
+        inner.contacts.get(number).cloned()
     }
 }
 

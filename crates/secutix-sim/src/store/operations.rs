@@ -29,7 +29,7 @@ impl Store {
         }
         inner.next_id += 1;
         let contact = shape::new_contact(&number, inner.next_id, chrono::Utc::now(), &fields);
-        inner.check_login_email(&number, &contact)?;
+        inner.check_login_email(&contact, &[&number])?;
         inner.contacts.insert(
             number.clone(),
             Record {
@@ -65,7 +65,7 @@ impl Store {
         }
         let mut contact = record.contact.clone();
         shape::merge(&mut contact, &Value::Object(fields));
-        inner.check_login_email(number, &contact)?;
+        inner.check_login_email(&contact, &[number])?;
         inner.active_mut(number)?.contact = contact;
         Ok(inner.touch(number))
     }
@@ -78,17 +78,8 @@ impl Store {
             return Err(StoreError::SameContact);
         }
         let mut inner = self.lock();
-        let head_contact = inner.active_mut(head)?.contact.clone();
-        let absorbed_record = inner.active_mut(absorbed)?;
-        let absorbed_contact = absorbed_record.contact.clone();
-        absorbed_record.state = ContactState::Merged;
-        absorbed_record.merged_into = Some(head.to_owned());
-        let absorbed_value = &mut absorbed_record.contact;
-        absorbed_value["mergedIntoContactNumber"] = Value::String(head.to_owned());
-        absorbed_value["individualContact"]["hasLogin"] = Value::Bool(false);
-        shape::set_links(absorbed_value, &[]);
-
-        let mut head_value = head_contact;
+        let mut head_value = inner.active_mut(head)?.contact.clone();
+        let absorbed_contact = inner.active_mut(absorbed)?.contact.clone();
         if !shape::has_login(&head_value) && shape::has_login(&absorbed_contact) {
             head_value["individualContact"]["hasLogin"] = Value::Bool(true);
             if shape::individual(&head_value, "email").is_none() {
@@ -102,6 +93,17 @@ impl Store {
             }
         }
         shape::set_links(&mut head_value, &links);
+        // The login the head takes over must not clash with a third contact's (the absorbed
+        // contact's own stops counting once it is merged).
+        inner.check_login_email(&head_value, &[head, absorbed])?;
+
+        let absorbed_record = inner.active_mut(absorbed)?;
+        absorbed_record.state = ContactState::Merged;
+        absorbed_record.merged_into = Some(head.to_owned());
+        let absorbed_value = &mut absorbed_record.contact;
+        absorbed_value["mergedIntoContactNumber"] = Value::String(head.to_owned());
+        absorbed_value["individualContact"]["hasLogin"] = Value::Bool(false);
+        shape::set_links(absorbed_value, &[]);
         inner.active_mut(head)?.contact = head_value;
         let absorbed = inner.touch(absorbed);
         let head = inner.touch(head);

@@ -124,6 +124,24 @@ fn a_merge_marks_the_absorbed_contact_and_moves_its_login() {
     assert_eq!(store.update("0001", &json!({}), None).err(), Some(StoreError::Merged));
     assert_eq!(store.merge("0001", "0002").err(), Some(StoreError::Merged));
     assert_eq!(store.merge("0002", "0002").err(), Some(StoreError::SameContact));
+    // A head without a login whose e-mail a third contact logs in with cannot take a login.
+    store
+        .create(&json!({ "contactNumber": "0003", "individualContact": { "email": "jean.twin@example.org", "hasLogin": true } }))
+        .expect("third");
+    store
+        .create(&json!({ "contactNumber": "0004", "individualContact": { "email": "JEAN.TWIN@example.org" } }))
+        .expect("prospect sharing the e-mail");
+    store
+        .create(
+            &json!({ "contactNumber": "0005", "individualContact": { "email": "five@example.org", "hasLogin": true } }),
+        )
+        .expect("fifth");
+    assert_eq!(store.merge("0005", "0004").err(), Some(StoreError::LoginEmailTaken));
+    assert_eq!(
+        store.get("0005").map(|r| r.state),
+        Some(ContactState::Active),
+        "nothing changed"
+    );
     assert_eq!(store.add_link("0001", "idp", "sub-9").err(), Some(StoreError::Merged));
 }
 

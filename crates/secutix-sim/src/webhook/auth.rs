@@ -73,7 +73,8 @@ impl SenderAuth {
     }
 }
 
-/// POSTs a JSON body; `Err` with a short reason (no payload) unless the answer is 2xx.
+/// POSTs a JSON body; `Err` with a short reason (no payload) unless the answer is 200
+/// (S-360 requires exactly 200; a receiver answering 202 or 204 is treated as failing).
 pub async fn post_json(
     client: &reqwest::Client,
     url: &url::Url,
@@ -85,10 +86,37 @@ pub async fn post_json(
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     let request = auth.apply(request, &body).body(body);
     match request.send().await {
-        Ok(response) if response.status().is_success() => Ok(()),
+        Ok(response) if response.status() == reqwest::StatusCode::OK => Ok(()),
         Ok(response) => Err(format!("answered {}", response.status().as_u16())),
         Err(error) if error.is_timeout() => Err("timed out".into()),
         Err(error) if error.is_connect() => Err("connection failed".into()),
         Err(_) => Err("request failed".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimConfig;
+
+    #[test]
+    fn at_most_one_well_formed_method() {
+        let mut config = SimConfig::default().webhook.auth;
+        assert!(matches!(SenderAuth::from_config(&config), Ok(SenderAuth::None)));
+        config.webhook_token = Some("a-token-of-some-length".to_owned().into());
+        assert!(matches!(SenderAuth::from_config(&config), Ok(SenderAuth::Bearer(_))));
+        config.webhook_basic_auth = Some("user:pass".to_owned().into());
+        assert!(SenderAuth::from_config(&config).is_err(), "two methods");
+        config.webhook_token = None;
+        assert!(matches!(SenderAuth::from_config(&config), Ok(SenderAuth::Basic { .. })));
+        config.webhook_basic_auth = Some("no-colon".to_owned().into());
+        assert!(SenderAuth::from_config(&config).is_err());
+        config.webhook_basic_auth = None;
+        for bad in ["MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_not base64!", "whsec_"] {
+            config.webhook_hmac_secret = Some(bad.to_owned().into());
+            assert!(SenderAuth::from_config(&config).is_err(), "{bad}");
+        }
+        config.webhook_hmac_secret = Some("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned().into());
+        assert!(matches!(SenderAuth::from_config(&config), Ok(SenderAuth::Hmac(_))));
     }
 }

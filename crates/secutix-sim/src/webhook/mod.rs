@@ -1,10 +1,11 @@
 //! Contact Webhook V2 (`shared/SECUTIX.md`): every change queues the contact; every
 //! `SIM_WEBHOOK_INTERVAL` (M) a run takes `SIM_WEBHOOK_PER_RUN` (S) contacts from the queue and
 //! POSTs their latest state, `SIM_WEBHOOK_BATCH_SIZE` (bs) per request: a JSON object when bs =
-//! 1, an array otherwise. Only a 2xx answer counts as delivered. A contact whose POST failed
-//! goes to the back of the queue and is re-sent at the next runs until it has failed
-//! `SIM_WEBHOOK_MAX_ATTEMPTS` (12) times; then it is abandoned, logged and counted
-//! (`/admin/stats`). A contact that changed while in flight stays queued. Runs never overlap.
+//! 1, an array otherwise. Only a 200 answer counts as delivered (S-360 requires exactly 200).
+//! A contact whose POST failed goes to the back of the queue and is re-sent at the next runs
+//! until it has failed `SIM_WEBHOOK_MAX_ATTEMPTS` (12) times; then it is abandoned, logged and
+//! counted (`/admin/stats`). A contact that changed while in flight stays queued. Runs never
+//! overlap.
 
 pub mod auth;
 
@@ -79,21 +80,11 @@ pub async fn run_once(state: &SimState) -> RunReport {
     report
 }
 
-/// Runs the queue every `interval` until cancelled (the first run one interval after start).
-pub fn spawn_scheduler(state: Arc<SimState>, cancel: CancellationToken) {
-    let interval = state.config.webhook.webhook_interval;
-    spawn_every(interval, cancel, move || {
-        let state = state.clone();
-        async move {
-            run_once(&state).await;
-        }
-    });
-}
-
-/// Calls `job` every `interval` until `cancel` fires.
-pub fn spawn_every<F, Fut>(interval: Duration, cancel: CancellationToken, job: F)
+/// Calls `job` with the state every `interval` until `cancel` fires (the first call one
+/// interval after start).
+pub fn spawn_every<F, Fut>(interval: Duration, cancel: CancellationToken, state: Arc<SimState>, job: F)
 where
-    F: Fn() -> Fut + Send + 'static,
+    F: Fn(Arc<SimState>) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     tokio::spawn(async move {
@@ -102,7 +93,7 @@ where
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = ticks.tick() => job().await,
+                _ = ticks.tick() => job(state.clone()).await,
             }
         }
     });
