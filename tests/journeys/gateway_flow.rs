@@ -81,17 +81,7 @@ async fn the_code_flow_signs_in_and_the_shop_reads_userinfo() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let s = setup().await;
-    let authorize = authorize_url(
-        &s.gateway.base_url,
-        "web-app",
-        APP_REDIRECT,
-        &[
-            ("code_challenge", &challenge(VERIFIER)),
-            ("code_challenge_method", "S256"),
-        ],
-    );
-    let session = sign_in(&s, &authorize, PASSWORD).await.expect("signed in");
-    let code = redirect_params(&s, &authorize, Some(&session)).await["code"].clone();
+    let code = app_code(&s).await;
     let form = [
         ("grant_type", "authorization_code"),
         ("code", &code),

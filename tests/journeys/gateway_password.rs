@@ -22,24 +22,12 @@ pub(crate) fn link_in(mail: &str) -> String {
 }
 
 async fn forgot(s: &Setup, email: &str) -> (StatusCode, String) {
-    let page = s
-        .client
-        .get(format!("{}/password/forgot", s.gateway.base_url))
-        .send()
-        .await
-        .expect("answers");
-    let csrf_cookie = cookie(&page, "__Host-csrf").expect("csrf cookie");
-    let html = page.text().await.expect("html");
-    let response = s
-        .client
-        .post(format!("{}/password/forgot", s.gateway.base_url))
-        .header("cookie", format!("__Host-csrf={}", cookie_value(&csrf_cookie)))
-        .header("host", "evil.example")
-        .header("x-forwarded-host", "evil.example")
-        .form(&[("csrf", hidden(&html, "csrf")), ("email", email.to_owned())])
-        .send()
-        .await
-        .expect("answers");
+    let response = post_forgot(
+        s,
+        email,
+        &[("host", "evil.example"), ("x-forwarded-host", "evil.example")],
+    )
+    .await;
     (response.status(), response.text().await.expect("text"))
 }
 

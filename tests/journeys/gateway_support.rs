@@ -263,3 +263,42 @@ pub async fn introspect(s: &Setup, token: &str) -> Value {
         .await
         .expect("json")
 }
+
+/// Signs in for the public web app (PKCE S256 with [`VERIFIER`]); returns its authorization code.
+pub async fn app_code(s: &Setup) -> String {
+    let authorize = authorize_url(
+        &s.gateway.base_url,
+        "web-app",
+        APP_REDIRECT,
+        &[
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let session = sign_in(s, &authorize, PASSWORD).await.expect("signed in");
+    redirect_params(s, &authorize, Some(&session)).await["code"].clone()
+}
+
+/// Submits the forgotten-password form for `email` (with extra request headers).
+pub async fn post_forgot(s: &Setup, email: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let page = s
+        .client
+        .get(format!("{}/password/forgot", s.gateway.base_url))
+        .send()
+        .await
+        .expect("answers");
+    let csrf = cookie_value(&cookie(&page, "__Host-csrf").expect("csrf cookie"));
+    let html = page.text().await.expect("html");
+    let mut request = s
+        .client
+        .post(format!("{}/password/forgot", s.gateway.base_url))
+        .header("cookie", format!("__Host-csrf={csrf}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .form(&[("csrf", hidden(&html, "csrf")), ("email", email.to_owned())])
+        .send()
+        .await
+        .expect("answers")
+}

@@ -1,7 +1,7 @@
 //! The `/userinfo` cache: repeated requests are answered from memory, yet revocation is visible
 //! at the next request and changes made elsewhere (the worker's merges, anonymisations and
 //! profile updates, another replica's revocations) within milliseconds, announced by the
-//! database's notifications.
+//! database's notifications; two replicas share one database in the last test.
 
 use std::time::Duration;
 
@@ -15,9 +15,14 @@ use crate::gateway_support::*;
 const AT_ONCE: Duration = Duration::from_millis(500);
 
 async fn userinfo(s: &Setup, token: &str) -> (StatusCode, Value) {
+    userinfo_at(s, &s.gateway.base_url, token).await
+}
+
+/// `/userinfo` of the gateway at `base` (another replica on the same database).
+async fn userinfo_at(s: &Setup, base: &str, token: &str) -> (StatusCode, Value) {
     let response = s
         .client
-        .get(format!("{}/userinfo", s.gateway.base_url))
+        .get(format!("{base}/userinfo"))
         .bearer_auth(token)
         .send()
         .await
@@ -37,11 +42,15 @@ async fn silently_rename(s: &Setup, name: &str) {
 
 /// Waits until answers come from memory: a change that is not announced stays unseen.
 async fn until_cached(s: &Setup, token: &str) {
+    until_cached_at(s, &s.gateway.base_url, token).await;
+}
+
+async fn until_cached_at(s: &Setup, base: &str, token: &str) {
     eventually(Duration::from_secs(10), "the cache to serve", || async {
         silently_rename(s, "Jean").await;
-        userinfo(s, token).await;
+        userinfo_at(s, base, token).await;
         silently_rename(s, "Unannounced").await;
-        let (_, body) = userinfo(s, token).await;
+        let (_, body) = userinfo_at(s, base, token).await;
         silently_rename(s, "Jean").await;
         (body["given_name"] == "Jean").then_some(())
     })
@@ -62,6 +71,17 @@ async fn cached_answers_follow_announced_changes_merges_and_anonymisations() {
     let (_, tokens) = shop_tokens(&s).await;
     let access = tokens["access_token"].as_str().expect("access token");
     until_cached(&s, access).await;
+    let metrics = s
+        .client
+        .get(format!("{}/metrics", s.gateway.base_url))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("auth_gateway_userinfo_cache_live 1"), "{metrics}");
+    assert!(metrics.contains("auth_gateway_userinfo_cache_requests_total{result=\"hit\"}"));
 
     // A profile or webhook update of the contact.
     s.db.execute("UPDATE contacts SET first_name = 'Jeanne'").await;
@@ -118,4 +138,29 @@ async fn revocation_and_password_changes_are_visible_at_the_next_request() {
     s.db.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL")
         .await;
     visible(&s, third, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_at_one_replica_reaches_the_cache_of_another() {
+    let keys = std::env::temp_dir().join(format!("gateway-replicas-{}", uuid::Uuid::new_v4().simple()));
+    let keys = keys.to_string_lossy().into_owned();
+    let s = setup_with(&["--dev-keys-dir", &keys]).await;
+    let other = tests::spawn_gateway_with(&s.db.url, &["--dev-keys-dir", &keys]).await;
+    let (_, tokens) = shop_tokens(&s).await;
+    let access = tokens["access_token"].as_str().expect("access token");
+    until_cached_at(&s, &other.base_url, access).await;
+
+    let revoked = s
+        .client
+        .post(format!("{}/revoke", s.gateway.base_url))
+        .basic_auth("shop", Some(SHOP_SECRET))
+        .form(&[("token", access)])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(revoked.status(), 200);
+    eventually(AT_ONCE, "the other replica to refuse the token", || async {
+        (userinfo_at(&s, &other.base_url, access).await.0 == StatusCode::UNAUTHORIZED).then_some(())
+    })
+    .await;
 }

@@ -5,6 +5,7 @@
 mod apply_convergence;
 mod gateway_discovery;
 mod gateway_flow;
+mod gateway_hardening;
 mod gateway_jwt_attacks;
 mod gateway_password;
 mod gateway_profile;

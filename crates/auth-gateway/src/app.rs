@@ -94,6 +94,7 @@ impl Application {
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
+        state.userinfo_cache.register(&registry)?;
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {

@@ -1,7 +1,8 @@
 //! Password hashing: argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1), run on blocking
 //! threads with bounded concurrency so a burst of logins cannot exhaust memory or stall the
 //! async workers. Unknown accounts and accounts without a password are checked against a
-//! dummy hash, so timing does not reveal whether an account exists.
+//! dummy hash, so timing does not reveal whether an account exists. A hash made with older
+//! parameters is replaced at the next successful sign-in.
 
 use std::sync::Arc;
 
@@ -60,6 +61,21 @@ impl Passwords {
     }
 }
 
+/// Whether `stored` was hashed with other parameters than [`Passwords::hash`] uses now (another
+/// algorithm, version, memory, iterations or parallelism), so a sign-in should store a new hash.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let current = argon2::Params::default();
+    let param = |name: &str| parsed.params.get_decimal(name);
+    parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+        || parsed.version != Some(argon2::Version::V0x13.into())
+        || param("m") != Some(current.m_cost())
+        || param("t") != Some(current.t_cost())
+        || param("p") != Some(current.p_cost())
+}
+
 fn hash_blocking(password: &str) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];
     aws_lc_rs::rand::fill(&mut salt).map_err(|_| anyhow::anyhow!("no system randomness"))?;
@@ -83,6 +99,31 @@ mod tests {
         assert_ne!(a, b, "a unique salt per hash");
         assert!(passwords.verify("correct horse battery", Some(&a)).await);
         assert!(!passwords.verify("correct horse batter", Some(&a)).await);
+    }
+
+    #[test]
+    fn hashes_with_older_parameters_need_a_rehash() {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let weak = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(4096, 1, 1, None).expect("params"),
+        )
+        .hash_password(b"pw", &salt)
+        .expect("hash")
+        .to_string();
+        assert!(needs_rehash(&weak), "{weak}");
+        let argon2i = Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::default(),
+        )
+        .hash_password(b"pw", &salt)
+        .expect("hash")
+        .to_string();
+        assert!(needs_rehash(&argon2i));
+        assert!(!needs_rehash(&hash_blocking("pw").expect("hash")));
+        assert!(needs_rehash("not a hash"));
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Sign-in throttling per account and per source address: after 5 failures a key is locked for
 //! 1 minute, doubling with each further failure up to 15 minutes; a success clears the
 //! account's counter. A lock refuses even the right password until it expires.
+//! [`over_limit`] counts requests per key in a fixed window (the forgotten-password form).
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -54,4 +55,36 @@ pub async fn succeeded(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<(
         .execute(conn)
         .await
         .map(drop)
+}
+
+/// Counts one request for `key` in a fixed window; returns the seconds until the window ends
+/// when the count is past `limit` (the request must be refused).
+pub async fn over_limit(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    limit: i32,
+    window: Duration,
+) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Hit {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        failures: i32,
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        updated_at: chrono::DateTime<Utc>,
+    }
+    let now = Utc::now();
+    // `updated_at` is the start of the key's window here; `failures` the requests in it.
+    let hit: Hit = diesel::sql_query(
+        "INSERT INTO login_throttle (key, failures, updated_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_throttle.updated_at <= $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+           updated_at = CASE WHEN login_throttle.updated_at <= $3 THEN $2 ELSE login_throttle.updated_at END \
+         RETURNING failures, updated_at",
+    )
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(now - window)
+    .get_result(conn)
+    .await?;
+    Ok((hit.failures > limit).then(|| (hit.updated_at + window - now).num_seconds().max(1)))
 }

@@ -25,9 +25,13 @@ pub async fn run(cache: Arc<UserinfoCache>, database_url: SecretString, cancel: 
         return;
     }
     while !cancel.is_cancelled() {
-        match listen(&cache, &database_url, &cancel).await {
-            Ok(()) => {}
-            Err(error) => tracing::warn!(%error, "Userinfo cache off: not receiving invalidations"),
+        if let Err(error) = listen(&cache, &database_url, &cancel).await {
+            // Once per outage (the connection had been listening), not at every reconnection.
+            if cache.is_live() {
+                tracing::warn!(%error, "Userinfo cache off: not receiving invalidations");
+            } else {
+                tracing::debug!(%error, "Userinfo cache still off");
+            }
         }
         cache.set_live(false);
         tokio::select! {

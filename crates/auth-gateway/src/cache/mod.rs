@@ -46,9 +46,49 @@ pub struct UserinfoCache {
     live: AtomicBool,
     ttl: Duration,
     capacity: usize,
+    metrics: Metrics,
+}
+
+/// `auth_gateway_userinfo_cache_requests_total{result}` (`hit` or `miss`) and
+/// `auth_gateway_userinfo_cache_live` (1 while invalidations are received; alert when it stays
+/// 0 with the cache enabled: every userinfo request then reads the database).
+struct Metrics {
+    requests: prometheus::IntCounterVec,
+    hits: prometheus::IntCounter,
+    misses: prometheus::IntCounter,
+    live: prometheus::IntGauge,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let requests = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "auth_gateway_userinfo_cache_requests_total",
+                "Userinfo requests answered from memory (hit) or from the database (miss)",
+            ),
+            &["result"],
+        )
+        .expect("valid metric");
+        Self {
+            hits: requests.with_label_values(&["hit"]),
+            misses: requests.with_label_values(&["miss"]),
+            requests,
+            live: prometheus::IntGauge::new(
+                "auth_gateway_userinfo_cache_live",
+                "1 while the userinfo cache receives invalidations and may serve",
+            )
+            .expect("valid metric"),
+        }
+    }
 }
 
 impl UserinfoCache {
+    /// Adds the cache's metrics to `registry`.
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.metrics.requests.clone()))?;
+        registry.register(Box::new(self.metrics.live.clone()))
+    }
+
     /// A cache that serves nothing until [`UserinfoCache::set_live`] (a `ttl` of zero: never).
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         Self {
@@ -57,6 +97,7 @@ impl UserinfoCache {
             live: AtomicBool::new(false),
             ttl,
             capacity,
+            metrics: Metrics::new(),
         }
     }
 
@@ -69,10 +110,19 @@ impl UserinfoCache {
         if !self.live.load(Ordering::Acquire) {
             return None;
         }
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let entry = inner.tokens.get(token)?;
-        let fresh = entry.cached_at.elapsed() < self.ttl && entry.expires > chrono::Utc::now().timestamp();
-        fresh.then(|| entry.body.clone())
+        let body = {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            inner
+                .tokens
+                .get(token)
+                .filter(|e| e.cached_at.elapsed() < self.ttl && e.expires > chrono::Utc::now().timestamp())
+                .map(|e| e.body.clone())
+        };
+        match &body {
+            Some(_) => self.metrics.hits.inc(),
+            None => self.metrics.misses.inc(),
+        }
+        body
     }
 
     /// The current invalidation epoch; read it before reading the database.
@@ -139,7 +189,9 @@ impl UserinfoCache {
     /// while not listening were not seen.
     pub fn set_live(&self, live: bool) {
         self.invalidate_all();
-        self.live.store(live && self.enabled(), Ordering::Release);
+        let live = live && self.enabled();
+        self.live.store(live, Ordering::Release);
+        self.metrics.live.set(i64::from(live));
     }
 
     pub fn is_live(&self) -> bool {

@@ -30,8 +30,10 @@ pub struct Profile {
     pub birth_date: String,
     pub phone: String,
     pub language: String,
-    /// `street1`, `street2`.
+    /// `street1`, `street2` (the form's lines).
     pub lines: [String; 2],
+    /// `street3` and `street4` when S-360 has them: not on the form, kept as they are.
+    pub extra_lines: Vec<String>,
     pub zip_code: String,
     pub town: String,
     pub country: String,
@@ -67,6 +69,7 @@ impl Profile {
             phone: normalise_phone(&get("phone")),
             language: get("language").to_ascii_lowercase(),
             lines: [get("street1"), get("street2")],
+            extra_lines: Vec::new(),
             zip_code: get("zip_code"),
             town: get("town"),
             country: get("country").to_ascii_uppercase(),
@@ -139,7 +142,13 @@ impl Profile {
             phone: changed(&self.phone, &current.phone),
             language: changed(&self.language, &current.language),
             main_address: address_changed.then(|| MainAddress {
-                lines: self.lines.iter().filter(|l| !l.is_empty()).cloned().collect(),
+                lines: self
+                    .lines
+                    .iter()
+                    .chain(&self.extra_lines)
+                    .filter(|l| !l.is_empty())
+                    .cloned()
+                    .collect(),
                 zip_code: self.zip_code.clone(),
                 town: self.town.clone(),
                 country_code: self.country.clone(),
@@ -229,6 +238,18 @@ mod tests {
         assert_eq!(current.changes_from(&current), None);
         let mut edited = current.clone();
         edited.first_name = "Jeanne".into();
+        let mut moved = Profile {
+            extra_lines: vec!["Bâtiment C".into()],
+            ..current.clone()
+        };
+        let base = moved.clone();
+        moved.lines[0] = "Rue Neuve 1".into();
+        let address = moved.changes_from(&base).and_then(|c| c.main_address).expect("address");
+        assert_eq!(
+            address.lines,
+            ["Rue Neuve 1", "Bâtiment C"],
+            "lines not on the form are kept"
+        );
         edited.opt_ins.insert("NEWS".into(), false);
         let changes = edited.changes_from(&current).expect("changes");
         assert_eq!(changes.first_name.as_deref(), Some("Jeanne"));

@@ -74,7 +74,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         );
     }
     let known: Vec<String> = current.profile.opt_ins.keys().cloned().collect();
-    let submitted = Profile::from_form(&fields, &known);
+    let submitted = Profile {
+        extra_lines: current.profile.extra_lines.clone(),
+        ..Profile::from_form(&fields, &known)
+    };
     let mut problems = submitted.validate(Utc::now().date_naive());
     // A language S-360 set that the list does not offer may be kept.
     if submitted.language == current.profile.language {
@@ -214,6 +217,7 @@ async fn load(conn: &mut AsyncPgConnection, subject: Uuid, req: &HttpRequest) ->
                 phone: phone.map(|p| form::normalise_phone(&p)).unwrap_or_default(),
                 language: language.unwrap_or_default(),
                 lines: [line(0), line(1)],
+                extra_lines: (2..4).map(line).filter(|l| !l.is_empty()).collect(),
                 zip_code: field("zip_code"),
                 town: field("town"),
                 country: field("country_code"),

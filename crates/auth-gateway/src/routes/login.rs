@@ -91,14 +91,17 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
     let account = crate::accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
-    let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
-    let verified = state.passwords.verify(field("password"), hash).await;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let verified = state.passwords.verify(field("password"), hash.as_deref()).await;
     let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
         return form(lang, return_to, &email, Some(texts.failed));
     };
     let _ = throttle::succeeded(&mut conn, &keys[0]).await;
+    if let Some(old) = hash.filter(|h| crate::passwords::needs_rehash(h)) {
+        rehash(&state, &mut conn, subject, &old, field("password")).await;
+    }
     // A new session at every sign-in: a cookie planted before cannot be carried over.
     if let Some(old) = req.cookie(sessions::COOKIE)
         && let Ok(Some(previous)) = sessions::find(&mut conn, old.value()).await
@@ -113,6 +116,33 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         .cookie(sessions::cookie(value))
         .insert_header((header::LOCATION, return_to.to_owned()))
         .finish()
+}
+
+/// Stores a hash with the current parameters in place of `old` (unless the password changed
+/// meanwhile). A failure only leaves the old hash, which still verifies.
+async fn rehash(
+    state: &GatewayState,
+    conn: &mut diesel_async::AsyncPgConnection,
+    subject: uuid::Uuid,
+    old: &str,
+    password: &str,
+) {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use sync_worker::db::schema::accounts;
+    let Ok(new) = state.passwords.hash(password).await else {
+        return;
+    };
+    let updated = diesel::update(accounts::table.find(subject).filter(accounts::password_hash.eq(old)))
+        .set((
+            accounts::password_hash.eq(new),
+            accounts::updated_at.eq(chrono::Utc::now()),
+        ))
+        .execute(conn)
+        .await;
+    if updated.is_ok_and(|n| n == 1) {
+        tracing::info!(%subject, "Password rehashed with the current parameters");
+    }
 }
 
 /// `/` after a sign-in without a client: a plain confirmation.
@@ -130,7 +160,7 @@ fn safe_return(target: &str) -> bool {
         || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
 }
 
-fn client_address(req: &HttpRequest) -> String {
+pub fn client_address(req: &HttpRequest) -> String {
     req.peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into())

@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod forgot;
 pub mod login;
 pub mod oauth;
 pub mod params;

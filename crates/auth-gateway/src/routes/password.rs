@@ -1,31 +1,30 @@
-//! Forgotten password and first password: `GET/POST /password/forgot` sends a single-use link
-//! (the same answer whether or not the address has an account; at most 3 links per account per
-//! hour), `GET/POST /password/reset` sets the password from the link. The link is built from
-//! the configured issuer, never from the request's Host. After a change every session and
+//! `GET/POST /password/reset`: sets a password from a single-use link (the forgotten-password
+//! form in `forgot.rs` mails it; imported accounts get one for their first password). Invalid
+//! links tried from one address lock it out for a while. After a change every session and
 //! refresh token of the account is revoked, a notification is mailed, and the user signs in
 //! again (no automatic sign-in).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use prost::Message;
 use sync_worker::{
     db::schema::{accounts, password_tokens},
     password_link,
 };
 use uuid::Uuid;
 
+use super::forgot::mail;
+pub use super::forgot::{
+    ADDRESS_WINDOW, FIRST_PASSWORD_LIFETIME, LINKS_PER_HOUR, REQUESTS_PER_ADDRESS, RESET_LIFETIME, forgot, forgot_form,
+    send_link,
+};
 use crate::{
     pages::{self, Lang},
     passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS},
     routes::{login, params},
     state::GatewayState,
 };
-
-pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
-/// Links one account may be sent per hour.
-pub const LINKS_PER_HOUR: i64 = 3;
 
 /// An HTML page that is never cached, framed or sent as a referrer.
 pub fn html(
@@ -45,143 +44,6 @@ pub fn html(
         .body(body)
 }
 
-pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
-    let Some((csrf, cookie)) = crate::csrf::issue() else {
-        return HttpResponse::ServiceUnavailable().finish();
-    };
-    html(
-        actix_web::http::StatusCode::OK,
-        pages::forgot(Lang::of_request(&req), &csrf),
-        Some(cookie),
-    )
-}
-
-pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = Lang::of_request(&req);
-    let Ok(fields) = std::str::from_utf8(&body)
-        .map_err(drop)
-        .and_then(|t| params::parse(t).map_err(drop))
-    else {
-        return html(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            pages::error(lang, "The form is malformed."),
-            None,
-        );
-    };
-    if !crate::csrf::check(&req, fields.get("csrf").map(String::as_str).unwrap_or_default()) {
-        return html(
-            actix_web::http::StatusCode::FORBIDDEN,
-            pages::error(lang, "The form expired; please try again."),
-            None,
-        );
-    }
-    let email = fields.get("email").map(|e| e.trim().to_owned()).unwrap_or_default();
-    let Ok(mut conn) = state.pool.get().await else {
-        return login::unavailable(lang);
-    };
-    if let Err(error) = send_link(&mut conn, &state, &email, "reset", lang).await {
-        tracing::warn!(%error, "Cannot send a password link");
-        return login::unavailable(lang);
-    }
-    let t = pages::texts(lang);
-    html(
-        actix_web::http::StatusCode::OK,
-        pages::notice(lang, t.forgot, t.forgot_sent),
-        None,
-    )
-}
-
-/// Creates a link for the account of `email` (if it exists, may sign in, and is under the
-/// hourly limit), invalidates its older links, and asks the worker to mail it.
-pub async fn send_link(
-    conn: &mut AsyncPgConnection,
-    state: &GatewayState,
-    email: &str,
-    purpose: &str,
-    lang: Lang,
-) -> anyhow::Result<()> {
-    let account = crate::accounts::find_by_email(conn, email).await?;
-    let Some(crate::accounts::SignInAccount {
-        subject,
-        login_email: recipient,
-        contact_number,
-        ..
-    }) = account
-    else {
-        return Ok(());
-    };
-    let recent: i64 = password_tokens::table
-        .filter(password_tokens::subject_id.eq(subject))
-        .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
-        .count()
-        .get_result(conn)
-        .await?;
-    if recent >= LINKS_PER_HOUR {
-        tracing::info!(%subject, "Password link not sent: hourly limit reached");
-        return Ok(());
-    }
-    let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
-    let lifetime = if purpose == "first" {
-        FIRST_PASSWORD_LIFETIME
-    } else {
-        RESET_LIFETIME
-    };
-    // A new link retires the older ones.
-    diesel::update(
-        password_tokens::table
-            .filter(password_tokens::subject_id.eq(subject))
-            .filter(password_tokens::used_at.is_null()),
-    )
-    .set(password_tokens::used_at.eq(Utc::now()))
-    .execute(conn)
-    .await?;
-    diesel::insert_into(password_tokens::table)
-        .values((
-            password_tokens::token_hash.eq(&new.hash),
-            password_tokens::subject_id.eq(subject),
-            password_tokens::purpose.eq(purpose),
-            password_tokens::expires_at.eq(Utc::now() + lifetime),
-        ))
-        .execute(conn)
-        .await?;
-    let link = password_link::link(&state.tokens.issuer, &new.token);
-    let template = if purpose == "first" {
-        "set-password"
-    } else {
-        "password-reset"
-    };
-    mail(state, &contact_number, &recipient, template, lang, &link).await
-}
-
-/// Asks the worker, over the bus, to mail `template`.
-async fn mail(
-    state: &GatewayState,
-    contact_number: &str,
-    recipient: &str,
-    template: &str,
-    lang: Lang,
-    link: &str,
-) -> anyhow::Result<()> {
-    let mail_id = Uuid::new_v4().to_string();
-    let command = model::bus::SendMail {
-        mail_id: mail_id.clone(),
-        contact_number: contact_number.to_owned(),
-        recipient: recipient.to_owned(),
-        template: template.to_owned(),
-        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
-        link: link.to_owned(),
-    };
-    crate::commands::publish(
-        state,
-        model::bus::SEND_MAIL_ROUTING_KEY,
-        model::bus::SEND_MAIL_CONTENT_TYPE,
-        mail_id,
-        command.encode_to_vec(),
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
     let token = params::parse(req.query_string())
@@ -191,6 +53,9 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
+    if let Some(refused) = guessing_locked(&mut conn, &req, lang).await {
+        return refused;
+    }
     let valid: bool = diesel::select(diesel::dsl::exists(
         password_tokens::table
             .find(password_link::token_hash(&token))
@@ -201,6 +66,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     .await
     .unwrap_or(false);
     if !valid {
+        let _ = crate::throttle::failed(&mut conn, &[guess_key(&req)]).await;
         let t = pages::texts(lang);
         return html(
             actix_web::http::StatusCode::GONE,
@@ -256,6 +122,9 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     let Ok(mut conn) = state.pool.get().await else {
         return login::unavailable(lang);
     };
+    if let Some(refused) = guessing_locked(&mut conn, &req, lang).await {
+        return refused;
+    }
     // Consuming the link is the single point of truth: of two concurrent uses one wins.
     let used: Option<Uuid> = diesel::update(
         password_tokens::table
@@ -270,6 +139,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     .optional()
     .unwrap_or(None);
     let Some(subject) = used else {
+        let _ = crate::throttle::failed(&mut conn, &[guess_key(&req)]).await;
         return html(
             actix_web::http::StatusCode::GONE,
             pages::notice(lang, t.new_password, t.link_invalid),
@@ -290,6 +160,31 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         pages::notice(lang, t.new_password, t.password_changed),
         None,
     )
+}
+
+/// Invalid or spent links tried from one source address count like failed sign-ins: after 5,
+/// the address is refused for 1 minute, doubling up to 15 (`crate::throttle`).
+fn guess_key(req: &HttpRequest) -> String {
+    format!("reset-address:{}", login::client_address(req))
+}
+
+/// A 429 page with `Retry-After` while the request's address is locked out of the reset page.
+async fn guessing_locked(conn: &mut AsyncPgConnection, req: &HttpRequest, lang: Lang) -> Option<HttpResponse> {
+    let retry_after = match crate::throttle::locked(conn, &[guess_key(req)]).await {
+        Ok(locked) => locked?,
+        Err(_) => return Some(login::unavailable(lang)),
+    };
+    let t = pages::texts(lang);
+    let mut response = html(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        pages::notice(lang, t.new_password, t.locked),
+        None,
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(retry_after.max(1) as u64),
+    );
+    Some(response)
 }
 
 /// Stores the hash (the mailbox is proven), revokes every session and refresh token.

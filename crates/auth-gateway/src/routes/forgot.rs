@@ -1,0 +1,209 @@
+//! `GET/POST /password/forgot`: the forgotten-password form sends a single-use link (the same
+//! answer whether or not the address has an account; at most 3 links per account per hour and
+//! 10 requests per source address per 15 minutes). The link is created and queued after the
+//! answer, so neither timing nor a broker outage tells known addresses apart; it is built from
+//! the configured issuer, never from the request's Host.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use prost::Message;
+use sync_worker::{
+    db::schema::{accounts, password_tokens},
+    password_link,
+};
+use uuid::Uuid;
+
+use crate::{
+    pages::{self, Lang},
+    routes::{login, params, password::html},
+    state::GatewayState,
+};
+
+pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
+/// Links one account may be sent per hour.
+pub const LINKS_PER_HOUR: i64 = 3;
+/// Forgotten-password requests one source address may make per [`ADDRESS_WINDOW`], whatever
+/// the addresses asked for (so the limit says nothing about which accounts exist).
+pub const REQUESTS_PER_ADDRESS: i32 = 10;
+pub const ADDRESS_WINDOW: Duration = Duration::minutes(15);
+
+pub async fn forgot_form(req: HttpRequest) -> HttpResponse {
+    let Some((csrf, cookie)) = crate::csrf::issue() else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::forgot(Lang::of_request(&req), &csrf),
+        Some(cookie),
+    )
+}
+
+pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = Lang::of_request(&req);
+    let Ok(fields) = std::str::from_utf8(&body)
+        .map_err(drop)
+        .and_then(|t| params::parse(t).map_err(drop))
+    else {
+        return html(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            pages::error(lang, "The form is malformed."),
+            None,
+        );
+    };
+    if !crate::csrf::check(&req, fields.get("csrf").map(String::as_str).unwrap_or_default()) {
+        return html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            pages::error(lang, "The form expired; please try again."),
+            None,
+        );
+    }
+    let email = fields.get("email").map(|e| e.trim().to_owned()).unwrap_or_default();
+    let Ok(mut conn) = state.pool.get().await else {
+        return login::unavailable(lang);
+    };
+    let key = format!("forgot-address:{}", login::client_address(&req));
+    match crate::throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
+        Ok(None) => {}
+        Ok(Some(retry_after)) => {
+            let t = pages::texts(lang);
+            let mut response = html(
+                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+                pages::notice(lang, t.forgot, t.locked),
+                None,
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after.max(1) as u64),
+            );
+            return response;
+        }
+        Err(_) => return login::unavailable(lang),
+    }
+    drop(conn);
+    // The link is created and queued after the answer, so neither the time taken nor an outage
+    // of the broker tells whether the address has an account.
+    let state = state.into_inner();
+    tokio::spawn(async move {
+        let sent = match state.pool.get().await {
+            Ok(mut conn) => send_link(&mut conn, &state, &email, "reset", lang).await,
+            Err(error) => Err(error.into()),
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, "Cannot send a password link");
+        }
+    });
+    let t = pages::texts(lang);
+    html(
+        actix_web::http::StatusCode::OK,
+        pages::notice(lang, t.forgot, t.forgot_sent),
+        None,
+    )
+}
+
+/// Creates a link for the account of `email` (if it exists, may sign in, and is under the
+/// hourly limit), invalidates its older links, and asks the worker to mail it.
+pub async fn send_link(
+    conn: &mut AsyncPgConnection,
+    state: &GatewayState,
+    email: &str,
+    purpose: &str,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    let account = crate::accounts::find_by_email(conn, email).await?;
+    let Some(crate::accounts::SignInAccount {
+        subject,
+        login_email: recipient,
+        contact_number,
+        ..
+    }) = account
+    else {
+        return Ok(());
+    };
+    let lifetime = if purpose == "first" {
+        FIRST_PASSWORD_LIFETIME
+    } else {
+        RESET_LIFETIME
+    };
+    let issued = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+            // One link decision at a time per account, so the hourly limit holds under concurrency.
+            accounts::table
+                .find(subject)
+                .select(accounts::subject_id)
+                .for_update()
+                .first::<Uuid>(tx)
+                .await?;
+            let recent: i64 = password_tokens::table
+                .filter(password_tokens::subject_id.eq(subject))
+                .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+                .count()
+                .get_result(tx)
+                .await?;
+            if recent >= LINKS_PER_HOUR {
+                return Ok(None);
+            }
+            let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+            // A new link retires the older ones.
+            diesel::update(
+                password_tokens::table
+                    .filter(password_tokens::subject_id.eq(subject))
+                    .filter(password_tokens::used_at.is_null()),
+            )
+            .set(password_tokens::used_at.eq(Utc::now()))
+            .execute(tx)
+            .await?;
+            diesel::insert_into(password_tokens::table)
+                .values((
+                    password_tokens::token_hash.eq(&new.hash),
+                    password_tokens::subject_id.eq(subject),
+                    password_tokens::purpose.eq(purpose),
+                    password_tokens::expires_at.eq(Utc::now() + lifetime),
+                ))
+                .execute(tx)
+                .await?;
+            Ok(Some(new.token))
+        })
+        .await?;
+    let Some(token) = issued else {
+        tracing::info!(%subject, "Password link not sent: hourly limit reached");
+        return Ok(());
+    };
+    let link = password_link::link(&state.tokens.issuer, &token);
+    let template = if purpose == "first" {
+        "set-password"
+    } else {
+        "password-reset"
+    };
+    mail(state, &contact_number, &recipient, template, lang, &link).await
+}
+
+/// Asks the worker, over the bus, to mail `template`.
+pub(crate) async fn mail(
+    state: &GatewayState,
+    contact_number: &str,
+    recipient: &str,
+    template: &str,
+    lang: Lang,
+    link: &str,
+) -> anyhow::Result<()> {
+    let mail_id = Uuid::new_v4().to_string();
+    let command = model::bus::SendMail {
+        mail_id: mail_id.clone(),
+        contact_number: contact_number.to_owned(),
+        recipient: recipient.to_owned(),
+        template: template.to_owned(),
+        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
+        link: link.to_owned(),
+    };
+    crate::commands::publish(
+        state,
+        model::bus::SEND_MAIL_ROUTING_KEY,
+        model::bus::SEND_MAIL_CONTENT_TYPE,
+        mail_id,
+        command.encode_to_vec(),
+    )
+    .await?;
+    Ok(())
+}
