@@ -115,7 +115,10 @@ async fn tokens_follow_the_configured_claims_and_unit_and_refusals_are_not_retri
 
     // A bad field is a 4xx: returned at once, not retried.
     let before = calls(&sim).0;
-    let fields = json!({ "contactId": 5 }).as_object().expect("object").clone();
+    let fields = json!({ "addresses": "not a list" })
+        .as_object()
+        .expect("object")
+        .clone();
     let refused = good.save_individual_contact_data("C0000", &fields, None).await;
     assert!(
         matches!(refused, Err(Error::Rejected { status: 400..=499, .. })),

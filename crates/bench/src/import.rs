@@ -42,6 +42,8 @@ pub struct ImportArgs {
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
+    // TEST_LOG=info shows the import's own timings (first pass, time spent applying).
+    infra::telemetry::init_for_tests();
     let file = std::env::temp_dir().join(format!("bench-import-{}.jsonl", uuid::Uuid::new_v4().simple()));
     let started = Instant::now();
     generate(&file, args.contacts)?;

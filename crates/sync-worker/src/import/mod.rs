@@ -119,6 +119,7 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     );
 
     // First pass: count the records and find the login e-mails several contacts share.
+    let first_pass = Instant::now();
     let (emails, total) = {
         let path = path.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
@@ -137,6 +138,11 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         .await??
     };
 
+    tracing::info!(
+        records = total,
+        seconds = first_pass.elapsed().as_secs_f64(),
+        "First pass done"
+    );
     let mut conn = pool.get().await?;
     let run = runs::open(&mut conn, &source_key, format, total).await?;
     if run.position > 0 {
@@ -162,6 +168,7 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
             prepare_all(records, batch_size, &emails, export_time, &rules, &settings, &sender)
         })
     };
+    let mut applying = Duration::ZERO;
     while let Some(prepared) = chunks.recv().await {
         if cancel.is_cancelled() {
             anyhow::bail!("interrupted after {position} records; run the same command again to resume");
@@ -173,11 +180,18 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
             *next_counts.skipped.entry(reason.into()).or_default() += count;
         }
         position += read as i64;
+        let apply_started = Instant::now();
         batch::apply(&mut conn, run.id, chunk, position, &mut next_counts, &settings).await?;
+        applying += apply_started.elapsed();
         counts = next_counts;
         progress.advance(read as u64, &counts);
     }
     producer.await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        applying = applying.as_secs_f64(),
+        "Second pass done"
+    );
     runs::finish(&mut conn, run.id).await?;
     progress.finish();
     report::build(&mut conn, run.id, counts, shared_emails, started.elapsed()).await
