@@ -15,7 +15,7 @@ async fn waiting_mail_is_sent_once_and_its_link_forgotten() {
          ('0001', 'jean.dupont@example.org', 'password-reset', \
           '{\"link\": \"https://login.example.org/password/reset?token=secret-token-1\", \"locale\": \"fr\"}'), \
          ('0002', 'anna@example.org', 'set-password', \
-          '{\"link\": \"https://login.example.org/password/set?token=secret-token-2\", \"locale\": \"en\"}')",
+          '{\"link\": \"https://login.example.org/password/set?token=secret-token-2\", \"locale\": \"de-CH\"}')",
     )
     .await;
     let _worker = spawn_worker_with(&broker.prefix, &db.url, &["--smtp-url", &smtp.url()]).await;
@@ -36,9 +36,15 @@ async fn waiting_mail_is_sent_once_and_its_link_forgotten() {
         .find(|m| m.contains("anna@example.org"))
         .expect("the welcome mail");
     assert!(
-        welcome.contains("Set your password") && welcome.contains("secret-token-2"),
-        "{welcome}"
+        welcome.contains("secret-token-2") && welcome.contains("Passwort"),
+        "in German: {welcome}"
     );
+    for mail in [reset, welcome] {
+        assert!(
+            mail.contains("multipart/alternative") && mail.contains("text/plain") && mail.contains("text/html"),
+            "plain text with an HTML alternative: {mail}"
+        );
+    }
 
     // The mailer marks its round sent when its transaction commits, just after the SMTP
     // server has the messages.

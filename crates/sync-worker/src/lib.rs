@@ -10,6 +10,7 @@ pub mod db;
 pub mod deadletter;
 pub mod import;
 pub mod links;
+pub mod mail_templates;
 pub mod mailer;
 pub mod metrics;
 pub mod password_link;

@@ -1,13 +1,17 @@
 //! The mailer: sends what waits in `mail_outbox` over SMTP, a few at a time, each row locked
 //! (`FOR UPDATE SKIP LOCKED`, so several workers never send the same mail) until it is sent and
-//! marked. After sending, the payload (which may hold a single-use link) is cleared. A failure
+//! marked, as plain text with an HTML alternative in the contact's language (`mail_templates`).
+//! After sending, the payload (which may hold a single-use link) is cleared. A failure
 //! leaves the row unsent for the next round, after a back-off.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, MultiPart},
+};
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -113,15 +117,19 @@ impl Mailer {
                 .load(tx)
                 .await?;
             for mail in &pending {
-                let (subject, body) = render(&mail.template, &mail.payload);
+                let rendered = crate::mail_templates::render(
+                    &mail.template,
+                    mail.payload["locale"].as_str().unwrap_or_default(),
+                    mail.payload["link"].as_str().unwrap_or_default(),
+                );
                 let message = Message::builder()
                     .from(self.from.clone())
                     .to(mail
                         .recipient
                         .parse()
                         .map_err(|_| anyhow::anyhow!("mail {}: invalid recipient", mail.id))?)
-                    .subject(subject)
-                    .body(body)?;
+                    .subject(rendered.subject)
+                    .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))?;
                 self.transport.send(message).await?;
                 diesel::update(mail_outbox::table.find(mail.id))
                     .set((
@@ -135,20 +143,5 @@ impl Mailer {
             Ok(pending.len())
         })
         .await
-    }
-}
-
-/// Subject and plain-text body of a template, in the payload's language (`fr` or English).
-fn render(template: &str, payload: &serde_json::Value) -> (String, String) {
-    let french = payload["locale"].as_str().is_some_and(|l| l.starts_with("fr"));
-    let link = payload["link"].as_str().unwrap_or_default();
-    match (template, french) {
-        ("set-password", false) => ("Set your password".into(), format!("Welcome! Choose your password here (the link works once, for 72 hours):\n\n{link}\n")),
-        ("set-password", true) => ("Choisissez votre mot de passe".into(), format!("Bienvenue ! Choisissez votre mot de passe ici (lien valable une fois, 72 heures) :\n\n{link}\n")),
-        ("password-reset", false) => ("Reset your password".into(), format!("Someone asked to reset your password. If it was you, follow this link (it works once, for 60 minutes):\n\n{link}\n\nOtherwise ignore this mail.\n")),
-        ("password-reset", true) => ("Réinitialisez votre mot de passe".into(), format!("Une réinitialisation de votre mot de passe a été demandée. Si c'est vous, suivez ce lien (valable une fois, 60 minutes) :\n\n{link}\n\nSinon, ignorez ce message.\n")),
-        ("password-changed", false) => ("Your password was changed".into(), "Your password was just changed and every session was signed out. If it was not you, reset it at once.\n".into()),
-        ("password-changed", true) => ("Votre mot de passe a été modifié".into(), "Votre mot de passe vient d'être modifié et toutes les sessions ont été fermées. Si ce n'était pas vous, réinitialisez-le immédiatement.\n".into()),
-        (other, _) => (format!("Message ({other})"), String::new()),
     }
 }

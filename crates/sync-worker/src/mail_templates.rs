@@ -1,0 +1,184 @@
+//! The mails' words: a subject, a plain-text body and an HTML body for each template, in
+//! English, French and German, chosen by the contact's language (English when it is another
+//! one). The HTML is escaped, so a link can never break out of its attribute.
+
+/// A mail ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Clone, Copy)]
+enum Lang {
+    En,
+    Fr,
+    De,
+}
+
+/// What each template says: subject, the paragraph before the link, the button's label, the
+/// paragraph after it.
+struct Words {
+    subject: &'static str,
+    before: &'static str,
+    button: &'static str,
+    after: &'static str,
+}
+
+fn words(template: &str, lang: Lang) -> Words {
+    let w = |subject, before, button, after| Words {
+        subject,
+        before,
+        button,
+        after,
+    };
+    match (template, lang) {
+        ("set-password", Lang::En) => w(
+            "Set your password",
+            "Welcome! Your account is ready: choose your password to sign in at the ticket shop.",
+            "Choose my password",
+            "The link works once, for 72 hours.",
+        ),
+        ("set-password", Lang::Fr) => w(
+            "Choisissez votre mot de passe",
+            "Bienvenue ! Votre compte est prêt : choisissez votre mot de passe pour vous connecter à la billetterie.",
+            "Choisir mon mot de passe",
+            "Le lien est valable une fois, pendant 72 heures.",
+        ),
+        ("set-password", Lang::De) => w(
+            "Wählen Sie Ihr Passwort",
+            "Willkommen! Ihr Konto ist bereit: Wählen Sie Ihr Passwort, um sich im Ticketshop anzumelden.",
+            "Passwort wählen",
+            "Der Link ist einmal und 72 Stunden lang gültig.",
+        ),
+        ("password-reset", Lang::En) => w(
+            "Reset your password",
+            "Someone asked to reset your password. If it was you, follow this link.",
+            "Reset my password",
+            "The link works once, for 60 minutes. If it was not you, ignore this mail.",
+        ),
+        ("password-reset", Lang::Fr) => w(
+            "Réinitialisez votre mot de passe",
+            "Une réinitialisation de votre mot de passe a été demandée. Si c'est vous, suivez ce lien.",
+            "Réinitialiser mon mot de passe",
+            "Le lien est valable une fois, pendant 60 minutes. Sinon, ignorez ce message.",
+        ),
+        ("password-reset", Lang::De) => w(
+            "Setzen Sie Ihr Passwort zurück",
+            "Jemand hat verlangt, Ihr Passwort zurückzusetzen. Wenn Sie es waren, folgen Sie diesem Link.",
+            "Passwort zurücksetzen",
+            "Der Link ist einmal und 60 Minuten lang gültig. Andernfalls ignorieren Sie diese E-Mail.",
+        ),
+        ("password-changed", Lang::En) => w(
+            "Your password was changed",
+            "Your password was just changed and every session was signed out.",
+            "",
+            "If it was not you, reset your password at once.",
+        ),
+        ("password-changed", Lang::Fr) => w(
+            "Votre mot de passe a été modifié",
+            "Votre mot de passe vient d'être modifié et toutes les sessions ont été fermées.",
+            "",
+            "Si ce n'était pas vous, réinitialisez-le immédiatement.",
+        ),
+        ("password-changed", Lang::De) => w(
+            "Ihr Passwort wurde geändert",
+            "Ihr Passwort wurde soeben geändert, und alle Sitzungen wurden abgemeldet.",
+            "",
+            "Wenn Sie es nicht waren, setzen Sie es sofort zurück.",
+        ),
+        (_, Lang::Fr) => w("Message de la billetterie", "", "Ouvrir", ""),
+        (_, Lang::De) => w("Nachricht des Ticketshops", "", "Öffnen", ""),
+        (_, Lang::En) => w("Message from the ticket office", "", "Open", ""),
+    }
+}
+
+/// The mail for `template` in the language of `locale` (ISO 639-1, possibly with a region).
+pub fn render(template: &str, locale: &str, link: &str) -> Rendered {
+    let lang = match locale.get(..2).map(str::to_ascii_lowercase).as_deref() {
+        Some("fr") => Lang::Fr,
+        Some("de") => Lang::De,
+        _ => Lang::En,
+    };
+    let html_lang = match lang {
+        Lang::En => "en",
+        Lang::Fr => "fr",
+        Lang::De => "de",
+    };
+    let w = words(template, lang);
+    let mut text = String::new();
+    let mut html = format!(
+        "<!doctype html>\n<html lang=\"{html_lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body style=\"font-family: sans-serif; max-width: 36em\">",
+        escape(w.subject)
+    );
+    if !w.before.is_empty() {
+        text.push_str(w.before);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(w.before)));
+    }
+    if !link.is_empty() {
+        text.push_str(link);
+        text.push_str("\n\n");
+        html.push_str(&format!(
+            "<p><a href=\"{0}\" style=\"display: inline-block; padding: .6em 1.2em; background: #1a56db; color: #fff; \
+             text-decoration: none; border-radius: 4px\">{1}</a></p><p style=\"font-size: small\">{0}</p>",
+            escape(link),
+            escape(w.button)
+        ));
+    }
+    if !w.after.is_empty() {
+        text.push_str(w.after);
+        text.push('\n');
+        html.push_str(&format!("<p>{}</p>", escape(w.after)));
+    }
+    html.push_str("</body></html>\n");
+    Rendered {
+        subject: w.subject.to_owned(),
+        text,
+        html,
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_template_in_each_language_with_the_link_in_both_parts() {
+        let link = "https://id.example.org/password/reset?token=abc&x=1";
+        for (locale, subject) in [
+            ("fr-CH", "Choisissez votre mot de passe"),
+            ("de", "Wählen Sie Ihr Passwort"),
+            ("en", "Set your password"),
+            ("it", "Set your password"),
+            ("", "Set your password"),
+        ] {
+            let mail = render("set-password", locale, link);
+            assert_eq!(mail.subject, subject);
+            assert!(mail.text.contains(link));
+            assert!(
+                mail.html
+                    .contains("https://id.example.org/password/reset?token=abc&amp;x=1")
+            );
+        }
+        let changed = render("password-changed", "de", "");
+        assert!(changed.text.contains("geändert") && !changed.html.contains("<a "));
+    }
+
+    #[test]
+    fn links_cannot_break_out_of_the_html() {
+        let mail = render("password-reset", "en", "https://x.example/\"><script>alert(1)</script>");
+        assert!(!mail.html.contains("<script>"));
+        assert!(mail.html.contains("&quot;&gt;&lt;script&gt;"));
+    }
+}
