@@ -18,8 +18,8 @@ struct Process {
     _child: tokio::process::Child,
 }
 
-async fn start(name: &'static str, args: &[&str], env: &[(&str, String)]) -> Process {
-    let port = free_port();
+/// Starts a binary listening on `port` and waits for its `/healthz`.
+async fn start(name: &'static str, port: u16, args: &[&str], env: &[(&str, String)]) -> Process {
     let mut command = tokio::process::Command::new(binary(name));
     command
         .args(args)
@@ -94,68 +94,36 @@ async fn the_fans_journey_across_real_processes() {
         ],
     ]
     .concat();
-    let worker = start("sync-worker", &["run"], &worker_env).await;
-    let ingest = start(
-        "webhook-ingest",
-        &[],
-        &[
-            common.to_vec(),
-            vec![("INGEST_BEARER_TOKEN", tests::INGEST_TOKEN.into())],
-        ]
-        .concat(),
-    )
-    .await;
+    let worker = start("sync-worker", free_port(), &["run"], &worker_env).await;
+    let ingest_env = [
+        common.to_vec(),
+        vec![("INGEST_BEARER_TOKEN", tests::INGEST_TOKEN.into())],
+    ]
+    .concat();
+    let ingest = start("webhook-ingest", free_port(), &[], &ingest_env).await;
     let keys = std::env::temp_dir().join(format!("journey-keys-{}", uuid::Uuid::new_v4().simple()));
-    let gateway = {
-        let mut command = tokio::process::Command::new(binary("auth-gateway"));
-        command
-            .env("LISTEN_ADDR", format!("127.0.0.1:{gateway_port}"))
-            .env("GATEWAY_ISSUER", &gateway_url)
-            .env("GATEWAY_CLIENTS_FILE", clients_file(sim_port))
-            .env("GATEWAY_DEV_KEYS_DIR", &keys)
-            .env("GATEWAY_TICKETSHOP_URLS", format!("{sim_url}/shop"))
-            .env("RUST_LOG", "warn")
-            .envs(common.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .kill_on_drop(true);
-        command.spawn().expect("auth-gateway starts")
-    };
-    let health = format!("{gateway_url}/healthz");
-    eventually(Duration::from_secs(30), "auth-gateway", || async {
-        reqwest::get(&health)
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-            .map(drop)
-    })
-    .await;
-    let sim = {
-        let mut command = tokio::process::Command::new(binary("secutix-sim"));
-        command
-            .arg("run")
-            .env("LISTEN_ADDR", format!("127.0.0.1:{sim_port}"))
-            .env("SIM_SEED", "5")
-            .env("SIM_WEBHOOK_URL", format!("{}/webhooks/secutix/contacts", ingest.url))
-            .env("SIM_WEBHOOK_TOKEN", tests::INGEST_TOKEN)
-            .env("SIM_WEBHOOK_INTERVAL", "1s")
-            .env("SIM_API_SECRET", &api_secret)
-            .env("SIM_SHOP_ISSUER", &gateway_url)
-            .env("SIM_SHOP_CLIENT_ID", "secutix-shop")
-            .env("SIM_SHOP_CLIENT_SECRET", SHOP_SECRET)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true);
-        command.spawn().expect("secutix-sim starts")
-    };
-    let health = format!("{sim_url}/healthz");
-    eventually(Duration::from_secs(30), "secutix-sim", || async {
-        reqwest::get(&health)
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-            .map(drop)
-    })
-    .await;
+    let gateway_env = [
+        common.to_vec(),
+        vec![
+            ("GATEWAY_ISSUER", gateway_url.clone()),
+            ("GATEWAY_CLIENTS_FILE", clients_file(sim_port)),
+            ("GATEWAY_DEV_KEYS_DIR", keys.to_string_lossy().into_owned()),
+            ("GATEWAY_TICKETSHOP_URLS", format!("{sim_url}/shop")),
+        ],
+    ]
+    .concat();
+    let gateway = start("auth-gateway", gateway_port, &[], &gateway_env).await;
+    let sim_env = [
+        ("SIM_SEED", "5".to_owned()),
+        ("SIM_WEBHOOK_URL", format!("{}/webhooks/secutix/contacts", ingest.url)),
+        ("SIM_WEBHOOK_TOKEN", tests::INGEST_TOKEN.to_owned()),
+        ("SIM_WEBHOOK_INTERVAL", "1s".to_owned()),
+        ("SIM_API_SECRET", api_secret),
+        ("SIM_SHOP_ISSUER", gateway_url.clone()),
+        ("SIM_SHOP_CLIENT_ID", "secutix-shop".to_owned()),
+        ("SIM_SHOP_CLIENT_SECRET", SHOP_SECRET.to_owned()),
+    ];
+    let sim = start("secutix-sim", sim_port, &["run"], &sim_env).await;
 
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/demo.py");
     let output = tokio::process::Command::new("python3")
