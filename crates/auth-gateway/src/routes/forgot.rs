@@ -4,7 +4,7 @@
 //! answer, so neither timing nor a broker outage tells known addresses apart; it is built from
 //! the configured issuer, never from the request's Host.
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -17,7 +17,10 @@ use uuid::Uuid;
 
 use crate::{
     pages::{self, Lang},
-    routes::{login, params, password::html},
+    routes::{
+        login, params,
+        password::{html, locked_page},
+    },
     state::GatewayState,
 };
 
@@ -66,19 +69,7 @@ pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let key = format!("forgot-address:{}", login::client_address(&req));
     match crate::throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
         Ok(None) => {}
-        Ok(Some(retry_after)) => {
-            let t = pages::texts(lang);
-            let mut response = html(
-                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                pages::notice(lang, t.forgot, t.locked),
-                None,
-            );
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(retry_after.max(1) as u64),
-            );
-            return response;
-        }
+        Ok(Some(retry_after)) => return locked_page(lang, pages::texts(lang).forgot, retry_after),
         Err(_) => return login::unavailable(lang),
     }
     drop(conn);

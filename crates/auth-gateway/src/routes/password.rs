@@ -174,17 +174,21 @@ async fn guessing_locked(conn: &mut AsyncPgConnection, req: &HttpRequest, lang: 
         Ok(locked) => locked?,
         Err(_) => return Some(login::unavailable(lang)),
     };
-    let t = pages::texts(lang);
+    Some(locked_page(lang, pages::texts(lang).new_password, retry_after))
+}
+
+/// 429 with `Retry-After` (at least a second): the page titled `heading` says to wait.
+pub fn locked_page(lang: Lang, heading: &str, retry_after: i64) -> HttpResponse {
     let mut response = html(
         actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-        pages::notice(lang, t.new_password, t.locked),
+        pages::notice(lang, heading, pages::texts(lang).locked),
         None,
     );
     response.headers_mut().insert(
         header::RETRY_AFTER,
         header::HeaderValue::from(retry_after.max(1) as u64),
     );
-    Some(response)
+    response
 }
 
 /// Stores the hash (the mailbox is proven), revokes every session and refresh token.
