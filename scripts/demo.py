@@ -31,6 +31,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -245,7 +246,7 @@ def main():
     new_phone, new_name = f"+4179{uuid.uuid4().int % 10**7:07d}", f"Martin-{tag}"
     bob_number, bob_address = new_customer(sim, tag, "Bob", "Keller")
     say(f"created contacts {number} <{address}> and {bob_number} <{bob_address}> at S-360")
-    export = os.path.join(ROOT, ".local", f"demo-export-{tag}.jsonl")
+    export = os.path.join(tempfile.mkdtemp(prefix="demo-export-"), "s360-export.jsonl")
     with urllib.request.urlopen(f"{sim}/admin/export?format=jsonl", timeout=30) as response, open(export, "wb") as out:
         out.write(response.read())
     worker_env = dict(os.environ, DATABASE_URL=args.database_url, GATEWAY_ISSUER=gateway)
