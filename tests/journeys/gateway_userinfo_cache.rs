@@ -83,8 +83,13 @@ async fn cached_answers_follow_announced_changes_merges_and_anonymisations() {
     assert!(metrics.contains("auth_gateway_userinfo_cache_live 1"), "{metrics}");
     assert!(metrics.contains("auth_gateway_userinfo_cache_requests_total{result=\"hit\"}"));
 
-    // A profile or webhook update of the contact.
-    s.db.execute("UPDATE contacts SET first_name = 'Jeanne'").await;
+    // A webhook update of the contact: the worker's upsert (INSERT … ON CONFLICT DO UPDATE).
+    s.db.execute(
+        "INSERT INTO contacts (contact_number, raw, version_time, version_event_id, source) \
+         SELECT contact_number, raw, version_time, version_event_id, source FROM contacts \
+         ON CONFLICT (contact_number) DO UPDATE SET first_name = 'Jeanne'",
+    )
+    .await;
     eventually(AT_ONCE, "the new name", || async {
         (userinfo(&s, access).await.1["given_name"] == "Jeanne").then_some(())
     })
