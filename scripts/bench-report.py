@@ -68,6 +68,9 @@ def judge(row):
     match = re.search(r"ratio\s*(?:<=|≤)\s*([\d.,]+)", target)
     if match and ratio is not None:
         return ratio <= number(match.group(1))
+    match = re.search(r"time\s*(?:<=|≤)\s*([\d.,]+)\s*×", target)
+    if match and ratio is not None:
+        return ratio <= number(match.group(1))
     match = re.search(r"p99\s*<\s*([\d.,]+)\s*ms", target)
     if match and p99 is not None:
         return p99 < number(match.group(1))
@@ -77,9 +80,20 @@ def judge(row):
     return None
 
 
-def target_ratio(row):
-    match = re.search(r"ratio\s*(?:>=|≥|<=|≤)\s*([\d.,]+)", row.get("target") or "")
-    return number(match.group(1)) if match else None
+def rate_fraction(row):
+    """The row as a fraction of its baseline's rate, and the target as the same fraction; None
+    when the target is not relative to the baseline (absolute rates, latencies)."""
+    target = row.get("target") or ""
+    if not (finite(row.get("figure")) and finite(row.get("baseline")) and row["baseline"]):
+        return None
+    fraction = row["figure"] / row["baseline"]
+    match = re.search(r"ratio\s*(?:>=|≥)\s*([\d.,]+)", target)
+    if match:
+        return fraction, number(match.group(1))
+    match = re.search(r"time\s*(?:<=|≤)\s*([\d.,]+)\s*×", target)
+    if match:
+        return fraction, 1 / number(match.group(1))
+    return None
 
 
 def finite(value):
@@ -100,12 +114,19 @@ def print_table(rows):
         )
 
 
+def bare_target(row):
+    """The target's text without a verdict the benchmark may have written into it."""
+    return re.sub(r"\s*\((met|missed)\)", "", row.get("target") or "")
+
+
 def svg_chart(rows, info):
-    bars = [row for row in rows if finite(row.get("ratio"))]
+    bars = [(row, rate_fraction(row)) for row in rows if rate_fraction(row)]
+    others = [row for row in rows if not rate_fraction(row)]
     width, left, bar_height, gap, top = 900, 330, 22, 10, 60
-    scale_max = max([1.2] + [row["ratio"] * 1.1 for row in bars])
-    plot = width - left - 40
-    height = top + len(bars) * (bar_height + gap) + 50
+    scale_max = max([1.2] + [fraction * 1.1 for _, (fraction, _) in bars])
+    plot = width - left - 60
+    bottom = top + len(bars) * (bar_height + gap)
+    height = bottom + 50 + 18 * len(others) + 20
 
     def x(value):
         return left + plot * value / scale_max
@@ -113,25 +134,31 @@ def svg_chart(rows, info):
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="22" font-size="16" font-weight="bold">secutix-bridge: median rate as a fraction of the raw baseline measured in the same run</text>',
+        '<text x="10" y="22" font-size="16" font-weight="bold">secutix-bridge: median rate as a fraction of the raw baseline measured in the same run</text>',
         f'<text x="10" y="42" fill="#555">{escape(info["cpu"] or "")}, {info["cores"]} cores, {info["memory_gib"]} GiB, commit {escape(info["commit"] or "?")}, {escape(info["measured_at"])}</text>',
     ]
-    for tick in [i / 10 for i in range(0, int(scale_max * 10) + 1, 2)]:
-        parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 5}" x2="{x(tick):.1f}" y2="{height - 40}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - 25}" text-anchor="middle" fill="#555">{tick:.1f}</text>')
-    for index, row in enumerate(bars):
+    tick = 0.0
+    while tick <= scale_max + 1e-9:
+        parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 5}" x2="{x(tick):.1f}" y2="{bottom}" stroke="#ddd"/>')
+        parts.append(f'<text x="{x(tick):.1f}" y="{bottom + 15}" text-anchor="middle" fill="#555">{tick:.1f}</text>')
+        tick += 0.2
+    for index, (row, (fraction, goal)) in enumerate(bars):
         y = top + index * (bar_height + gap)
         colour = {True: "#2e7d32", False: "#c62828", None: "#1565c0"}[row["met"]]
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{escape(row["benchmark"])}</text>')
-        parts.append(f'<rect x="{left}" y="{y}" width="{x(row["ratio"]) - left:.1f}" height="{bar_height}" fill="{colour}"/>')
-        parts.append(f'<text x="{x(row["ratio"]) + 4:.1f}" y="{y + 16}">{row["ratio"]:.2f}</text>')
-        goal = target_ratio(row)
-        if goal is not None:
-            parts.append(
-                f'<line x1="{x(goal):.1f}" y1="{y - 3}" x2="{x(goal):.1f}" y2="{y + bar_height + 3}" stroke="black" stroke-width="2" stroke-dasharray="4,2"/>'
-            )
+        parts.append(f'<rect x="{left}" y="{y}" width="{x(fraction) - left:.1f}" height="{bar_height}" fill="{colour}"/>')
+        parts.append(f'<text x="{x(fraction) + 4:.1f}" y="{y + 16}">{fraction:.2f}</text>')
+        parts.append(
+            f'<line x1="{x(goal):.1f}" y1="{y - 3}" x2="{x(goal):.1f}" y2="{y + bar_height + 3}" stroke="black" stroke-width="2" stroke-dasharray="4,2"/>'
+        )
+    y = bottom + 38
+    for row in others:
+        verdict = {True: "met", False: "missed", None: "-"}[row["met"]]
+        latency = f", p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms" if finite(row.get("p99_ms")) else ""
+        parts.append(f'<text x="10" y="{y}">{escape(row["benchmark"])}: {row["figure"]:.0f} {escape(row["unit"])}{latency}; target {escape(bare_target(row))} ({verdict})</text>')
+        y += 18
     parts.append(
-        f'<text x="10" y="{height - 8}" fill="#555">green: target met, red: missed, blue: no ratio target; dashed line: the target ratio</text>'
+        f'<text x="10" y="{height - 8}" fill="#555">green: target met, red: missed; dashed line: the target (for the import, the time target as a rate)</text>'
     )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
