@@ -298,7 +298,7 @@ def main():
     parser.add_argument("--rate", type=float, default=40, help="contact changes per second (default 40)")
     parser.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart")
     parser.add_argument("--soak", action="store_true", help="no faults; sample memory and check its growth")
-    parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth per process between the first and last fifth of the run, MiB (default 64)")
+    parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth of the worker and the ingest between the first and last fifth of the run, MiB (default 64; the simulator's is reported, since its store grows with every contact)")
     parser.add_argument("--bin", default=os.path.join(ROOT, "target", "debug"), help="directory of the binaries")
     parser.add_argument("--seed", type=int, default=7, help="seed of the change stream")
     args = parser.parse_args()
@@ -487,6 +487,8 @@ def report(driver, sim, ingest, worker, prefix):
 
 
 def check_memory(services, bound_mb, failures):
+    """Bounds the growth of our services; the simulator's store grows with every contact it
+    creates by design, so its memory is only reported."""
     for service in services:
         samples = service.rss_samples
         if len(samples) < 10:
@@ -495,7 +497,7 @@ def check_memory(services, bound_mb, failures):
         first = sorted(rss for _, rss in samples[:fifth])[fifth // 2]
         last = sorted(rss for _, rss in samples[-fifth:])[fifth // 2]
         log(f"{service.name}: RSS median {first:.1f} MiB in the first fifth, {last:.1f} MiB in the last")
-        if last - first > bound_mb:
+        if service.name != "secutix-sim" and last - first > bound_mb:
             failures.append(f"{service.name} grew by {last - first:.1f} MiB (bound {bound_mb} MiB)")
 
 
