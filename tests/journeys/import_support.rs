@@ -37,9 +37,17 @@ pub async fn start_sim(tweak: impl FnOnce(&mut secutix_sim::SimConfig)) -> secut
 /// The worker's (and import's) settings for the simulator's contact API with its default
 /// credentials.
 pub fn secutix_flags(sim: &secutix_sim::SimHandle) -> Vec<String> {
+    let mut flags = vec![
+        "--secutix-api-url".to_owned(),
+        format!("{}/tnco/backend-apis", sim.base_url()),
+    ];
+    flags.extend(secutix_credentials());
+    flags
+}
+
+/// The token settings (flag, value pairs) the simulator accepts by default.
+pub fn secutix_credentials() -> Vec<String> {
     [
-        "--secutix-api-url",
-        &format!("{}/tnco/backend-apis", sim.base_url()),
         "--secutix-institution",
         "DEMO",
         "--secutix-virtual-operator",

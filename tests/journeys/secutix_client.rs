@@ -26,7 +26,7 @@ fn client_of(base: &str, extra: &[&str]) -> Client {
         format!("{base}/tnco/backend-apis"),
     ];
     // Defaults first, each replaced by the same flag in `extra`.
-    for pair in secutix_flags_without_url().chunks(2) {
+    for pair in secutix_credentials().chunks(2) {
         if !extra.contains(&pair[0].as_str()) {
             argv.extend(pair.iter().cloned());
         }
@@ -36,21 +36,6 @@ fn client_of(base: &str, extra: &[&str]) -> Client {
         .expect("valid client settings")
         .args;
     Client::from_args(&args).expect("client builds").expect("configured")
-}
-
-fn secutix_flags_without_url() -> Vec<String> {
-    [
-        "--secutix-institution",
-        "DEMO",
-        "--secutix-virtual-operator",
-        "DEMO_VO",
-        "--secutix-partner",
-        "secutix-bridge",
-        "--secutix-api-secret",
-        "local-development-api-secret",
-    ]
-    .map(str::to_owned)
-    .to_vec()
 }
 
 fn seed(sim: &secutix_sim::SimHandle, count: usize) {
