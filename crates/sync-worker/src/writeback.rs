@@ -6,12 +6,12 @@
 //! modification time is newer than the version the user edited (`base_modified_at`, or the
 //! version our own previous push produced) and S-360's newer version changed one of the fields
 //! of the change (or the edited version is no longer known), the row becomes `conflict`,
-//! keeping the user's
-//! change, S-360's contact is applied to the mirror, and the conflict is logged and counted
-//! (`sync_worker_secutix_outcomes_total{task="writeback",outcome="conflict"}`). The push
-//! itself is a compare-and-set on the version just read, so a change slipping in between is a
-//! conflict too (409 `stale_version`). After a push the contact S-360 answers is applied, so
-//! the mirror carries S-360's new version.
+//! keeping the user's change, S-360's contact is applied to the mirror, and the conflict is
+//! logged and counted (`sync_worker_secutix_outcomes_total{task="writeback",outcome="conflict"}`).
+//! The push itself is a compare-and-set on the version just read; when S-360 moved on in
+//! between (our own `addLink`, for one), the change is decided again on the newer version, and
+//! is a conflict when it keeps being refused (409 `stale_version`). After a push the contact
+//! S-360 answers is applied, so the mirror carries S-360's new version.
 
 use std::time::Duration;
 
@@ -35,6 +35,8 @@ use crate::{
 
 const CLAIM: i64 = 10;
 const LEASE_SECONDS: i32 = 300;
+/// How many times a push refused as stale is decided again on S-360's newer version.
+const STALE_READS: usize = 3;
 
 #[derive(QueryableByName)]
 struct Claimed {
@@ -112,15 +114,37 @@ impl WriteBack {
         Ok(count)
     }
 
+    /// Pushes one change. A compare-and-set refused because S-360 moved on between the read
+    /// and the push (our own `addLink`, say) is decided again on the newer version, a few
+    /// times, before it counts as a conflict.
     async fn push(&self, conn: &mut AsyncPgConnection, change: &Claimed) -> anyhow::Result<Outcome> {
-        let number = change.contact_number.as_str();
         let Some(fields) = change.fields.as_object() else {
             return Ok(Outcome::Failed("fields_not_an_object".into()));
         };
+        for _ in 0..STALE_READS {
+            match self.try_push(conn, change, fields).await? {
+                Some(outcome) => return Ok(outcome),
+                None => continue,
+            }
+        }
+        if let Ok(Some(newer)) = self.client.get_contact_data(&change.contact_number).await {
+            self.apply_current(conn, newer).await?;
+        }
+        Ok(Outcome::Conflict("s360_changed_meanwhile"))
+    }
+
+    /// One read-decide-push round; `None` when S-360 refused the push as stale.
+    async fn try_push(
+        &self,
+        conn: &mut AsyncPgConnection,
+        change: &Claimed,
+        fields: &serde_json::Map<String, Value>,
+    ) -> anyhow::Result<Option<Outcome>> {
+        let number = change.contact_number.as_str();
         let current = match self.client.get_contact_data(number).await {
             Ok(Some(current)) => current,
-            Ok(None) => return Ok(Outcome::Failed("contact_deleted".into())),
-            Err(error) => return Ok(classify(&error)),
+            Ok(None) => return Ok(Some(Outcome::Failed("contact_deleted".into()))),
+            Err(error) => return Ok(Some(classify(&error))),
         };
         let s360_version = current["lastModificationDate"].as_str().map(str::to_owned);
         let s360_time = s360_version
@@ -140,7 +164,7 @@ impl WriteBack {
                 .is_some_and(|row| row.version_time == base && unchanged(fields, &row.raw, &current));
             if !untouched {
                 self.apply_current(conn, current).await?;
-                return Ok(Outcome::Conflict("s360_newer"));
+                return Ok(Some(Outcome::Conflict("s360_newer")));
             }
         }
         match self
@@ -160,15 +184,10 @@ impl WriteBack {
                 if let Some(contact) = api::contact_of(answer) {
                     self.apply_current(conn, contact).await?;
                 }
-                Ok(Outcome::Done)
+                Ok(Some(Outcome::Done))
             }
-            Err(Error::Rejected { code, .. }) if code == api::STALE_VERSION => {
-                if let Ok(Some(newer)) = self.client.get_contact_data(number).await {
-                    self.apply_current(conn, newer).await?;
-                }
-                Ok(Outcome::Conflict("s360_changed_meanwhile"))
-            }
-            Err(error) => Ok(classify(&error)),
+            Err(Error::Rejected { code, .. }) if code == api::STALE_VERSION => Ok(None),
+            Err(error) => Ok(Some(classify(&error))),
         }
     }
 
