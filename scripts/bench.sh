@@ -20,7 +20,7 @@ fi
 mkdir -p target/bench
 which=${1:-all}
 if [ "$which" = quick ]; then
-  cargo build --locked -p bench
+  cargo build --locked -p bench -p sync-worker
   bench=target/debug/bench
   $bench ingest --contacts 300 --rounds 1 --json target/bench/quick-ingest.json
   $bench worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json target/bench/quick-worker.json
@@ -29,7 +29,7 @@ if [ "$which" = quick ]; then
   python3 scripts/bench-report.py target/bench/quick target/bench/quick-*.json
   exit 0
 fi
-cargo build --release --locked -p bench
+cargo build --release --locked -p bench -p sync-worker
 if [ "$which" = ingest ] || [ "$which" = all ]; then
   target/release/bench ingest --json target/bench/ingest.json
 fi

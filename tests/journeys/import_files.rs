@@ -203,3 +203,80 @@ async fn an_unknown_extension_or_missing_file_is_refused_clearly() {
         .expect_err("no file");
     assert!(error.to_string().contains("cannot"), "{error}");
 }
+
+/// An export holding merged and anonymised contacts, in chunks of two so that the contacts of
+/// one chunk are written while the accounts of the previous one are created: each contact
+/// lands in its state, only active ones get an account, and a head named before it appears
+/// still ends up with its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_and_anonymised_contacts_land_in_their_state_without_accounts() {
+    let db = TestDatabase::create().await;
+    let contact = |number: &str| web_contact(number, &format!("{}@example.org", number.to_lowercase()));
+    let merged = |number: &str, head: &str| {
+        let mut c = contact(number);
+        c["mergedIntoContactNumber"] = json!(head);
+        c
+    };
+    let mut anonymised = contact("M004");
+    anonymised["individualContact"]["anonymized"] = json!(true);
+    let export = [
+        contact("M001"),
+        merged("M002", "M001"),
+        contact("M003"),
+        anonymised,
+        merged("M005", "M006"),
+        contact("M006"),
+        contact("M007"),
+    ];
+    let file = write_file("jsonl", &jsonl(&export));
+    let flags = ["--file", file.to_str().expect("path"), "--batch-size", "2"];
+    let report = import(&db.url, &flags).await;
+    assert_eq!(report.counts.read, 7, "{report}");
+    assert_eq!(report.counts.accounts_created, 4, "{report}");
+    assert_eq!(report.counts.skipped.get("not_active"), Some(&3), "{report}");
+
+    let state = |number: &'static str| {
+        let db = &db;
+        async move {
+            let row = db.contact(number).await.expect("mirrored");
+            (row.state, row.head_contact_number)
+        }
+    };
+    assert_eq!(state("M002").await, ("merged".to_owned(), Some("M001".to_owned())));
+    assert_eq!(state("M005").await, ("merged".to_owned(), Some("M006".to_owned())));
+    assert_eq!(state("M004").await, ("anonymised".to_owned(), None));
+    let anonymised = db.contact("M004").await.expect("mirrored");
+    assert_eq!(
+        (anonymised.email, anonymised.first_name),
+        (None, None),
+        "no personal data kept"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM accounts WHERE contact_number IN ('M001', 'M003', 'M006', 'M007') \
+             AND origin_contact_number = contact_number"
+        )
+        .await,
+        4
+    );
+    for table in ["accounts", "password_tokens", "mail_outbox", "import_links"] {
+        assert_eq!(
+            db.count(&format!("SELECT count(*) AS n FROM {table}")).await,
+            4,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM mail_outbox WHERE recipient IN ('m002@example.org', 'm004@example.org')")
+            .await,
+        0,
+        "no mail to a merged or anonymised contact"
+    );
+
+    let again = import(&db.url, &flags).await;
+    assert_eq!(
+        (again.counts.accounts_created, again.counts.contacts_written),
+        (0, 0),
+        "{again}"
+    );
+}

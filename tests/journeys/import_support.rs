@@ -1,7 +1,7 @@
 //! Shared steps of the import, link, write-back and reconciliation tests: the import's
 //! arguments, S-360 played by the simulator, and contact files in every format.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -68,11 +68,32 @@ pub fn web_contact(number: &str, email: &str) -> Value {
     contact
 }
 
-/// Writes `content` to a fresh file named `*.<extension>` and returns its path.
-pub fn write_file(extension: &str, content: &str) -> PathBuf {
+/// Writes `content` to a fresh file named `*.<extension>`, removed (with the answers an
+/// import of contact numbers keeps beside it) when dropped.
+pub fn write_file(extension: &str, content: &str) -> TempFile {
     let path = std::env::temp_dir().join(format!("import-{}.{extension}", uuid::Uuid::new_v4().simple()));
     std::fs::write(&path, content).expect("file written");
-    path
+    TempFile(path)
+}
+
+/// A file of a test, removed when dropped.
+pub struct TempFile(PathBuf);
+
+impl std::ops::Deref for TempFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let mut kept = self.0.clone().into_os_string();
+        kept.push(".contacts.jsonl");
+        let _ = std::fs::remove_file(kept);
+    }
 }
 
 /// JSON lines of the given objects.

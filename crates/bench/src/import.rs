@@ -10,8 +10,6 @@ use std::{
     time::Instant,
 };
 
-use tokio_util::sync::CancellationToken;
-
 use crate::{
     database::BenchDatabase,
     report::{Row, median, print_table},
@@ -138,34 +136,32 @@ async fn copy(args: &ImportArgs, file: &std::path::Path) -> anyhow::Result<f64> 
     result
 }
 
+/// The `sync-worker` binary of the same build, run as a process so the import is measured
+/// exactly as operators run it (its allocator included).
 async fn import(args: &ImportArgs, file: &std::path::Path) -> anyhow::Result<f64> {
     let database = BenchDatabase::create(&args.admin_url).await?;
     let result = async {
-        #[derive(clap::Parser)]
-        struct Wrapper {
-            #[command(flatten)]
-            args: sync_worker::import::ImportArgs,
-        }
-        let batch = args.batch_size.to_string();
-        let argv = [
-            "import",
-            "--database-url",
-            &database.url,
-            "--file",
-            file.to_str().unwrap_or_default(),
-            "--batch-size",
-            &batch,
-        ];
-        let import_args = infra::config::parse_from::<Wrapper, _, _>(argv)?.args;
-        let started = Instant::now();
-        let report = sync_worker::import::run(&import_args, &CancellationToken::new()).await?;
-        let seconds = started.elapsed().as_secs_f64();
+        let binary = std::env::current_exe()?.with_file_name("sync-worker");
         anyhow::ensure!(
-            report.counts.accounts_created as usize == args.contacts,
-            "imported {} of {} contacts",
-            report.counts.accounts_created,
-            args.contacts
+            binary.exists(),
+            "{} is missing: build sync-worker with the benchmark",
+            binary.display()
         );
+        let started = Instant::now();
+        let output = tokio::process::Command::new(&binary)
+            .args(["import", "--file"])
+            .arg(file)
+            .args(["--batch-size", &args.batch_size.to_string()])
+            .env("DATABASE_URL", &database.url)
+            .env("RUST_LOG", std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let report = String::from_utf8_lossy(&output.stdout);
+        anyhow::ensure!(output.status.success(), "sync-worker import failed:\n{report}");
+        let expected = format!("imported: {} accounts created", args.contacts);
+        anyhow::ensure!(report.contains(&expected), "expected \"{expected}\" in:\n{report}");
         anyhow::Ok(seconds)
     }
     .await;

@@ -8,6 +8,12 @@ use sync_worker::{
     db,
 };
 
+/// mimalloc: the import and the batch apply allocate and free millions of small JSON nodes on
+/// several threads, where glibc's malloc spent half of the import's CPU time
+/// (`docs/performance.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {

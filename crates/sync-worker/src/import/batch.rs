@@ -1,10 +1,16 @@
-//! Applying one chunk of an import in one transaction: the contacts through the same
-//! versioned apply as the webhook path (one multi-row upsert for plain contacts; merges and
-//! anonymisations with their side effects), then, in one statement, an account without a
-//! password for each web account that has none, its first-password token, its
-//! set-your-password mail and its queued `addLink`; the issues found; and the run's progress.
-//! A chunk is applied entirely or not at all, so a killed import resumes after the last
-//! committed chunk.
+//! Applying one chunk of an import, in two transactions that the import overlaps with the
+//! neighbouring chunks' (`import::run`):
+//!
+//! 1. [`apply_contacts`]: the contacts, through the same versioned apply as the webhook path
+//!    (one multi-row upsert for plain contacts; merges and anonymisations with their side
+//!    effects);
+//! 2. [`apply_accounts`]: in one statement, an account without a password for each web account
+//!    that has none, its first-password token, its set-your-password mail and its queued
+//!    `addLink`; the issues found; and the run's position and counts.
+//!
+//! Both are idempotent (the version guard; unique accounts), and the position moves only with
+//! the second, so a killed import resumes after the last chunk whose accounts committed and
+//! converges to the same state; contacts a killed run already wrote count as current then.
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -148,8 +154,32 @@ SELECT i.n AS contact_number,
             ELSE 'email_taken' END AS outcome
 FROM input i LEFT JOIN fresh f ON f.contact_number = i.n LEFT JOIN contacts c ON c.contact_number = i.n";
 
-/// Applies `chunk` and records `position` and `counts` for run `run_id`, in one transaction.
-pub async fn apply(
+/// What the contact stage of a chunk did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ContactsApplied {
+    pub written: u64,
+    pub current: u64,
+}
+
+/// Stage 1: applies the chunk's contacts in one transaction.
+pub async fn apply_contacts(conn: &mut AsyncPgConnection, events: &[ContactEvent]) -> anyhow::Result<ContactsApplied> {
+    let applied = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| Ok(apply_batch(tx, events).await?))
+        .await?;
+    let mut outcome = ContactsApplied::default();
+    for result in applied {
+        match result {
+            Applied::Written => outcome.written += 1,
+            Applied::Stale => outcome.current += 1,
+        }
+    }
+    Ok(outcome)
+}
+
+/// Stage 2: creates the accounts of a chunk whose contacts are committed, records its issues,
+/// and stores `position` with `counts` (which already hold the chunk's records and contacts)
+/// for run `run_id`, in one transaction. `counts` gains the accounts' outcomes once committed.
+pub async fn apply_accounts(
     conn: &mut AsyncPgConnection,
     run_id: i64,
     chunk: Chunk,
@@ -160,13 +190,6 @@ pub async fn apply(
     let mut next = counts.clone();
     let committed = conn
         .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
-            let applied = apply_batch(tx, &chunk.events).await?;
-            for result in applied {
-                match result {
-                    Applied::Written => next.contacts_written += 1,
-                    Applied::Stale => next.contacts_current += 1,
-                }
-            }
             let mut issues = chunk.issues;
             if !chunk.candidates.is_empty() {
                 let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();

@@ -28,7 +28,10 @@ use tokio_util::sync::CancellationToken;
 pub use report::Report;
 pub use source::Format;
 
-use crate::{apply::DetectionRules, db};
+use crate::{
+    apply::{DetectionRules, Lifecycle},
+    db,
+};
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["file", "numbers"])))]
@@ -168,23 +171,56 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
             prepare_all(records, batch_size, &emails, export_time, &rules, &settings, &sender)
         })
     };
+    // Two connections overlap the stages of neighbouring chunks: the contacts of one chunk are
+    // written while the accounts of the previous one are created (`batch`). A chunk with
+    // merges or anonymisations, which also move accounts, waits for the previous chunk.
+    let mut accounts_conn = pool.get().await?;
+    let mut waiting: Option<Applied> = None;
     let mut applying = Duration::ZERO;
     while let Some(prepared) = chunks.recv().await {
         if cancel.is_cancelled() {
             anyhow::bail!("interrupted after {position} records; run the same command again to resume");
         }
-        let Prepared { chunk, read, skipped } = prepared?;
-        let mut next_counts = counts.clone();
-        next_counts.read += read as u64;
-        for (reason, count) in skipped {
-            *next_counts.skipped.entry(reason.into()).or_default() += count;
-        }
+        let Prepared {
+            mut chunk,
+            read,
+            skipped,
+        } = prepared?;
         position += read as i64;
         let apply_started = Instant::now();
-        batch::apply(&mut conn, run.id, chunk, position, &mut next_counts, &settings).await?;
+        let events = std::mem::take(&mut chunk.events);
+        if events.iter().any(|e| e.lifecycle != Lifecycle::Active)
+            && let Some(previous) = waiting.take()
+        {
+            previous
+                .finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
+                .await?;
+        }
+        let (contacts, previous) = tokio::join!(batch::apply_contacts(&mut conn, &events), async {
+            match waiting.take() {
+                Some(previous) => {
+                    previous
+                        .finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
+                        .await
+                }
+                None => Ok(()),
+            }
+        });
+        previous?;
+        waiting = Some(Applied {
+            chunk,
+            read,
+            skipped,
+            contacts: contacts?,
+            position,
+        });
         applying += apply_started.elapsed();
-        counts = next_counts;
-        progress.advance(read as u64, &counts);
+    }
+    if let Some(last) = waiting.take() {
+        let apply_started = Instant::now();
+        last.finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
+            .await?;
+        applying += apply_started.elapsed();
     }
     producer.await?;
     tracing::info!(
@@ -203,6 +239,40 @@ struct Prepared {
     chunk: batch::Chunk,
     read: usize,
     skipped: BTreeMap<&'static str, u64>,
+}
+
+/// A chunk whose contacts are committed, waiting for its accounts.
+struct Applied {
+    chunk: batch::Chunk,
+    read: usize,
+    skipped: BTreeMap<&'static str, u64>,
+    contacts: batch::ContactsApplied,
+    position: i64,
+}
+
+impl Applied {
+    /// Creates the chunk's accounts and commits the run's position after it; `counts` then
+    /// holds the totals up to it.
+    async fn finish(
+        self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        run_id: i64,
+        counts: &mut Counts,
+        settings: &batch::AccountSettings,
+        progress: &Progress,
+    ) -> anyhow::Result<()> {
+        let mut next = counts.clone();
+        next.read += self.read as u64;
+        for (reason, count) in self.skipped {
+            *next.skipped.entry(reason.into()).or_default() += count;
+        }
+        next.contacts_written += self.contacts.written;
+        next.contacts_current += self.contacts.current;
+        batch::apply_accounts(conn, run_id, self.chunk, self.position, &mut next, settings).await?;
+        *counts = next;
+        progress.advance(self.read as u64, counts);
+        Ok(())
+    }
 }
 
 /// Splits the records into chunks and sends them, until the records end or the receiver is
