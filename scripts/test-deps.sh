@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use besides cargo, each only when missing: the independent
 # implementations they check against (the Standard Webhooks reference library, the Authlib
-# OIDC client), a real SMTP server (aiosmtpd) for the mail tests, Debian's Chromium and
-# playwright-core for the browser test.
+# OIDC client, jose as a relying party following a key rotation), a real SMTP server
+# (aiosmtpd) for the mail tests, Debian's Chromium and playwright-core for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/jose ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi

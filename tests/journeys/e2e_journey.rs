@@ -6,47 +6,11 @@
 //! a name changed at S-360, a merge and an anonymisation ending sessions, no personal data left
 //! in any table, and the contacts table rebuilt by replay.
 
-use std::{path::Path, process::Stdio, time::Duration};
+use std::path::Path;
 
-use tests::{SmtpServer, TestBroker, TestDatabase, binary, eventually, sim::free_port};
+use tests::{SmtpServer, TestBroker, TestDatabase, binary, sim::free_port, start_process as start};
 
 const SHOP_SECRET: &str = "journey-shop-secret";
-
-struct Process {
-    name: &'static str,
-    url: String,
-    _child: tokio::process::Child,
-}
-
-/// Starts a binary listening on `port` and waits for its `/healthz`.
-async fn start(name: &'static str, port: u16, args: &[&str], env: &[(&str, String)]) -> Process {
-    let mut command = tokio::process::Command::new(binary(name));
-    command
-        .args(args)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let child = command.spawn().expect("the binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let health = format!("{url}/healthz");
-    eventually(Duration::from_secs(30), name, || async {
-        reqwest::get(&health)
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-            .map(drop)
-    })
-    .await;
-    Process {
-        name,
-        url,
-        _child: child,
-    }
-}
 
 fn clients_file(sim_port: u16) -> String {
     let path = std::env::temp_dir().join(format!("journey-clients-{}.toml", uuid::Uuid::new_v4().simple()));

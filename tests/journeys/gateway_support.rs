@@ -34,6 +34,25 @@ pub async fn setup_with(extra: &[&str]) -> Setup {
     let db = TestDatabase::create().await;
     let subject = seed_account(&db).await;
 
+    let clients = clients_file();
+    let mut args = vec!["--clients-file", clients.as_str()];
+    args.extend_from_slice(extra);
+    let gateway = spawn_gateway_with(&db.url, &args).await;
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    Setup {
+        db,
+        gateway,
+        client,
+        subject,
+    }
+}
+
+/// The client registry of the tests (a confidential shop and a public web app) in a fresh file;
+/// returns its path.
+pub fn clients_file() -> String {
     let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
     let registry = auth_gateway::clients::ClientRegistry {
         clients: vec![
@@ -56,20 +75,7 @@ pub async fn setup_with(extra: &[&str]) -> Setup {
         ],
     };
     registry.save(&clients).expect("registry written");
-    let clients = clients.to_string_lossy().into_owned();
-    let mut args = vec!["--clients-file", clients.as_str()];
-    args.extend_from_slice(extra);
-    let gateway = spawn_gateway_with(&db.url, &args).await;
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
-    Setup {
-        db,
-        gateway,
-        client,
-        subject,
-    }
+    clients.to_string_lossy().into_owned()
 }
 
 /// Contact 0001234567 (Jean Dupont, jean.dupont@example.org) with a web account whose password
@@ -143,7 +149,17 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 /// Signs in through the login page; returns the session cookie value.
 pub async fn sign_in(s: &Setup, authorize: &str, password: &str) -> Result<String, StatusCode> {
-    let page = s.client.get(authorize).send().await.expect("authorize answers");
+    sign_in_at(&s.client, &s.gateway.base_url, authorize, password).await
+}
+
+/// [`sign_in`] at the gateway at `base` with `client`.
+pub async fn sign_in_at(
+    client: &reqwest::Client,
+    base: &str,
+    authorize: &str,
+    password: &str,
+) -> Result<String, StatusCode> {
+    let page = client.get(authorize).send().await.expect("authorize answers");
     assert_eq!(page.status(), 200, "the sign-in page");
     let csrf_cookie = cookie(&page, "__Host-csrf").expect("csrf cookie");
     let html = page.text().await.expect("html");
@@ -153,9 +169,8 @@ pub async fn sign_in(s: &Setup, authorize: &str, password: &str) -> Result<Strin
         ("email", "Jean.Dupont@example.org".to_owned()),
         ("password", password.to_owned()),
     ];
-    let response = s
-        .client
-        .post(format!("{}/login", s.gateway.base_url))
+    let response = client
+        .post(format!("{base}/login"))
         .header("cookie", format!("__Host-csrf={}", cookie_value(&csrf_cookie)))
         .form(&form)
         .send()

@@ -1,4 +1,5 @@
-//! Starting the real services in-process, each on port 0, stopped when the handle drops.
+//! Starting the real services in-process, each on port 0, stopped when the handle drops; or
+//! as processes of their binaries ([`start_process`]).
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -194,4 +195,52 @@ pub fn binary(name: &str) -> std::path::PathBuf {
         path.display()
     );
     path
+}
+
+/// A binary of the workspace running as a process, killed when dropped.
+pub struct Process {
+    pub name: &'static str,
+    pub url: String,
+    pub child: tokio::process::Child,
+}
+
+impl Process {
+    /// The process's peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let pid = self.child.id().expect("the process runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM in the process status")
+            * 1024
+    }
+}
+
+/// Starts binary `name` listening on `port` (its `LISTEN_ADDR`) with `args` and `env`, and
+/// waits for its `/healthz`.
+pub async fn start_process(name: &'static str, port: u16, args: &[&str], env: &[(&str, String)]) -> Process {
+    let mut command = tokio::process::Command::new(binary(name));
+    command
+        .args(args)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("the binary starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let health = format!("{url}/healthz");
+    crate::eventually(std::time::Duration::from_secs(30), name, || async {
+        reqwest::get(&health)
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+            .map(drop)
+    })
+    .await;
+    Process { name, url, child }
 }

@@ -1,13 +1,22 @@
 //! Password hashing: argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1), run on blocking
 //! threads with bounded concurrency so a burst of logins cannot exhaust memory or stall the
-//! async workers. Unknown accounts and accounts without a password are checked against a
+//! async workers. Each running hash works in one of `concurrency` memory buffers that are kept
+//! and reused, never allocated per hash: the allocator's per-thread arenas would otherwise each
+//! keep a freed 19 MiB buffer, and fifty parallel sign-ins grew the process by hundreds of
+//! MiB (`tests/journeys/gateway_memory.rs`). Unknown accounts and accounts without a password are checked against a
 //! dummy hash, so timing does not reveal whether an account exists. A hash made with older
 //! parameters is replaced at the next successful sign-in.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use argon2::{
+    Argon2, Block, Params, PasswordHash,
+    password_hash::{Output, ParamsString, SaltString},
+};
 use tokio::sync::Semaphore;
+
+/// The memory of one running hash (argon2's blocks), grown to the parameters' size on use.
+type Memory = Vec<Block>;
 
 /// Longest password accepted, in bytes (longer ones are refused before hashing).
 pub const MAX_PASSWORD_BYTES: usize = 1024;
@@ -17,15 +26,19 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// As many buffers as permits: a permit holder always finds one.
+    memory: Arc<Mutex<Vec<Memory>>>,
     dummy: Arc<String>,
 }
 
 impl Passwords {
-    /// `concurrency` hashes may run at once (each takes about 19 MiB).
+    /// `concurrency` hashes may run at once (each in its own 19 MiB buffer).
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
-        let dummy = hash_blocking("not a password of anyone")?;
+        let concurrency = concurrency.max(1);
+        let dummy = hash_blocking("not a password of anyone", &mut Memory::new())?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
+            memory: Arc::new(Mutex::new((0..concurrency).map(|_| Memory::new()).collect())),
             dummy: Arc::new(dummy),
         })
     }
@@ -33,9 +46,8 @@ impl Passwords {
     /// Hashes a new password.
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
         anyhow::ensure!(password.len() <= MAX_PASSWORD_BYTES, "password too long");
-        let _permit = self.permits.acquire().await?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+        self.with_memory(move |memory| hash_blocking(&password, memory)).await?
     }
 
     /// Whether `password` matches `stored`. Always does the work of one verification, also
@@ -44,20 +56,34 @@ impl Passwords {
         if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
             return false;
         }
-        let Ok(_permit) = self.permits.acquire().await else {
-            return false;
-        };
         let exists = stored.is_some();
         let hash = stored.map(str::to_owned).unwrap_or_else(|| self.dummy.as_ref().clone());
         let password = password.to_owned();
-        let matched = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .unwrap_or(false);
+        let matched = self
+            .with_memory(move |memory| verify_blocking(&password, &hash, memory))
+            .await
+            .unwrap_or(false);
         exists && matched
+    }
+
+    /// Runs `work` on a blocking thread with a permit and one of the kept buffers.
+    async fn with_memory<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self.permits.acquire().await?;
+        let mut memory = self.buffers().pop().unwrap_or_default();
+        let (result, memory) = tokio::task::spawn_blocking(move || {
+            let result = work(&mut memory);
+            (result, memory)
+        })
+        .await?;
+        self.buffers().push(memory);
+        Ok(result)
+    }
+
+    fn buffers(&self) -> std::sync::MutexGuard<'_, Vec<Memory>> {
+        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -76,18 +102,79 @@ pub fn needs_rehash(stored: &str) -> bool {
         || param("p") != Some(current.p_cost())
 }
 
-fn hash_blocking(password: &str) -> anyhow::Result<String> {
+fn hash_blocking(password: &str, memory: &mut Memory) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];
     aws_lc_rs::rand::fill(&mut salt).map_err(|_| anyhow::anyhow!("no system randomness"))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    let hash = Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hash: {e}"))?;
+    let argon2 = Argon2::default();
+    let output = compute(&argon2, password.as_bytes(), salt.as_salt(), memory)?;
+    let hash = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|e| anyhow::anyhow!("parameters: {e}"))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
     Ok(hash.to_string())
+}
+
+/// Whether `password` gives `stored`'s output with `stored`'s algorithm, version, parameters
+/// (the output length included) and salt, compared in constant time.
+fn verify_blocking(password: &str, stored: &str, memory: &mut Memory) -> bool {
+    fn matches(password: &str, stored: &str, memory: &mut Memory) -> anyhow::Result<bool> {
+        let parsed = PasswordHash::new(stored).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Ok(false);
+        };
+        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let version = parsed
+            .version
+            .map(argon2::Version::try_from)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .unwrap_or_default();
+        let params = Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let computed = compute(
+            &Argon2::new(algorithm, version, params),
+            password.as_bytes(),
+            salt,
+            memory,
+        )?;
+        // `Output`'s equality is constant-time.
+        Ok(computed == expected)
+    }
+    matches(password, stored, memory).unwrap_or(false)
+}
+
+/// argon2's output for `password` and `salt`, computed in `memory` (grown when the parameters
+/// need more than it holds).
+fn compute(
+    argon2: &Argon2<'_>,
+    password: &[u8],
+    salt: argon2::password_hash::Salt<'_>,
+    memory: &mut Memory,
+) -> anyhow::Result<Output> {
+    let blocks = argon2.params().block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let length = argon2.params().output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    Output::init_with(length, |out| {
+        argon2
+            .hash_password_into_with_memory(password, salt, out, &mut memory[..])
+            .map_err(Into::into)
+    })
+    .map_err(|e| anyhow::anyhow!("hash: {e}"))
 }
 
 #[cfg(test)]
 mod tests {
+    use argon2::{PasswordHasher, PasswordVerifier};
+
     use super::*;
 
     #[tokio::test]
@@ -122,7 +209,7 @@ mod tests {
         .expect("hash")
         .to_string();
         assert!(needs_rehash(&argon2i));
-        assert!(!needs_rehash(&hash_blocking("pw").expect("hash")));
+        assert!(!needs_rehash(&hash_blocking("pw", &mut Memory::new()).expect("hash")));
         assert!(needs_rehash("not a hash"));
     }
 
@@ -145,5 +232,37 @@ mod tests {
                 .await
         );
         assert!(passwords.hash(&"x".repeat(MAX_PASSWORD_BYTES + 1)).await.is_err());
+    }
+
+    /// The reused buffers give the same hashes as the argon2 crate's own API, both ways, for
+    /// the current parameters and for smaller and larger ones.
+    #[tokio::test]
+    async fn hashes_interoperate_with_the_argon2_crate_whatever_the_parameters() {
+        let passwords = Passwords::new(1).expect("ready");
+        let ours = passwords.hash("correct horse battery").await.expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse batterY", &parsed)
+                .is_err()
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        for m_cost in [4096, 19456, 65536] {
+            let theirs = Argon2::new(
+                argon2::Algorithm::Argon2id,
+                argon2::Version::V0x13,
+                Params::new(m_cost, 2, 1, None).expect("params"),
+            )
+            .hash_password(b"pw of ten chars", &salt)
+            .expect("hash")
+            .to_string();
+            assert!(passwords.verify("pw of ten chars", Some(&theirs)).await, "m={m_cost}");
+            assert!(!passwords.verify("pw of ten chart", Some(&theirs)).await, "m={m_cost}");
+        }
     }
 }

@@ -91,16 +91,28 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
     let account = crate::accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
+    // Hashing waits for one of a few permits: the connection serves other requests meanwhile,
+    // so a burst of sign-ins queues on the hasher, not on the database pool.
+    drop(conn);
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let verified = state.passwords.verify(field("password"), hash.as_deref()).await;
+    let rehashed = match hash.as_deref() {
+        Some(old) if verified && crate::passwords::needs_rehash(old) => {
+            state.passwords.hash(field("password")).await.ok()
+        }
+        _ => None,
+    };
+    let Ok(mut conn) = state.pool.get().await else {
+        return unavailable(lang);
+    };
     let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
         return form(lang, return_to, &email, Some(texts.failed));
     };
     let _ = throttle::succeeded(&mut conn, &keys[0]).await;
-    if let Some(old) = hash.filter(|h| crate::passwords::needs_rehash(h)) {
-        rehash(&state, &mut conn, subject, &old, field("password")).await;
+    if let (Some(old), Some(new)) = (hash, rehashed) {
+        store_rehash(&mut conn, subject, &old, new).await;
     }
     // A new session at every sign-in: a cookie planted before cannot be carried over.
     if let Some(old) = req.cookie(sessions::COOKIE)
@@ -118,21 +130,12 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         .finish()
 }
 
-/// Stores a hash with the current parameters in place of `old` (unless the password changed
-/// meanwhile). A failure only leaves the old hash, which still verifies.
-async fn rehash(
-    state: &GatewayState,
-    conn: &mut diesel_async::AsyncPgConnection,
-    subject: uuid::Uuid,
-    old: &str,
-    password: &str,
-) {
+/// Stores `new`, a hash with the current parameters, in place of `old` (unless the password
+/// changed meanwhile). A failure only leaves the old hash, which still verifies.
+async fn store_rehash(conn: &mut diesel_async::AsyncPgConnection, subject: uuid::Uuid, old: &str, new: String) {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use sync_worker::db::schema::accounts;
-    let Ok(new) = state.passwords.hash(password).await else {
-        return;
-    };
     let updated = diesel::update(accounts::table.find(subject).filter(accounts::password_hash.eq(old)))
         .set((
             accounts::password_hash.eq(new),
