@@ -94,7 +94,16 @@ async fn json_lines_import_web_accounts_once_and_report_shared_emails() {
     assert_eq!(report.counts.skipped.get("invalid"), Some(&1));
     assert_imported(&db, &report).await;
 
+    // fan1 has set a password meanwhile: a second run leaves it alone.
+    db.execute("UPDATE accounts SET password_hash = 'set-by-the-fan' WHERE contact_number = '000001'")
+        .await;
     let again = import(&db.url, &flags).await;
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM accounts WHERE password_hash = 'set-by-the-fan'")
+            .await,
+        1,
+        "a re-import never overwrites a password already set"
+    );
     assert_eq!(again.counts.accounts_created, 0, "{again}");
     assert_eq!(again.counts.mailed, 0);
     assert_eq!(again.counts.contacts_written, 0, "same versions: nothing rewritten");
