@@ -175,6 +175,18 @@ async fn hostile_and_wrongly_encoded_bodies_are_refused() {
             400,
             "malformed_json",
         ),
+        (
+            "number beyond a 64-bit float",
+            br#"{"contactNumber":"1","score":1e999}"#.to_vec(),
+            400,
+            "malformed_json",
+        ),
+        (
+            "lone surrogate escape",
+            br#"{"contactNumber":"1","note":"\ud800 x"}"#.to_vec(),
+            400,
+            "malformed_json",
+        ),
         ("null", b"null".to_vec(), 400, "wrong_shape"),
         ("a string", br#""0001""#.to_vec(), 400, "wrong_shape"),
         (

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod payload;
+mod readable;
 pub mod routes;
 
 pub use app::Application;

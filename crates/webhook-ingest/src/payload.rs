@@ -1,12 +1,13 @@
-//! Reading and validating a webhook body: size limit while streaming, JSON syntax with line and
-//! column, then each contact's shape, reported with its index in the array.
+//! Reading and validating a webhook body: size limit while streaming, JSON syntax (and values
+//! the worker can read, `readable`) with line and column, then each contact's shape, reported
+//! with its index in the array.
 
 use actix_web::{HttpRequest, http::header, web};
 use futures::StreamExt;
 use model::secutix::{Envelope, PayloadError, envelope};
 use serde_json::value::RawValue;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, readable::Readable};
 
 /// Which S-360 webhook posted the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub async fn read_limited(req: &HttpRequest, mut body: web::Payload, limit: usiz
 /// mapped: the worker maps them.
 pub fn parse_contacts(_kind: Kind, body: &[u8], max_batch: usize) -> Result<Vec<Incoming<'_>>, ApiError> {
     let malformed = |e: serde_json::Error| ApiError::MalformedJson(describe_json_error(&e));
+    serde_json::from_slice::<Readable>(body).map_err(malformed)?;
     let whole: &RawValue = serde_json::from_slice(body).map_err(malformed)?;
     let text = whole.get();
     match text.as_bytes().first() {
@@ -175,5 +177,24 @@ mod tests {
             message(parse_contacts(Kind::Contacts, b"[{},{},{}]", 2)).0,
             "too_many_contacts"
         );
+    }
+
+    #[test]
+    fn refuses_values_the_worker_cannot_read_naming_their_position() {
+        for (body, problem) in [
+            (r#"{"contactNumber":"1","score":1e999}"#, "number out of range"),
+            (
+                r#"[{"contactNumber":"1"},{"contactNumber":"2","n":-1e400}]"#,
+                "number out of range",
+            ),
+            (r#"{"contactNumber":"1","note":"\ud800"}"#, "hex escape"),
+            (r#"{"contactNumber":"1","\udfff":true}"#, "escape"),
+        ] {
+            let (code, text) = message(parse_contacts(Kind::Contacts, body.as_bytes(), 10));
+            assert_eq!(code, "malformed_json", "{body}");
+            assert!(text.contains(problem) && text.contains("column"), "{body}: {text}");
+        }
+        let fine = r#"{"contactNumber":"1","n":1.7976931348623157e308,"m":-0,"s":"\ud83c\udfab"}"#;
+        assert!(parse_contacts(Kind::Contacts, fine.as_bytes(), 10).is_ok());
     }
 }
