@@ -376,3 +376,43 @@ async fn a_redelivered_command_applies_once_and_merged_contacts_cannot_update() 
         "merged and anonymised contacts do not change"
     );
 }
+
+/// A command that arrives while the database is down is held by the worker (retried in place,
+/// never handed back to the broker, whose delivery limit would dead-letter it) and applied once
+/// the database answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_waits_out_a_database_outage_without_being_dead_lettered() {
+    let broker = TestBroker::create().await;
+    let db = tests::TestDatabase::create().await;
+    let subject = seed_account(&db).await;
+    let proxy = tests::TcpProxy::start("127.0.0.1:5432".parse().expect("address")).await;
+    let through_proxy = db.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let worker = tests::spawn_worker_with(&broker.prefix, &through_proxy, &["--database-acquire-timeout", "1"]).await;
+    let retries = || tests::metric(&worker.base_url, "sync_worker_database_retries_total");
+
+    proxy.set_down(true);
+    publish(&broker, &command(&uuid::Uuid::new_v4().to_string(), subject, "Patient")).await;
+    eventually(
+        Duration::from_secs(20),
+        "the command held through several attempts",
+        || async { (retries().await >= 4).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        broker.ready_count(&broker.topology.commands_queue()).await,
+        0,
+        "held by the worker, not handed back"
+    );
+    proxy.set_down(false);
+    eventually(Duration::from_secs(20), "the change applied", || async {
+        let contact = db.contact("0001234567").await?;
+        (contact.first_name.as_deref() == Some("Patient")).then_some(())
+    })
+    .await;
+    assert_eq!(db.count("SELECT count(*) AS n FROM writeback_outbox").await, 1);
+    assert_eq!(
+        broker.ready_count(&broker.topology.dead_letter_queue()).await,
+        0,
+        "nothing dead-lettered"
+    );
+}

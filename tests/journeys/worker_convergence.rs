@@ -9,17 +9,11 @@ use tests::{TestBroker, TestDatabase, eventually, post_contacts, sample_contact,
 
 /// The worker's event counter for one outcome, read from its `/metrics`.
 async fn events(worker_url: &str, outcome: &str) -> u64 {
-    let text = reqwest::get(format!("{worker_url}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    let prefix = format!("sync_worker_contact_events_total{{outcome=\"{outcome}\"}} ");
-    text.lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .map(|n| n.trim().parse().expect("a count"))
-        .unwrap_or(0)
+    tests::metric(
+        worker_url,
+        &format!("sync_worker_contact_events_total{{outcome=\"{outcome}\"}}"),
+    )
+    .await
 }
 
 fn version(number: &str, first_name: &str, modified: &str) -> Value {
@@ -146,17 +140,7 @@ async fn a_database_outage_is_waited_out_without_losing_or_dead_lettering() {
     let during: Vec<Value> = (0..20).map(|i| sample_contact(&format!("02{i:02}"))).collect();
     post_contacts(&ingest.base_url, &Value::Array(during)).await;
     eventually(Duration::from_secs(10), "retries during the outage", || async {
-        let text = reqwest::get(format!("{}/metrics", worker.base_url))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let retries = text
-            .lines()
-            .find_map(|l| l.strip_prefix("sync_worker_database_retries_total "))
-            .and_then(|n| n.trim().parse::<u64>().ok())?;
-        (retries >= 2).then_some(())
+        (tests::metric(&worker.base_url, "sync_worker_database_retries_total").await >= 2).then_some(())
     })
     .await;
     let ready = reqwest::get(format!("{}/readyz", worker.base_url))

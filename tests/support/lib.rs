@@ -13,8 +13,8 @@ pub use broker::TestBroker;
 pub use database::TestDatabase;
 pub use proxy::TcpProxy;
 pub use services::{
-    INGEST_TOKEN, Process, Running, binary, redrive_args, replay_args, spawn_gateway, spawn_gateway_with, spawn_ingest,
-    spawn_worker, spawn_worker_with, start_process,
+    INGEST_TOKEN, Process, Running, binary, metric, redrive_args, replay_args, spawn_gateway, spawn_gateway_with,
+    spawn_ingest, spawn_worker, spawn_worker_with, start_process,
 };
 pub use smtp::SmtpServer;
 

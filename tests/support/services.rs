@@ -244,3 +244,19 @@ pub async fn start_process(name: &'static str, port: u16, args: &[&str], env: &[
     .await;
     Process { name, url, child }
 }
+
+/// The value of the Prometheus sample `series` (name and labels, as exposed) at the service
+/// at `base_url`, 0 when it is not exposed yet.
+pub async fn metric(base_url: &str, series: &str) -> u64 {
+    let text = reqwest::get(format!("{base_url}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let prefix = format!("{series} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map(|n| n.trim().parse::<f64>().expect("a number") as u64)
+        .unwrap_or(0)
+}

@@ -43,6 +43,7 @@ impl Worker {
         let metrics = WorkerMetrics::register(&registry)?;
         let consuming = Arc::new(AtomicBool::new(false));
         let secutix_metrics = metrics.clone();
+        let command_metrics = metrics.clone();
         let consumer = Consumer {
             amqp_url: args.amqp.amqp_url.clone(),
             topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
@@ -83,6 +84,7 @@ impl Worker {
                 amqp_url: args.amqp.amqp_url.clone(),
                 topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
                 pool: pool.clone(),
+                metrics: command_metrics,
             }
             .run(cancel.clone()),
         );

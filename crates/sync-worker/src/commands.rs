@@ -2,7 +2,11 @@
 //! `SendMail` becomes an outbox row keyed by the command's mail id, so a redelivered command
 //! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
 //! the contact mirror and queues the change for S-360 (`crate::profile`). A command that can
-//! never apply is dead-lettered with its reason.
+//! never apply is dead-lettered with its reason. A database outage is waited out with the
+//! command held unacked (back-off from 100 ms to 5 s, counted in
+//! `sync_worker_database_retries_total`): handing it back to the broker instead would count a
+//! delivery each time, and past the queue's delivery limit the broker would dead-letter a valid
+//! command.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -18,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     db::{PgPool, schema::mail_outbox},
     deadletter,
+    metrics::WorkerMetrics,
 };
 use infra::amqp::{Topology, connect_with_retry};
 
@@ -26,7 +31,11 @@ pub struct CommandConsumer {
     pub amqp_url: SecretString,
     pub topology: Topology,
     pub pool: PgPool,
+    pub metrics: WorkerMetrics,
 }
+
+/// Attempts of a command that fails while the database answers, before it is dead-lettered.
+const ATTEMPTS_WITH_DATABASE_UP: u32 = 3;
 
 impl CommandConsumer {
     pub async fn run(self, cancel: CancellationToken) {
@@ -63,10 +72,9 @@ impl CommandConsumer {
                     None => return Ok(()),
                 },
             };
-            // Until the database answers, a command stays unacked and is redelivered.
-            let refused = match delivery.routing_key.as_str() {
-                model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await?,
-                _ => self.send_mail(&delivery.data).await?,
+            let Some(refused) = self.apply(&delivery, cancel).await else {
+                // Shutting down: the unacked command goes back to the queue on close.
+                return Ok(());
             };
             if let Some(reason) = refused {
                 tracing::warn!(reason, "Dead-lettering a command that can never apply");
@@ -79,6 +87,42 @@ impl CommandConsumer {
 }
 
 impl CommandConsumer {
+    /// Applies one command, waiting out a database outage; `Some(Some(reason))` when it can
+    /// never apply, `None` when cancelled meanwhile.
+    async fn apply(
+        &self,
+        delivery: &lapin::message::Delivery,
+        cancel: &CancellationToken,
+    ) -> Option<Option<&'static str>> {
+        let mut delay = std::time::Duration::from_millis(100);
+        let mut failures_with_database_up = 0;
+        loop {
+            let outcome = match delivery.routing_key.as_str() {
+                model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await,
+                _ => self.send_mail(&delivery.data).await,
+            };
+            let error = match outcome {
+                Ok(refused) => return Some(refused),
+                Err(error) => error,
+            };
+            if crate::db::ping(&self.pool).await.is_ok() {
+                failures_with_database_up += 1;
+                tracing::warn!(%error, attempt = failures_with_database_up, "Command failed with the database up");
+                if failures_with_database_up >= ATTEMPTS_WITH_DATABASE_UP {
+                    return Some(Some("failed with the database up"));
+                }
+            } else {
+                self.metrics.retries.inc();
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "Database unavailable; command held");
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return None,
+                _ = tokio::time::sleep(delay) => {}
+            }
+            delay = (delay * 2).min(std::time::Duration::from_secs(5));
+        }
+    }
+
     /// Queues a mail; `Some(reason)` when the command can never apply.
     async fn send_mail(&self, data: &[u8]) -> anyhow::Result<Option<&'static str>> {
         let command = match model::bus::SendMail::decode(data) {
