@@ -5,8 +5,10 @@
 //! chunk commits with the run's position; a killed run continues after the last chunk).
 
 mod batch;
+mod chunks;
 pub mod csv_columns;
 mod numbers;
+mod progress;
 mod report;
 mod runs;
 pub mod source;
@@ -14,17 +16,17 @@ mod web;
 
 use std::{
     collections::BTreeMap,
-    io::IsTerminal,
     path::PathBuf,
     time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Utc};
-use indicatif::{ProgressBar, ProgressStyle};
 use infra::config::{DatabaseArgs, TelemetryArgs};
 use secutix_client::SecutixArgs;
 use tokio_util::sync::CancellationToken;
 
+use chunks::{Applied, Prepared, prepare_all};
+use progress::Progress;
 pub use report::Report;
 pub use source::Format;
 
@@ -231,153 +233,4 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     runs::finish(&mut conn, run.id).await?;
     progress.finish();
     report::build(&mut conn, run.id, counts, shared_emails, started.elapsed()).await
-}
-
-/// One chunk ready to apply: its web-account contacts, how many records it covers, and the
-/// records skipped before the database is asked.
-struct Prepared {
-    chunk: batch::Chunk,
-    read: usize,
-    skipped: BTreeMap<&'static str, u64>,
-}
-
-/// A chunk whose contacts are committed, waiting for its accounts.
-struct Applied {
-    chunk: batch::Chunk,
-    read: usize,
-    skipped: BTreeMap<&'static str, u64>,
-    contacts: batch::ContactsApplied,
-    position: i64,
-}
-
-impl Applied {
-    /// Creates the chunk's accounts and commits the run's position after it; `counts` then
-    /// holds the totals up to it.
-    async fn finish(
-        self,
-        conn: &mut diesel_async::AsyncPgConnection,
-        run_id: i64,
-        counts: &mut Counts,
-        settings: &batch::AccountSettings,
-        progress: &Progress,
-    ) -> anyhow::Result<()> {
-        let mut next = counts.clone();
-        next.read += self.read as u64;
-        for (reason, count) in self.skipped {
-            *next.skipped.entry(reason.into()).or_default() += count;
-        }
-        next.contacts_written += self.contacts.written;
-        next.contacts_current += self.contacts.current;
-        batch::apply_accounts(conn, run_id, self.chunk, self.position, &mut next, settings).await?;
-        *counts = next;
-        progress.advance(self.read as u64, counts);
-        Ok(())
-    }
-}
-
-/// Splits the records into chunks and sends them, until the records end or the receiver is
-/// gone.
-fn prepare_all(
-    mut records: impl Iterator<Item = source::Item>,
-    batch_size: usize,
-    emails: &web::Emails,
-    export_time: DateTime<Utc>,
-    rules: &DetectionRules,
-    settings: &batch::AccountSettings,
-    sender: &tokio::sync::mpsc::Sender<anyhow::Result<Prepared>>,
-) {
-    loop {
-        let mut prepared = Prepared {
-            chunk: batch::Chunk::default(),
-            read: 0,
-            skipped: BTreeMap::new(),
-        };
-        let mut failure = None;
-        for item in records.by_ref().take(batch_size) {
-            prepared.read += 1;
-            match item {
-                Err(bad) => {
-                    tracing::warn!(position = bad.position, reason = %bad.reason, "Skipping a record that is not a contact");
-                    *prepared.skipped.entry("invalid").or_default() += 1;
-                }
-                Ok(contact) => match (web::refusal(&contact), emails.account(&contact)) {
-                    (Some(reason), _) => *prepared.skipped.entry(reason).or_default() += 1,
-                    (None, Some(account)) => {
-                        if let Err(error) = prepared.chunk.push(contact, &account, export_time, rules, settings) {
-                            failure = Some(error);
-                            break;
-                        }
-                    }
-                    (None, None) => *prepared.skipped.entry("no_email").or_default() += 1,
-                },
-            }
-        }
-        if prepared.read == 0 {
-            return;
-        }
-        let message = match failure {
-            Some(error) => Err(error),
-            None => Ok(prepared),
-        };
-        if sender.blocking_send(message).is_err() {
-            return;
-        }
-    }
-}
-
-/// A progress bar with rate and ETA on a terminal; a log line every few seconds otherwise.
-struct Progress {
-    bar: Option<ProgressBar>,
-    last_log: std::sync::Mutex<Instant>,
-    total: u64,
-    resumed_at: u64,
-    started: Instant,
-    done: std::sync::atomic::AtomicU64,
-}
-
-impl Progress {
-    fn new(total: u64, done: u64) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total).with_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} records, {per_sec}, ETA {eta} ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.set_position(done);
-            bar
-        });
-        Self {
-            bar,
-            last_log: std::sync::Mutex::new(Instant::now()),
-            total,
-            resumed_at: done,
-            started: Instant::now(),
-            done: done.into(),
-        }
-    }
-
-    fn advance(&self, read: u64, counts: &Counts) {
-        let done = self.done.fetch_add(read, std::sync::atomic::Ordering::Relaxed) + read;
-        if let Some(bar) = &self.bar {
-            bar.set_position(done);
-            return;
-        }
-        let mut last = self.last_log.lock().unwrap_or_else(|p| p.into_inner());
-        if last.elapsed() >= Duration::from_secs(5) || done == self.total {
-            let rate = (done - self.resumed_at) as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-            tracing::info!(
-                done,
-                total = self.total,
-                accounts = counts.accounts_created,
-                rate = rate as u64,
-                "Import in progress"
-            );
-            *last = Instant::now();
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish();
-        }
-    }
 }
