@@ -3,8 +3,10 @@
 
 pub mod database;
 pub mod gateway;
+pub mod gateway_baselines;
 pub mod import;
 pub mod ingest;
+pub mod lag;
 pub mod raw;
 pub mod report;
 pub mod worker;
