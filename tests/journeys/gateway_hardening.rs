@@ -1,7 +1,8 @@
 //! Security checklist probes beyond the main flows: password rehash at sign-in when the argon2
 //! parameters rose, the forgotten-password limit per source address (and the same answer for
 //! known and unknown addresses while the broker is down), guessing reset links, no token in any
-//! redirect, the timing of sign-ins for unknown and known accounts, and a wrong PKCE verifier.
+//! redirect, the timing of sign-ins for unknown and known accounts, a wrong PKCE verifier, and
+//! a burst of guesses against the lockout.
 
 use std::time::{Duration, Instant};
 
@@ -262,4 +263,36 @@ async fn guessing_reset_links_locks_the_address_out() {
     s.db.execute("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
         .await;
     assert_eq!(reset(token.to_owned()).await.expect("answers").status(), 200);
+}
+
+/// Guesses sent at once all pass the lock check before any of them has failed, then wait for
+/// the hasher. The lock that engages meanwhile refuses the rest, the right password at the end
+/// of the burst included, and no more guesses are answered than the lockout allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_guesses_cannot_outrun_the_lockout() {
+    let s = setup().await;
+    let authorize = authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]);
+    let guesses = futures::future::join_all((0..12).map(|_| sign_in(&s, &authorize, "a wrong password")));
+    let right = async {
+        // After the guesses are queued at the hasher, before any has failed.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sign_in(&s, &authorize, PASSWORD).await
+    };
+    let (guesses, right) = tokio::join!(guesses, right);
+    assert_eq!(
+        right,
+        Err(StatusCode::TOO_MANY_REQUESTS),
+        "the lock refuses the right password"
+    );
+    let answered = guesses.iter().filter(|r| **r == Err(StatusCode::UNAUTHORIZED)).count();
+    let free = auth_gateway::throttle::FREE_ATTEMPTS as usize;
+    assert!(
+        (free..=free + 2).contains(&answered),
+        "{answered} wrong guesses answered as such; the lockout allows {free}: {guesses:?}"
+    );
+    assert!(
+        guesses
+            .iter()
+            .all(|r| matches!(r, Err(StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS)))
+    );
 }

@@ -74,18 +74,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         format!("address:{}", client_address(&req)),
     ];
     match throttle::locked(&mut conn, &keys).await {
-        Ok(Some(retry_after)) => {
-            let mut response = form(lang, return_to, &email, Some(texts.locked));
-            *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                retry_after
-                    .to_string()
-                    .parse()
-                    .unwrap_or(header::HeaderValue::from_static("60")),
-            );
-            return response;
-        }
+        Ok(Some(retry_after)) => return locked(lang, return_to, &email, retry_after),
         Ok(None) => {}
         Err(_) => return unavailable(lang),
     }
@@ -105,6 +94,13 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let Ok(mut conn) = state.pool.get().await else {
         return unavailable(lang);
     };
+    // Asked again after hashing: attempts of a burst all pass the first check before any of
+    // them fails, and a lock that engaged meanwhile refuses even the right password.
+    match throttle::locked(&mut conn, &keys).await {
+        Ok(Some(retry_after)) => return locked(lang, return_to, &email, retry_after),
+        Ok(None) => {}
+        Err(_) => return unavailable(lang),
+    }
     let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
@@ -146,6 +142,20 @@ async fn store_rehash(conn: &mut diesel_async::AsyncPgConnection, subject: uuid:
     if updated.is_ok_and(|n| n == 1) {
         tracing::info!(%subject, "Password rehashed with the current parameters");
     }
+}
+
+/// The sign-in form again with 429 and `Retry-After`: the account or the address is locked.
+fn locked(lang: Lang, return_to: &str, email: &str, retry_after: i64) -> HttpResponse {
+    let mut response = form(lang, return_to, email, Some(pages::texts(lang).locked));
+    *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        retry_after
+            .to_string()
+            .parse()
+            .unwrap_or(header::HeaderValue::from_static("60")),
+    );
+    response
 }
 
 /// `/` after a sign-in without a client: a plain confirmation.
