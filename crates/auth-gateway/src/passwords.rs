@@ -66,25 +66,29 @@ impl Passwords {
         exists && matched
     }
 
-    /// Runs `work` on a blocking thread with a permit and one of the kept buffers.
+    /// Runs `work` on a blocking thread with a permit and one of the kept buffers. The permit
+    /// and the buffer go with the blocking task, so a caller that gives up (a closed
+    /// connection) cannot let another hash start while this one still runs.
     async fn with_memory<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self.permits.acquire().await?;
-        let mut memory = self.buffers().pop().unwrap_or_default();
-        let (result, memory) = tokio::task::spawn_blocking(move || {
+        let permit = self.permits.clone().acquire_owned().await?;
+        let buffers = self.memory.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let mut memory = lock(&buffers).pop().unwrap_or_default();
             let result = work(&mut memory);
-            (result, memory)
+            lock(&buffers).push(memory);
+            drop(permit);
+            result
         })
         .await?;
-        self.buffers().push(memory);
         Ok(result)
     }
+}
 
-    fn buffers(&self) -> std::sync::MutexGuard<'_, Vec<Memory>> {
-        self.memory.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+fn lock(buffers: &Mutex<Vec<Memory>>) -> std::sync::MutexGuard<'_, Vec<Memory>> {
+    buffers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether `stored` was hashed with other parameters than [`Passwords::hash`] uses now (another
@@ -146,8 +150,12 @@ fn verify_blocking(password: &str, stored: &str, memory: &mut Memory) -> bool {
     matches(password, stored, memory).unwrap_or(false)
 }
 
-/// argon2's output for `password` and `salt`, computed in `memory` (grown when the parameters
-/// need more than it holds).
+/// The most memory a stored hash may ask for (256 MiB); a larger one is refused, not computed.
+const MAX_BLOCKS: usize = 256 * 1024;
+
+/// argon2's output for `password` and `salt`, computed in `memory` grown up to the current
+/// parameters' size; a hash with larger parameters (made before they were lowered) works in a
+/// buffer of its own, so the kept ones never outgrow the bound.
 fn compute(
     argon2: &Argon2<'_>,
     password: &[u8],
@@ -155,6 +163,13 @@ fn compute(
     memory: &mut Memory,
 ) -> anyhow::Result<Output> {
     let blocks = argon2.params().block_count();
+    anyhow::ensure!(blocks <= MAX_BLOCKS, "a hash asking for {blocks} KiB is refused");
+    let mut own = Memory::new();
+    let memory = if blocks <= Params::default().block_count() {
+        memory
+    } else {
+        &mut own
+    };
     if memory.len() < blocks {
         memory.resize(blocks, Block::default());
     }
@@ -264,5 +279,30 @@ mod tests {
             assert!(passwords.verify("pw of ten chars", Some(&theirs)).await, "m={m_cost}");
             assert!(!passwords.verify("pw of ten chart", Some(&theirs)).await, "m={m_cost}");
         }
+    }
+
+    /// A hash with larger parameters is verified in a buffer of its own; one asking for more
+    /// than the ceiling is refused without being computed.
+    #[test]
+    fn kept_buffers_stay_at_the_current_size() {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let larger = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            Params::new(65536, 1, 1, None).expect("params"),
+        )
+        .hash_password(b"pw of ten chars", &salt)
+        .expect("hash")
+        .to_string();
+        let mut kept = Memory::new();
+        assert!(verify_blocking("pw of ten chars", &larger, &mut kept));
+        assert!(
+            kept.len() <= Params::default().block_count(),
+            "{} blocks kept",
+            kept.len()
+        );
+        let huge = larger.replace("m=65536", &format!("m={}", MAX_BLOCKS + 1));
+        assert!(!verify_blocking("pw of ten chars", &huge, &mut kept));
+        assert!(kept.len() <= Params::default().block_count());
     }
 }
