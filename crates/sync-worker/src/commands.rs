@@ -2,11 +2,14 @@
 //! `SendMail` becomes an outbox row keyed by the command's mail id, so a redelivered command
 //! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
 //! the contact mirror and queues the change for S-360 (`crate::profile`). A command that can
-//! never apply is dead-lettered with its reason. A database outage is waited out with the
-//! command held unacked (back-off from 100 ms to 5 s, counted in
-//! `sync_worker_database_retries_total`): handing it back to the broker instead would count a
-//! delivery each time, and past the queue's delivery limit the broker would dead-letter a valid
-//! command.
+//! never apply is dead-lettered with its reason. Failures are held unacked and retried in place
+//! (back-off from 100 ms to 5 s): handing a command back to the broker would count a delivery
+//! each time, and past the queue's delivery limit the broker would dead-letter a valid command.
+//! A database outage is waited out (counted in `sync_worker_database_retries_total`); with the
+//! database up, an integrity violation is dead-lettered at once and any other failure (a
+//! deadlock, a read-only failover, a full disk) after [`ATTEMPTS_WITH_DATABASE_UP`] attempts.
+//! A command is held [`LONGEST_HOLD`] at most, below the broker's consumer timeout; then it goes
+//! back to the queue.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -35,7 +38,20 @@ pub struct CommandConsumer {
 }
 
 /// Attempts of a command that fails while the database answers, before it is dead-lettered.
-const ATTEMPTS_WITH_DATABASE_UP: u32 = 3;
+pub const ATTEMPTS_WITH_DATABASE_UP: u32 = 10;
+/// How long a command is held through failures before it goes back to the queue (RabbitMQ
+/// closes a channel that holds a delivery past its `consumer_timeout`, 30 minutes by default).
+pub const LONGEST_HOLD: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+/// What became of one command.
+enum Handled {
+    Applied,
+    /// It can never apply: dead-letter it with this reason.
+    Refused(&'static str),
+    /// Held past [`LONGEST_HOLD`]: back to the queue.
+    GiveBack(anyhow::Error),
+    Cancelled,
+}
 
 impl CommandConsumer {
     pub async fn run(self, cancel: CancellationToken) {
@@ -72,14 +88,16 @@ impl CommandConsumer {
                     None => return Ok(()),
                 },
             };
-            let Some(refused) = self.apply(&delivery, cancel).await else {
-                // Shutting down: the unacked command goes back to the queue on close.
-                return Ok(());
-            };
-            if let Some(reason) = refused {
-                tracing::warn!(reason, "Dead-lettering a command that can never apply");
-                let dlx = self.topology.dead_letter_exchange();
-                deadletter::publish(&dead_letters, &dlx, &delivery, "invalid_command", reason).await?;
+            match self.apply(&delivery, cancel).await {
+                Handled::Applied => {}
+                Handled::Refused(reason) => {
+                    tracing::warn!(reason, "Dead-lettering a command that can never apply");
+                    let dlx = self.topology.dead_letter_exchange();
+                    deadletter::publish(&dead_letters, &dlx, &delivery, "invalid_command", reason).await?;
+                }
+                // Closing the channel returns the unacked command to the queue.
+                Handled::GiveBack(error) => return Err(error.context("a command failed for too long")),
+                Handled::Cancelled => return Ok(()),
             }
             delivery.ack(BasicAckOptions::default()).await?;
         }
@@ -87,13 +105,9 @@ impl CommandConsumer {
 }
 
 impl CommandConsumer {
-    /// Applies one command, waiting out a database outage; `Some(Some(reason))` when it can
-    /// never apply, `None` when cancelled meanwhile.
-    async fn apply(
-        &self,
-        delivery: &lapin::message::Delivery,
-        cancel: &CancellationToken,
-    ) -> Option<Option<&'static str>> {
+    /// Applies one command, holding it through failures (see the module documentation).
+    async fn apply(&self, delivery: &lapin::message::Delivery, cancel: &CancellationToken) -> Handled {
+        let started = std::time::Instant::now();
         let mut delay = std::time::Duration::from_millis(100);
         let mut failures_with_database_up = 0;
         loop {
@@ -102,21 +116,29 @@ impl CommandConsumer {
                 _ => self.send_mail(&delivery.data).await,
             };
             let error = match outcome {
-                Ok(refused) => return Some(refused),
+                Ok(None) => return Handled::Applied,
+                Ok(Some(reason)) => return Handled::Refused(reason),
                 Err(error) => error,
             };
             if crate::db::ping(&self.pool).await.is_ok() {
+                if is_integrity_violation(&error) {
+                    tracing::warn!(%error, "The database refuses the command");
+                    return Handled::Refused("the database refuses it (integrity violation)");
+                }
                 failures_with_database_up += 1;
                 tracing::warn!(%error, attempt = failures_with_database_up, "Command failed with the database up");
                 if failures_with_database_up >= ATTEMPTS_WITH_DATABASE_UP {
-                    return Some(Some("failed with the database up"));
+                    return Handled::Refused("failed repeatedly with the database up");
                 }
             } else {
                 self.metrics.retries.inc();
                 tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "Database unavailable; command held");
             }
+            if started.elapsed() >= LONGEST_HOLD {
+                return Handled::GiveBack(error);
+            }
             tokio::select! {
-                _ = cancel.cancelled() => return None,
+                _ = cancel.cancelled() => return Handled::Cancelled,
                 _ = tokio::time::sleep(delay) => {}
             }
             delay = (delay * 2).min(std::time::Duration::from_secs(5));
@@ -163,4 +185,49 @@ fn valid(command: &model::bus::SendMail) -> bool {
         && model::ContactNumber::parse(command.contact_number.as_str()).is_ok()
         && model::Email::parse(command.recipient.as_str()).is_ok()
         && !command.template.is_empty()
+}
+
+/// Whether PostgreSQL refused the command's data itself (a constraint), which no retry changes.
+fn is_integrity_violation(error: &anyhow::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    matches!(
+        error.downcast_ref::<Error>(),
+        Some(Error::DatabaseError(
+            Kind::UniqueViolation
+                | Kind::ForeignKeyViolation
+                | Kind::NotNullViolation
+                | Kind::CheckViolation
+                | Kind::RestrictViolation
+                | Kind::ExclusionViolation,
+            _
+        ))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+
+    use super::*;
+
+    fn database_error(kind: Kind) -> anyhow::Error {
+        Error::DatabaseError(kind, Box::new(String::from("refused"))).into()
+    }
+
+    #[test]
+    fn only_constraint_violations_are_final() {
+        assert!(is_integrity_violation(&database_error(Kind::UniqueViolation)));
+        assert!(is_integrity_violation(&database_error(Kind::CheckViolation)));
+        let wrapped = database_error(Kind::ForeignKeyViolation).context("while applying");
+        assert!(is_integrity_violation(&wrapped));
+        for transient in [
+            Kind::SerializationFailure,
+            Kind::ReadOnlyTransaction,
+            Kind::ClosedConnection,
+            Kind::Unknown,
+        ] {
+            assert!(!is_integrity_violation(&database_error(transient)), "{transient:?}");
+        }
+        assert!(!is_integrity_violation(&anyhow::anyhow!("pool timed out")));
+    }
 }

@@ -176,12 +176,18 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     // Two connections overlap the stages of neighbouring chunks: the contacts of one chunk are
     // written while the accounts of the previous one are created (`batch`). A chunk with
     // merges or anonymisations, which also move accounts, waits for the previous chunk.
+    anyhow::ensure!(
+        args.database.database_pool_size >= 2,
+        "the import works on two database connections: give --database-pool-size 2 or more"
+    );
     let mut accounts_conn = pool.get().await?;
     let mut waiting: Option<Applied> = None;
     let mut applying = Duration::ZERO;
     while let Some(prepared) = chunks.recv().await {
         if cancel.is_cancelled() {
-            anyhow::bail!("interrupted after {position} records; run the same command again to resume");
+            // Records whose accounts committed: where a new run resumes.
+            let committed = waiting.as_ref().map_or(position, |w| w.position - w.read as i64);
+            anyhow::bail!("interrupted after {committed} records; run the same command again to resume");
         }
         let Prepared {
             mut chunk,
