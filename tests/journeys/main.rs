@@ -30,6 +30,7 @@ mod secutix_client;
 mod sim_shop;
 mod sim_webhook;
 mod webhook_to_database;
+mod worker_commands;
 mod worker_convergence;
 mod worker_crash;
 mod worker_jobs;
