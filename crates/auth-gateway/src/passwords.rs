@@ -192,6 +192,20 @@ mod tests {
 
     use super::*;
 
+    /// `password` hashed by the argon2 crate's own API with `algorithm`, `m_cost` KiB and
+    /// `t_cost` passes (one lane, a fixed salt).
+    fn crate_hash(algorithm: argon2::Algorithm, m_cost: u32, t_cost: u32, password: &[u8]) -> String {
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        Argon2::new(
+            algorithm,
+            argon2::Version::V0x13,
+            Params::new(m_cost, t_cost, 1, None).expect("params"),
+        )
+        .hash_password(password, &salt)
+        .expect("hash")
+        .to_string()
+    }
+
     #[tokio::test]
     async fn hashes_with_owasp_parameters_and_unique_salts() {
         let passwords = Passwords::new(2).expect("ready");
@@ -205,24 +219,10 @@ mod tests {
 
     #[test]
     fn hashes_with_older_parameters_need_a_rehash() {
-        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
-        let weak = Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            argon2::Params::new(4096, 1, 1, None).expect("params"),
-        )
-        .hash_password(b"pw", &salt)
-        .expect("hash")
-        .to_string();
+        let weak = crate_hash(argon2::Algorithm::Argon2id, 4096, 1, b"pw");
         assert!(needs_rehash(&weak), "{weak}");
-        let argon2i = Argon2::new(
-            argon2::Algorithm::Argon2i,
-            argon2::Version::V0x13,
-            argon2::Params::default(),
-        )
-        .hash_password(b"pw", &salt)
-        .expect("hash")
-        .to_string();
+        let current = Params::default();
+        let argon2i = crate_hash(argon2::Algorithm::Argon2i, current.m_cost(), current.t_cost(), b"pw");
         assert!(needs_rehash(&argon2i));
         assert!(!needs_rehash(&hash_blocking("pw", &mut Memory::new()).expect("hash")));
         assert!(needs_rehash("not a hash"));
@@ -266,16 +266,8 @@ mod tests {
                 .verify_password(b"correct horse batterY", &parsed)
                 .is_err()
         );
-        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
         for m_cost in [4096, 19456, 65536] {
-            let theirs = Argon2::new(
-                argon2::Algorithm::Argon2id,
-                argon2::Version::V0x13,
-                Params::new(m_cost, 2, 1, None).expect("params"),
-            )
-            .hash_password(b"pw of ten chars", &salt)
-            .expect("hash")
-            .to_string();
+            let theirs = crate_hash(argon2::Algorithm::Argon2id, m_cost, 2, b"pw of ten chars");
             assert!(passwords.verify("pw of ten chars", Some(&theirs)).await, "m={m_cost}");
             assert!(!passwords.verify("pw of ten chart", Some(&theirs)).await, "m={m_cost}");
         }
@@ -285,15 +277,7 @@ mod tests {
     /// than the ceiling is refused without being computed.
     #[test]
     fn kept_buffers_stay_at_the_current_size() {
-        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
-        let larger = Argon2::new(
-            argon2::Algorithm::Argon2id,
-            argon2::Version::V0x13,
-            Params::new(65536, 1, 1, None).expect("params"),
-        )
-        .hash_password(b"pw of ten chars", &salt)
-        .expect("hash")
-        .to_string();
+        let larger = crate_hash(argon2::Algorithm::Argon2id, 65536, 1, b"pw of ten chars");
         let mut kept = Memory::new();
         assert!(verify_blocking("pw of ten chars", &larger, &mut kept));
         assert!(

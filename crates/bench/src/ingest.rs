@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::report::{Row, median, print_table, quantile};
 
-const TOKEN: &str = "benchmark-bearer-token";
+/// The bearer token the benchmark's ingest accepts.
+pub const TOKEN: &str = "benchmark-bearer-token";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct IngestArgs {
@@ -80,22 +81,8 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     topology.declare(&channel).await?;
 
     let cancel = CancellationToken::new();
-    let settings = infra::config::parse_from::<webhook_ingest::Settings, _, _>([
-        "webhook-ingest",
-        "--listen-addr",
-        "127.0.0.1:0",
-        "--amqp-url",
-        &amqp_url,
-        "--amqp-name-prefix",
-        &prefix,
-        "--bearer-token",
-        TOKEN,
-        "--dedup-window",
-        "0",
-    ])?;
-    let app = webhook_ingest::Application::build(settings, cancel.clone()).await?;
-    let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", app.port());
-    let server = tokio::spawn(app.run_until_stopped());
+    // Repeat suppression off: every contact of the benchmark is new anyway.
+    let (url, server) = start_ingest(&amqp_url, &prefix, &["--dedup-window", "0"], &cancel).await?;
 
     let sample = crate::sample_contact("0").to_string();
     let contact = webhook_ingest::payload::Incoming {
@@ -231,4 +218,30 @@ async fn post_all(url: &str, batch: usize, total: usize, concurrency: usize, rou
         p50: quantile(&mut latencies, 0.5),
         p99: quantile(&mut latencies, 0.99),
     })
+}
+
+/// Starts `webhook-ingest` in this process on a free port, publishing under `prefix`, with the
+/// benchmark's bearer token and `extra` flags; returns its contacts URL and its task.
+pub async fn start_ingest(
+    amqp_url: &str,
+    prefix: &str,
+    extra: &[&str],
+    cancel: &CancellationToken,
+) -> anyhow::Result<(String, tokio::task::JoinHandle<anyhow::Result<()>>)> {
+    let mut argv = vec![
+        "webhook-ingest",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--amqp-url",
+        amqp_url,
+        "--amqp-name-prefix",
+        prefix,
+        "--bearer-token",
+        TOKEN,
+    ];
+    argv.extend_from_slice(extra);
+    let settings = infra::config::parse_from::<webhook_ingest::Settings, _, _>(argv)?;
+    let app = webhook_ingest::Application::build(settings, cancel.clone()).await?;
+    let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", app.port());
+    Ok((url, tokio::spawn(app.run_until_stopped())))
 }

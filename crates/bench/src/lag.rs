@@ -11,7 +11,11 @@ use std::{
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use tokio_util::sync::CancellationToken;
 
-use crate::{database::BenchDatabase, worker::run_args};
+use crate::{
+    database::BenchDatabase,
+    ingest::{TOKEN, start_ingest},
+    worker::run_args,
+};
 
 /// Posts one contact per request at `rate` for `duration` through a real ingest and worker,
 /// and measures from each 200 to the start of the transaction that wrote its row.
@@ -22,22 +26,8 @@ pub async fn end_to_end_lag(
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<Vec<Duration>> {
-    const TOKEN: &str = "benchmark-bearer-token";
     let cancel = CancellationToken::new();
-    let settings = infra::config::parse_from::<webhook_ingest::Settings, _, _>([
-        "webhook-ingest",
-        "--listen-addr",
-        "127.0.0.1:0",
-        "--amqp-url",
-        amqp_url,
-        "--amqp-name-prefix",
-        prefix,
-        "--bearer-token",
-        TOKEN,
-    ])?;
-    let ingest = webhook_ingest::Application::build(settings, cancel.clone()).await?;
-    let url = format!("http://127.0.0.1:{}/webhooks/secutix/contacts", ingest.port());
-    let ingest = tokio::spawn(ingest.run_until_stopped());
+    let (url, ingest) = start_ingest(amqp_url, prefix, &[], &cancel).await?;
     let worker = sync_worker::Worker::build(run_args(amqp_url, prefix, &database.url, &[])?, cancel.clone()).await?;
     let worker = tokio::spawn(worker.run_until_stopped());
 

@@ -73,10 +73,8 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         format!("account:{}", email.to_lowercase()),
         format!("address:{}", client_address(&req)),
     ];
-    match throttle::locked(&mut conn, &keys).await {
-        Ok(Some(retry_after)) => return locked(lang, return_to, &email, retry_after),
-        Ok(None) => {}
-        Err(_) => return unavailable(lang),
+    if let Some(refused) = refused_when_locked(&mut conn, &keys, lang, return_to, &email).await {
+        return refused;
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
     let account = crate::accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
@@ -96,10 +94,8 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     };
     // Asked again after hashing: attempts of a burst all pass the first check before any of
     // them fails, and a lock that engaged meanwhile refuses even the right password.
-    match throttle::locked(&mut conn, &keys).await {
-        Ok(Some(retry_after)) => return locked(lang, return_to, &email, retry_after),
-        Ok(None) => {}
-        Err(_) => return unavailable(lang),
+    if let Some(refused) = refused_when_locked(&mut conn, &keys, lang, return_to, &email).await {
+        return refused;
     }
     let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
         let _ = throttle::failed(&mut conn, &keys).await;
@@ -144,8 +140,20 @@ async fn store_rehash(conn: &mut diesel_async::AsyncPgConnection, subject: uuid:
     }
 }
 
-/// The sign-in form again with 429 and `Retry-After`: the account or the address is locked.
-fn locked(lang: Lang, return_to: &str, email: &str, retry_after: i64) -> HttpResponse {
+/// The answer when the account or the address is locked (the sign-in form again with 429 and
+/// `Retry-After`), or when the lock cannot be read (503); `None` to go on.
+async fn refused_when_locked(
+    conn: &mut diesel_async::AsyncPgConnection,
+    keys: &[String],
+    lang: Lang,
+    return_to: &str,
+    email: &str,
+) -> Option<HttpResponse> {
+    let retry_after = match throttle::locked(conn, keys).await {
+        Ok(Some(retry_after)) => retry_after,
+        Ok(None) => return None,
+        Err(_) => return Some(unavailable(lang)),
+    };
     let mut response = form(lang, return_to, email, Some(pages::texts(lang).locked));
     *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
     response.headers_mut().insert(
@@ -155,7 +163,7 @@ fn locked(lang: Lang, return_to: &str, email: &str, retry_after: i64) -> HttpRes
             .parse()
             .unwrap_or(header::HeaderValue::from_static("60")),
     );
-    response
+    Some(response)
 }
 
 /// `/` after a sign-in without a client: a plain confirmation.

@@ -178,7 +178,8 @@ pub async fn apply_contacts(conn: &mut AsyncPgConnection, events: &[ContactEvent
 
 /// Stage 2: creates the accounts of a chunk whose contacts are committed, records its issues,
 /// and stores `position` with `counts` (which already hold the chunk's records and contacts)
-/// for run `run_id`, in one transaction. `counts` gains the accounts' outcomes once committed.
+/// for run `run_id`, in one transaction. `counts` gains the accounts' outcomes; the caller
+/// drops it when this fails.
 pub async fn apply_accounts(
     conn: &mut AsyncPgConnection,
     run_id: i64,
@@ -187,66 +188,61 @@ pub async fn apply_accounts(
     counts: &mut Counts,
     settings: &AccountSettings,
 ) -> anyhow::Result<()> {
-    let mut next = counts.clone();
-    let committed = conn
-        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
-            let mut issues = chunk.issues;
-            if !chunk.candidates.is_empty() {
-                let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();
-                let outcomes: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
-                    .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
-                    .bind::<Array<Text>, _>(column(|c| &c.login_email))
-                    .bind::<Array<Bytea>, _>(chunk.candidates.iter().map(|c| &c.token.hash).collect::<Vec<_>>())
-                    .bind::<Array<Text>, _>(column(|c| &c.link))
-                    .bind::<Array<Text>, _>(column(|c| &c.locale))
-                    .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
-                    .load(tx)
-                    .await?;
-                for outcome in outcomes {
-                    match outcome.outcome.as_str() {
-                        "created" => {
-                            next.accounts_created += 1;
-                            next.mailed += 1;
-                            next.links_queued += 1;
-                        }
-                        "email_taken" => issues.push((outcome.contact_number, "email_taken", None)),
-                        other => *next.skipped.entry(other.to_owned()).or_default() += 1,
+    conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+        let mut issues = chunk.issues;
+        if !chunk.candidates.is_empty() {
+            let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();
+            let outcomes: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
+                .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
+                .bind::<Array<Text>, _>(column(|c| &c.login_email))
+                .bind::<Array<Bytea>, _>(chunk.candidates.iter().map(|c| &c.token.hash).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(column(|c| &c.link))
+                .bind::<Array<Text>, _>(column(|c| &c.locale))
+                .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
+                .load(tx)
+                .await?;
+            for outcome in outcomes {
+                match outcome.outcome.as_str() {
+                    "created" => {
+                        counts.accounts_created += 1;
+                        counts.mailed += 1;
+                        counts.links_queued += 1;
                     }
+                    "email_taken" => issues.push((outcome.contact_number, "email_taken", None)),
+                    other => *counts.skipped.entry(other.to_owned()).or_default() += 1,
                 }
             }
-            for (_, reason, _) in &issues {
-                *next.skipped.entry((*reason).to_owned()).or_default() += 1;
-            }
-            if !issues.is_empty() {
-                let rows: Vec<_> = issues
-                    .iter()
-                    .map(|(number, reason, group)| {
-                        (
-                            import_issues::run_id.eq(run_id),
-                            import_issues::contact_number.eq(number),
-                            import_issues::reason.eq(*reason),
-                            import_issues::email_group.eq(group.as_deref()),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(import_issues::table)
-                    .values(rows)
-                    .on_conflict_do_nothing()
-                    .execute(tx)
-                    .await?;
-            }
-            diesel::update(import_runs::table.find(run_id))
-                .set((
-                    import_runs::position.eq(position),
-                    import_runs::counts.eq(serde_json::to_value(&next)?),
-                    import_runs::updated_at.eq(diesel::dsl::now),
-                ))
+        }
+        for (_, reason, _) in &issues {
+            *counts.skipped.entry((*reason).to_owned()).or_default() += 1;
+        }
+        if !issues.is_empty() {
+            let rows: Vec<_> = issues
+                .iter()
+                .map(|(number, reason, group)| {
+                    (
+                        import_issues::run_id.eq(run_id),
+                        import_issues::contact_number.eq(number),
+                        import_issues::reason.eq(*reason),
+                        import_issues::email_group.eq(group.as_deref()),
+                    )
+                })
+                .collect();
+            diesel::insert_into(import_issues::table)
+                .values(rows)
+                .on_conflict_do_nothing()
                 .execute(tx)
                 .await?;
-            Ok(())
-        })
-        .await;
-    committed?;
-    *counts = next;
-    Ok(())
+        }
+        diesel::update(import_runs::table.find(run_id))
+            .set((
+                import_runs::position.eq(position),
+                import_runs::counts.eq(serde_json::to_value(&*counts)?),
+                import_runs::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(tx)
+            .await?;
+        Ok(())
+    })
+    .await
 }

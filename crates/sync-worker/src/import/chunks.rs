@@ -1,6 +1,6 @@
 //! The chunks of an import's second pass: read and mapped on a thread of their own
 //! ([`prepare_all`]), then applied in two stages (`batch`), the accounts of a chunk
-//! ([`Applied::finish`]) committing with the run's position.
+//! ([`AccountStage::finish`]) committing with the run's position.
 
 use std::collections::BTreeMap;
 
@@ -26,27 +26,45 @@ pub struct Applied {
     pub position: i64,
 }
 
-impl Applied {
-    /// Creates the chunk's accounts and commits the run's position after it; `counts` then
-    /// holds the totals up to it.
-    pub async fn finish(
-        self,
-        conn: &mut diesel_async::AsyncPgConnection,
-        run_id: i64,
-        counts: &mut Counts,
-        settings: &batch::AccountSettings,
-        progress: &Progress,
-    ) -> anyhow::Result<()> {
-        let mut next = counts.clone();
-        next.read += self.read as u64;
-        for (reason, count) in self.skipped {
+/// The account stage on a connection of its own: creates the accounts of one applied chunk at a
+/// time and commits the run's position and totals with them.
+pub struct AccountStage<'a> {
+    pub conn: &'a mut diesel_async::AsyncPgConnection,
+    pub run_id: i64,
+    pub settings: &'a batch::AccountSettings,
+    pub progress: &'a Progress,
+    /// The run's totals up to the last committed chunk.
+    pub counts: Counts,
+    /// Records up to the last committed chunk: where an interrupted run resumes.
+    pub committed: i64,
+}
+
+impl AccountStage<'_> {
+    /// Creates the accounts of `applied` (when there is one) and commits the run's position
+    /// after it.
+    pub async fn finish(&mut self, applied: Option<Applied>) -> anyhow::Result<()> {
+        let Some(applied) = applied else {
+            return Ok(());
+        };
+        let mut next = self.counts.clone();
+        next.read += applied.read as u64;
+        for (reason, count) in applied.skipped {
             *next.skipped.entry(reason.into()).or_default() += count;
         }
-        next.contacts_written += self.contacts.written;
-        next.contacts_current += self.contacts.current;
-        batch::apply_accounts(conn, run_id, self.chunk, self.position, &mut next, settings).await?;
-        *counts = next;
-        progress.advance(self.read as u64, counts);
+        next.contacts_written += applied.contacts.written;
+        next.contacts_current += applied.contacts.current;
+        batch::apply_accounts(
+            self.conn,
+            self.run_id,
+            applied.chunk,
+            applied.position,
+            &mut next,
+            self.settings,
+        )
+        .await?;
+        self.counts = next;
+        self.committed = applied.position;
+        self.progress.advance(applied.read as u64, &self.counts);
         Ok(())
     }
 }

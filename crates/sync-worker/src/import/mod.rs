@@ -25,7 +25,7 @@ use infra::config::{DatabaseArgs, TelemetryArgs};
 use secutix_client::SecutixArgs;
 use tokio_util::sync::CancellationToken;
 
-use chunks::{Applied, Prepared, prepare_all};
+use chunks::{AccountStage, Applied, Prepared, prepare_all};
 use progress::Progress;
 pub use report::Report;
 pub use source::Format;
@@ -158,7 +158,6 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         link_lifetime: args.link_lifetime,
     };
     let progress = Progress::new(total, run.position as u64);
-    let mut counts = run.counts.clone();
     let mut position = run.position;
     let started = Instant::now();
     let shared_emails = emails.shared();
@@ -181,13 +180,22 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         "the import works on two database connections: give --database-pool-size 2 or more"
     );
     let mut accounts_conn = pool.get().await?;
+    let mut stage = AccountStage {
+        conn: &mut accounts_conn,
+        run_id: run.id,
+        settings: &settings,
+        progress: &progress,
+        counts: run.counts.clone(),
+        committed: run.position,
+    };
     let mut waiting: Option<Applied> = None;
     let mut applying = Duration::ZERO;
     while let Some(prepared) = chunks.recv().await {
         if cancel.is_cancelled() {
-            // Records whose accounts committed: where a new run resumes.
-            let committed = waiting.as_ref().map_or(position, |w| w.position - w.read as i64);
-            anyhow::bail!("interrupted after {committed} records; run the same command again to resume");
+            anyhow::bail!(
+                "interrupted after {} records; run the same command again to resume",
+                stage.committed
+            );
         }
         let Prepared {
             mut chunk,
@@ -197,23 +205,11 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         position += read as i64;
         let apply_started = Instant::now();
         let events = std::mem::take(&mut chunk.events);
-        if events.iter().any(|e| e.lifecycle != Lifecycle::Active)
-            && let Some(previous) = waiting.take()
-        {
-            previous
-                .finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
-                .await?;
+        if events.iter().any(|e| e.lifecycle != Lifecycle::Active) {
+            stage.finish(waiting.take()).await?;
         }
-        let (contacts, previous) = tokio::join!(batch::apply_contacts(&mut conn, &events), async {
-            match waiting.take() {
-                Some(previous) => {
-                    previous
-                        .finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
-                        .await
-                }
-                None => Ok(()),
-            }
-        });
+        let (contacts, previous) =
+            tokio::join!(batch::apply_contacts(&mut conn, &events), stage.finish(waiting.take()));
         previous?;
         waiting = Some(Applied {
             chunk,
@@ -224,12 +220,10 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         });
         applying += apply_started.elapsed();
     }
-    if let Some(last) = waiting.take() {
-        let apply_started = Instant::now();
-        last.finish(&mut accounts_conn, run.id, &mut counts, &settings, &progress)
-            .await?;
-        applying += apply_started.elapsed();
-    }
+    let apply_started = Instant::now();
+    stage.finish(waiting).await?;
+    applying += apply_started.elapsed();
+    let counts = stage.counts;
     producer.await?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
