@@ -46,6 +46,15 @@ async fn assert_imported(db: &TestDatabase, report: &sync_worker::import::Report
             .await,
         5
     );
+    // The import owes the mails and links; the running worker queues them.
+    assert!(text.contains("5 still to be handed to the mailer"), "{text}");
+    assert_eq!(db.count("SELECT count(*) AS n FROM mail_outbox").await, 0);
+    assert_eq!(expand_followups(&db.url).await, (5, 5));
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM import_followups").await,
+        0,
+        "a follow-up expanded into both queues is done"
+    );
     assert_eq!(
         db.count(
             "SELECT count(*) AS n FROM password_tokens WHERE purpose = 'first' AND used_at IS NULL \
@@ -108,6 +117,7 @@ async fn json_lines_import_web_accounts_once_and_report_shared_emails() {
     assert_eq!(again.counts.mailed, 0);
     assert_eq!(again.counts.contacts_written, 0, "same versions: nothing rewritten");
     assert_eq!(again.counts.skipped.get("already_imported"), Some(&5));
+    assert_eq!(expand_followups(&db.url).await, (0, 0), "nothing more is owed");
     assert_eq!(db.count("SELECT count(*) AS n FROM mail_outbox").await, 5);
     assert_eq!(db.count("SELECT count(*) AS n FROM password_tokens").await, 5);
     assert_eq!(db.count("SELECT count(*) AS n FROM import_links").await, 5);
@@ -268,6 +278,7 @@ async fn merged_and_anonymised_contacts_land_in_their_state_without_accounts() {
         .await,
         4
     );
+    expand_followups(&db.url).await;
     for table in ["accounts", "password_tokens", "mail_outbox", "import_links"] {
         assert_eq!(
             db.count(&format!("SELECT count(*) AS n FROM {table}")).await,

@@ -27,6 +27,21 @@ pub async fn import(database_url: &str, extra: &[&str]) -> sync_worker::import::
         .expect("the import runs")
 }
 
+/// What the running worker does with the follow-ups of imports: queues every mail and link
+/// they owe (`sync_worker::followups`); returns how many of each.
+pub async fn expand_followups(database_url: &str) -> (usize, usize) {
+    let pool = sync_worker::db::pool(&tests::database::database_args(database_url)).expect("pool");
+    let (mut mails, mut links) = (0, 0);
+    loop {
+        let mailed = sync_worker::followups::expand_mails(&pool).await.expect("mails queued");
+        let linked = sync_worker::followups::expand_links(&pool).await.expect("links queued");
+        if mailed == 0 && linked == 0 {
+            return (mails, links);
+        }
+        (mails, links) = (mails + mailed, links + linked);
+    }
+}
+
 /// The simulator with its defaults on a free port, changed by `tweak`.
 pub async fn start_sim(tweak: impl FnOnce(&mut secutix_sim::SimConfig)) -> secutix_sim::SimHandle {
     let mut config = secutix_sim::SimConfig::ephemeral();

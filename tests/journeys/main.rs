@@ -17,6 +17,7 @@ mod gateway_sessions;
 mod gateway_support;
 mod gateway_userinfo_cache;
 mod import_files;
+mod import_followups;
 mod import_mail;
 mod import_resume;
 mod import_support;

@@ -8,6 +8,7 @@ pub mod commands;
 pub mod consumer;
 pub mod db;
 pub mod deadletter;
+pub mod followups;
 pub mod import;
 pub mod links;
 pub mod mail_templates;

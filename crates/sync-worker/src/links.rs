@@ -1,5 +1,5 @@
-//! The link task of `sync-worker run`: makes the `addLink` calls the import queued in
-//! `import_links`, through the process's one S-360 client (so at the shared rate), and records
+//! The link task of `sync-worker run`: makes the `addLink` calls the import queued (expanded
+//! into `import_links` by `followups`), through the process's one S-360 client (so at the shared rate), and records
 //! each outcome: `linked`, `failed` (S-360 refused: merged, anonymised, linked otherwise —
 //! retrying cannot help) or still `pending` with a later attempt time when the failure was
 //! transient. Rows are claimed with a lease, so several workers never call for the same one
@@ -36,9 +36,13 @@ struct Claimed {
     attempts: i32,
 }
 
-/// Drains `import_links` until cancelled.
+/// Drains `import_links` until cancelled, queuing the links imports owe as it empties
+/// (`followups`).
 pub async fn run(pool: PgPool, client: Client, metrics: WorkerMetrics, cancel: CancellationToken) {
     loop {
+        if let Err(error) = crate::followups::expand_links(&pool).await {
+            tracing::warn!(%error, "Imported accounts' links not queued yet; retrying");
+        }
         let wait = match round(&pool, &client, &metrics, &cancel).await {
             Ok(0) => Duration::from_secs(1),
             Ok(_) => Duration::ZERO,

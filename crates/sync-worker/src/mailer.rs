@@ -75,10 +75,14 @@ impl Mailer {
         Ok(Self { pool, transport, from })
     }
 
-    /// Sends until cancelled.
+    /// Sends until cancelled, queuing the mails imports owe as the outbox empties
+    /// (`followups`).
     pub async fn run(self, cancel: CancellationToken) {
         let mut delay = Duration::from_millis(500);
         loop {
+            if let Err(error) = crate::followups::expand_mails(&self.pool).await {
+                tracing::warn!(%error, "Imported accounts' mails not queued yet; retrying");
+            }
             let wait = match self.send_round().await {
                 Ok(sent) if sent > 0 => Duration::ZERO,
                 Ok(_) => Duration::from_millis(500),

@@ -170,6 +170,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_followups (id) {
+        id -> Int8,
+        run_id -> Int8,
+        subject_ids -> Array<Uuid>,
+        link_base -> Text,
+        link_lifetime -> Interval,
+        mails_pending -> Bool,
+        links_pending -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     contact_checks (contact_number) {
         contact_number -> Varchar,
         verified_at -> Timestamptz,
@@ -212,5 +225,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_runs,
     import_issues,
     import_links,
+    import_followups,
     contact_checks
 );

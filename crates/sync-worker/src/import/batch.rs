@@ -2,11 +2,12 @@
 //! neighbouring chunks' (`import::run`):
 //!
 //! 1. [`apply_contacts`]: the contacts, through the same versioned apply as the webhook path
-//!    (one multi-row upsert for plain contacts; merges and anonymisations with their side
-//!    effects);
+//!    (contacts not yet in the mirror are copied in with `COPY`, the others take the upsert;
+//!    merges and anonymisations with their side effects);
 //! 2. [`apply_accounts`]: in one statement, an account without a password for each web account
-//!    that has none, its first-password token, its set-your-password mail and its queued
-//!    `addLink`; the issues found; and the run's position and counts.
+//!    that has none, and one `import_followups` row holding the new accounts, which the running
+//!    worker turns into set-your-password mails and `addLink` calls (`crate::followups`); the
+//!    issues found; and the run's position and counts.
 //!
 //! Both are idempotent (the version guard; unique accounts), and the position moves only with
 //! the second, so a killed import resumes after the last chunk whose accounts committed and
@@ -15,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
-    sql_types::{Array, Bytea, Double, Text, Varchar},
+    sql_types::{Array, BigInt, Double, Text, Varchar},
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use model::Contact;
@@ -24,7 +25,6 @@ use super::{Counts, web::WebAccount};
 use crate::{
     apply::{Applied, ContactEvent, DetectionRules, apply_batch},
     db::schema::{import_issues, import_runs},
-    password_link,
 };
 
 /// What one chunk brings: the web-account contacts to apply (with the e-mail and link of each
@@ -40,9 +40,6 @@ pub struct Chunk {
 pub struct Candidate {
     pub contact_number: String,
     pub login_email: String,
-    pub token: password_link::NewToken,
-    pub link: String,
-    pub locale: String,
 }
 
 /// Settings of the account step.
@@ -55,32 +52,16 @@ pub struct AccountSettings {
 impl Chunk {
     /// Adds a web-account contact: its event, and an account candidate unless its e-mail is
     /// shared within the file (then it is an issue, reported).
-    pub fn push(
-        &mut self,
-        contact: Contact,
-        account: &WebAccount,
-        version_time: DateTime<Utc>,
-        rules: &DetectionRules,
-        settings: &AccountSettings,
-    ) -> anyhow::Result<()> {
+    pub fn push(&mut self, contact: Contact, account: WebAccount, version_time: DateTime<Utc>, rules: &DetectionRules) {
         let number = contact.contact_number.as_str().to_owned();
-        match &account.duplicate_group {
-            Some(group) => self
-                .issues
-                .push((number.clone(), "duplicate_email", Some(group.clone()))),
-            None => {
-                let token = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
-                self.candidates.push(Candidate {
-                    contact_number: number.clone(),
-                    login_email: account.email.clone(),
-                    link: password_link::link(&settings.gateway_url, &token.token),
-                    token,
-                    locale: contact.language.clone().unwrap_or_else(|| "en".into()),
-                });
-            }
+        match account.duplicate_group {
+            Some(group) => self.issues.push((number, "duplicate_email", Some(group))),
+            None => self.candidates.push(Candidate {
+                contact_number: number,
+                login_email: account.email,
+            }),
         }
         self.events.push(event(contact, version_time, rules));
-        Ok(())
     }
 }
 
@@ -117,6 +98,7 @@ fn event(contact: Contact, export_time: DateTime<Utc>, rules: &DetectionRules) -
     }
 }
 
+/// An account candidate of the chunk that got no account, and why.
 #[derive(QueryableByName)]
 struct Outcome {
     #[diesel(sql_type = Varchar)]
@@ -125,34 +107,28 @@ struct Outcome {
     outcome: String,
 }
 
+/// Creates the candidates' accounts (`$1` contact numbers, `$2` login e-mails) and the chunk's
+/// follow-up row (`$3` run, `$4` link base, `$5` link lifetime in seconds); returns the
+/// candidates that got no account, with the reason.
 const ACCOUNTS: &str = "\
 WITH input AS (
-    SELECT * FROM UNNEST($1::varchar[], $2::text[], $3::bytea[], $4::text[], $5::text[]) AS u(n, e, h, link, locale)
+    SELECT * FROM UNNEST($1::varchar[], $2::text[]) AS u(n, e)
 ), fresh AS (
     INSERT INTO accounts (contact_number, origin_contact_number, login_email)
     SELECT i.n, i.n, i.e FROM input i JOIN contacts c ON c.contact_number = i.n AND c.state = 'active'
     ON CONFLICT DO NOTHING
     RETURNING subject_id, contact_number
-), tokens AS (
-    INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at)
-    SELECT i.h, f.subject_id, 'first', now() + make_interval(secs => $6)
-    FROM fresh f JOIN input i ON i.n = f.contact_number
-), mails AS (
-    INSERT INTO mail_outbox (contact_number, recipient, template, payload)
-    SELECT i.n, i.e, 'set-password', jsonb_build_object('link', i.link, 'locale', i.locale)
-    FROM fresh f JOIN input i ON i.n = f.contact_number
-), links AS (
-    INSERT INTO import_links (contact_number, subject_id)
-    SELECT contact_number, subject_id FROM fresh
-    ON CONFLICT (contact_number) DO NOTHING
+), followup AS (
+    INSERT INTO import_followups (run_id, subject_ids, link_base, link_lifetime)
+    SELECT $3, array_agg(subject_id), $4, make_interval(secs => $5) FROM fresh HAVING count(*) > 0
 )
 SELECT i.n AS contact_number,
-       CASE WHEN f.subject_id IS NOT NULL THEN 'created'
-            WHEN c.state IS DISTINCT FROM 'active' THEN 'not_active'
+       CASE WHEN c.state IS DISTINCT FROM 'active' THEN 'not_active'
             WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n OR a.origin_contact_number = i.n)
                 THEN 'already_imported'
             ELSE 'email_taken' END AS outcome
-FROM input i LEFT JOIN fresh f ON f.contact_number = i.n LEFT JOIN contacts c ON c.contact_number = i.n";
+FROM input i LEFT JOIN contacts c ON c.contact_number = i.n
+WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
 
 /// What the contact stage of a chunk did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -192,22 +168,20 @@ pub async fn apply_accounts(
         let mut issues = chunk.issues;
         if !chunk.candidates.is_empty() {
             let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();
-            let outcomes: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
+            let refused: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
                 .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
                 .bind::<Array<Text>, _>(column(|c| &c.login_email))
-                .bind::<Array<Bytea>, _>(chunk.candidates.iter().map(|c| &c.token.hash).collect::<Vec<_>>())
-                .bind::<Array<Text>, _>(column(|c| &c.link))
-                .bind::<Array<Text>, _>(column(|c| &c.locale))
+                .bind::<BigInt, _>(run_id)
+                .bind::<Text, _>(&settings.gateway_url)
                 .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
                 .load(tx)
                 .await?;
-            for outcome in outcomes {
+            let created = (chunk.candidates.len() - refused.len()) as u64;
+            counts.accounts_created += created;
+            counts.mailed += created;
+            counts.links_queued += created;
+            for outcome in refused {
                 match outcome.outcome.as_str() {
-                    "created" => {
-                        counts.accounts_created += 1;
-                        counts.mailed += 1;
-                        counts.links_queued += 1;
-                    }
                     "email_taken" => issues.push((outcome.contact_number, "email_taken", None)),
                     other => *counts.skipped.entry(other.to_owned()).or_default() += 1,
                 }

@@ -77,8 +77,7 @@ pub fn prepare_all(
     emails: &web::Emails,
     export_time: DateTime<Utc>,
     rules: &DetectionRules,
-    settings: &batch::AccountSettings,
-    sender: &tokio::sync::mpsc::Sender<anyhow::Result<Prepared>>,
+    sender: &tokio::sync::mpsc::Sender<Prepared>,
 ) {
     loop {
         let mut prepared = Prepared {
@@ -86,7 +85,6 @@ pub fn prepare_all(
             read: 0,
             skipped: BTreeMap::new(),
         };
-        let mut failure = None;
         for item in records.by_ref().take(batch_size) {
             prepared.read += 1;
             match item {
@@ -96,12 +94,7 @@ pub fn prepare_all(
                 }
                 Ok(contact) => match (web::refusal(&contact), emails.account(&contact)) {
                     (Some(reason), _) => *prepared.skipped.entry(reason).or_default() += 1,
-                    (None, Some(account)) => {
-                        if let Err(error) = prepared.chunk.push(contact, &account, export_time, rules, settings) {
-                            failure = Some(error);
-                            break;
-                        }
-                    }
+                    (None, Some(account)) => prepared.chunk.push(contact, account, export_time, rules),
                     (None, None) => *prepared.skipped.entry("no_email").or_default() += 1,
                 },
             }
@@ -109,11 +102,7 @@ pub fn prepare_all(
         if prepared.read == 0 {
             return;
         }
-        let message = match failure {
-            Some(error) => Err(error),
-            None => Ok(prepared),
-        };
-        if sender.blocking_send(message).is_err() {
+        if sender.blocking_send(prepared).is_err() {
             return;
         }
     }

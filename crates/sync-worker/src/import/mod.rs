@@ -163,14 +163,11 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     let shared_emails = emails.shared();
     // Reading and mapping chunks is CPU work, done on a thread of its own one or two chunks
     // ahead, while PostgreSQL applies the previous one.
-    let (sender, mut chunks) = tokio::sync::mpsc::channel::<anyhow::Result<Prepared>>(2);
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<Prepared>(2);
     let producer = {
         let records = source::read(&path, format)?.skip(run.position as usize);
         let (rules, batch_size) = (args.rules.clone(), args.batch_size as usize);
-        let settings = settings.clone();
-        tokio::task::spawn_blocking(move || {
-            prepare_all(records, batch_size, &emails, export_time, &rules, &settings, &sender)
-        })
+        tokio::task::spawn_blocking(move || prepare_all(records, batch_size, &emails, export_time, &rules, &sender))
     };
     // Two connections overlap the stages of neighbouring chunks: the contacts of one chunk are
     // written while the accounts of the previous one are created (`batch`). A chunk with
@@ -201,7 +198,7 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
             mut chunk,
             read,
             skipped,
-        } = prepared?;
+        } = prepared;
         position += read as i64;
         let apply_started = Instant::now();
         let events = std::mem::take(&mut chunk.events);

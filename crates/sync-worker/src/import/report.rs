@@ -21,6 +21,10 @@ pub struct Report {
     pub email_taken: Vec<String>,
     /// `addLink` calls by state, over every import so far.
     pub links: BTreeMap<String, i64>,
+    /// Mails and links owed to imported accounts that the running worker has not queued yet
+    /// (`crate::followups`), over every import so far.
+    pub mails_owed: i64,
+    pub links_owed: i64,
     pub elapsed: Duration,
 }
 
@@ -54,6 +58,7 @@ pub async fn build(
         .select((import_links::state, diesel::dsl::count_star()))
         .load(conn)
         .await?;
+    let (mails_owed, links_owed) = crate::followups::owed(conn).await?;
     Ok(Report {
         run_id,
         counts,
@@ -61,6 +66,8 @@ pub async fn build(
         duplicates: groups.into_values().collect(),
         email_taken,
         links: links.into_iter().collect(),
+        mails_owed,
+        links_owed,
         elapsed,
     })
 }
@@ -78,15 +85,20 @@ impl fmt::Display for Report {
             "  imported: {} accounts created ({} contacts written, {} already current)",
             c.accounts_created, c.contacts_written, c.contacts_current
         )?;
-        writeln!(f, "  mailed: {} set-your-password mails queued", c.mailed)?;
+        writeln!(
+            f,
+            "  mailed: {} set-your-password mails queued; {} still to be handed to the mailer by the running worker (all imports)",
+            c.mailed, self.mails_owed
+        )?;
         let link = |state: &str| self.links.get(state).copied().unwrap_or(0);
         writeln!(
             f,
-            "  linked: {} links queued; in S-360 {} linked, {} pending, {} failed (all imports)",
+            "  linked: {} links queued; in S-360 {} linked, {} pending, {} failed, {} still to be handed to the link task (all imports)",
             c.links_queued,
             link("linked"),
             link("pending"),
-            link("failed")
+            link("failed"),
+            self.links_owed
         )?;
         let skipped: u64 = c.skipped.values().sum();
         write!(f, "  skipped: {skipped}")?;
