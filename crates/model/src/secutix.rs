@@ -100,8 +100,8 @@ pub fn envelope(json: &str) -> Result<Envelope, PayloadError> {
 }
 
 /// Parses one `getContactData` result (the Contact Webhook V2 payload).
-pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
-    let raw = without_nul(raw);
+pub fn from_get_contact_data(mut raw: Value) -> Result<Contact, PayloadError> {
+    strip_nul(&mut raw);
     let object = as_object(&raw)?;
     let contact_number = contact_number(object)?;
     let empty = Map::new();
@@ -129,8 +129,8 @@ pub fn from_get_contact_data(raw: Value) -> Result<Contact, PayloadError> {
 }
 
 /// Parses one Data Export row (flat names, as in S-360's public example).
-pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
-    let raw = without_nul(raw);
+pub fn from_data_export_row(mut raw: Value) -> Result<Contact, PayloadError> {
+    strip_nul(&mut raw);
     let object = as_object(&raw)?;
     let contact_number = contact_number(object)?;
     let country = text(object, "individualCountryCode");
@@ -166,16 +166,22 @@ pub fn from_data_export_row(raw: Value) -> Result<Contact, PayloadError> {
 }
 
 /// Removes NUL characters from every string and key: PostgreSQL stores neither `text` nor
-/// `jsonb` with them, and no S-360 field has a use for them.
-fn without_nul(value: Value) -> Value {
-    let clean = |s: String| {
-        if s.contains('\0') { s.replace('\0', "") } else { s }
-    };
+/// `jsonb` with them, and no S-360 field has a use for them. Works in place: a document
+/// without NUL (every real one) is only read.
+fn strip_nul(value: &mut Value) {
     match value {
-        Value::String(s) => Value::String(clean(s)),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (clean(k), without_nul(v))).collect()),
-        other => other,
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', ""),
+        Value::Array(items) => items.iter_mut().for_each(strip_nul),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.contains('\0')) {
+                *map = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| (k.replace('\0', ""), v))
+                    .collect();
+            }
+            map.values_mut().for_each(strip_nul);
+        }
+        _ => {}
     }
 }
 

@@ -123,11 +123,13 @@ WITH input AS (
     SELECT $3, array_agg(subject_id), $4, make_interval(secs => $5) FROM fresh HAVING count(*) > 0
 )
 SELECT i.n AS contact_number,
-       CASE WHEN c.state IS DISTINCT FROM 'active' THEN 'not_active'
-            WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n OR a.origin_contact_number = i.n)
+       CASE WHEN (SELECT c.state FROM contacts c WHERE c.contact_number = i.n) IS DISTINCT FROM 'active'
+                THEN 'not_active'
+            WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n)
+                 OR EXISTS (SELECT 1 FROM accounts a WHERE a.origin_contact_number = i.n)
                 THEN 'already_imported'
             ELSE 'email_taken' END AS outcome
-FROM input i LEFT JOIN contacts c ON c.contact_number = i.n
+FROM input i
 WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
 
 /// What the contact stage of a chunk did.
@@ -137,12 +139,27 @@ pub struct ContactsApplied {
     pub current: u64,
 }
 
-/// Stage 1: applies the chunk's contacts in one transaction.
-pub async fn apply_contacts(conn: &mut AsyncPgConnection, events: &[ContactEvent]) -> anyhow::Result<ContactsApplied> {
-    let applied = conn
-        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| Ok(apply_batch(tx, events).await?))
-        .await?;
+/// Stage 1: applies the chunk's contacts: plain updates of contacts the mirror does not hold
+/// yet through `copier` (`super::copy`), the others in one transaction of the versioned apply.
+pub async fn apply_contacts(
+    conn: &mut AsyncPgConnection,
+    copier: &mut tokio_postgres::Client,
+    events: Vec<ContactEvent>,
+) -> anyhow::Result<ContactsApplied> {
     let mut outcome = ContactsApplied::default();
+    let events = if events.iter().all(|e| e.lifecycle == crate::apply::Lifecycle::Active) {
+        let (copied, rest) = super::copy::copy_new(copier, events).await?;
+        outcome.written = copied;
+        rest
+    } else {
+        events
+    };
+    if events.is_empty() {
+        return Ok(outcome);
+    }
+    let applied = conn
+        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| Ok(apply_batch(tx, &events).await?))
+        .await?;
     for result in applied {
         match result {
             Applied::Written => outcome.written += 1,

@@ -6,6 +6,7 @@
 
 mod batch;
 mod chunks;
+mod copy;
 pub mod csv_columns;
 mod numbers;
 mod progress;
@@ -127,20 +128,7 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
     let first_pass = Instant::now();
     let (emails, total) = {
         let path = path.clone();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let mut emails = web::Emails::default();
-            let mut total = 0u64;
-            for item in source::read(&path, format)? {
-                if let Ok(contact) = item
-                    && web::refusal(&contact).is_none()
-                {
-                    emails.add(&contact);
-                }
-                total += 1;
-            }
-            Ok((emails, total))
-        })
-        .await??
+        tokio::task::spawn_blocking(move || web::scan(&path, format)).await??
     };
 
     tracing::info!(
@@ -177,6 +165,7 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         "the import works on two database connections: give --database-pool-size 2 or more"
     );
     let mut accounts_conn = pool.get().await?;
+    let mut copier = copy::connect(&args.database).await?;
     let mut stage = AccountStage {
         conn: &mut accounts_conn,
         run_id: run.id,
@@ -205,8 +194,10 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         if events.iter().any(|e| e.lifecycle != Lifecycle::Active) {
             stage.finish(waiting.take()).await?;
         }
-        let (contacts, previous) =
-            tokio::join!(batch::apply_contacts(&mut conn, &events), stage.finish(waiting.take()));
+        let (contacts, previous) = tokio::join!(
+            batch::apply_contacts(&mut conn, &mut copier, events),
+            stage.finish(waiting.take())
+        );
         previous?;
         waiting = Some(Applied {
             chunk,

@@ -5,7 +5,7 @@
 
 use std::{
     fs::File,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read, Seek, SeekFrom},
     path::Path,
 };
 
@@ -58,20 +58,7 @@ pub type Item = Result<Contact, BadRecord>;
 pub fn read(path: &Path, format: Format) -> anyhow::Result<Box<dyn Iterator<Item = Item> + Send>> {
     let file = File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
     Ok(match format {
-        Format::Jsonl => {
-            let lines = BufReader::with_capacity(1 << 20, file).lines();
-            let records = lines
-                .filter(|line| !matches!(line, Ok(l) if l.trim().is_empty()))
-                .enumerate()
-                .map(|(index, line)| {
-                    let position = index as u64 + 1;
-                    let line = line.map_err(|_| bad(position, "not UTF-8 text"))?;
-                    let value: Value = serde_json::from_str(&line)
-                        .map_err(|e| bad(position, &format!("not JSON (column {})", e.column())))?;
-                    contact(position, value)
-                });
-            Box::new(records)
-        }
+        Format::Jsonl => Box::new(jsonl(BufReader::with_capacity(1 << 20, file))),
         Format::Json => {
             let value: Value = serde_json::from_reader(BufReader::new(file)).map_err(|e| {
                 anyhow::anyhow!(
@@ -97,6 +84,55 @@ pub fn read(path: &Path, format: Format) -> anyhow::Result<Box<dyn Iterator<Item
     })
 }
 
+/// The records of JSON lines, blank lines skipped.
+fn jsonl(reader: impl BufRead + Send + 'static) -> impl Iterator<Item = Item> + Send {
+    reader
+        .lines()
+        .filter(|line| !matches!(line, Ok(l) if l.trim().is_empty()))
+        .enumerate()
+        .map(|(index, line)| {
+            let position = index as u64 + 1;
+            let line = line.map_err(|_| bad(position, "not UTF-8 text"))?;
+            let value: Value =
+                serde_json::from_str(&line).map_err(|e| bad(position, &format!("not JSON (column {})", e.column())))?;
+            contact(position, value)
+        })
+}
+
+/// The records of `path` in up to `parts` consecutive parts that can be read in parallel (JSON
+/// lines split at line ends; other formats in one part). Positions count from 1 in each part.
+pub fn read_parts(path: &Path, format: Format, parts: u64) -> anyhow::Result<Vec<Box<dyn Iterator<Item = Item> + Send>>> {
+    if format != Format::Jsonl {
+        return Ok(vec![read(path, format)?]);
+    }
+    let open = || File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()));
+    let length = open()?.metadata()?.len();
+    // Each part starts just after a line end at or past its share of the file.
+    let mut starts = vec![0u64];
+    for part in 1..parts.max(1) {
+        let mut reader = BufReader::new(open()?);
+        reader.seek(SeekFrom::Start(length * part / parts))?;
+        let mut skipped = Vec::new();
+        let start = length * part / parts + reader.read_until(b'\n', &mut skipped)? as u64;
+        if start < length && start > *starts.last().unwrap_or(&0) {
+            starts.push(start);
+        }
+    }
+    let mut ends = starts[1..].to_vec();
+    ends.push(length);
+    starts
+        .into_iter()
+        .zip(ends)
+        .map(|(start, end)| {
+            let mut file = open()?;
+            file.seek(SeekFrom::Start(start))?;
+            let part: Box<dyn Iterator<Item = Item> + Send> =
+                Box::new(jsonl(BufReader::with_capacity(1 << 20, file.take(end - start))));
+            Ok(part)
+        })
+        .collect()
+}
+
 /// Maps one JSON record: a `getContactData` object, or a Data Export row (flat names).
 pub fn contact(position: u64, value: Value) -> Item {
     let parsed = if is_export_row(&value) {
@@ -120,5 +156,40 @@ pub fn bad(position: u64, reason: &str) -> BadRecord {
     BadRecord {
         position,
         reason: reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_of_json_lines_hold_every_record_once_in_order() {
+        let path = std::env::temp_dir().join(format!("parts-{}.jsonl", uuid::Uuid::new_v4().simple()));
+        let mut content = String::new();
+        for i in 0..25 {
+            content.push_str(&format!("{{\"contactNumber\": \"{i}\"}}\n"));
+            if i % 7 == 0 {
+                content.push_str("\n  \n");
+            }
+        }
+        content.push_str("{\"contactNumber\": \"last\"}");
+        std::fs::write(&path, &content).expect("written");
+        let numbers = |items: Box<dyn Iterator<Item = Item> + Send>| {
+            items
+                .map(|item| item.expect("a contact").contact_number.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let whole = numbers(read(&path, Format::Jsonl).expect("readable"));
+        assert_eq!(whole.len(), 26);
+        for parts in 1..=5 {
+            let split: Vec<String> = read_parts(&path, Format::Jsonl, parts)
+                .expect("readable")
+                .into_iter()
+                .flat_map(numbers)
+                .collect();
+            assert_eq!(split, whole, "{parts} parts");
+        }
+        let _ = std::fs::remove_file(&path);
     }
 }

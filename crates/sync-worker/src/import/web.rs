@@ -10,6 +10,41 @@ use std::{
 
 use model::Contact;
 
+/// The first pass over the file: counts its records and finds the login e-mails several web
+/// accounts share, reading the parts of a JSON-lines file on threads of their own.
+pub fn scan(path: &std::path::Path, format: super::Format) -> anyhow::Result<(Emails, u64)> {
+    let parts = super::source::read_parts(path, format, 2)?;
+    let scanned: Vec<(Emails, u64)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = parts
+            .into_iter()
+            .map(|records| {
+                scope.spawn(move || {
+                    let mut emails = Emails::default();
+                    let mut total = 0u64;
+                    for item in records {
+                        if let Ok(contact) = item
+                            && refusal(&contact).is_none()
+                        {
+                            emails.add(&contact);
+                        }
+                        total += 1;
+                    }
+                    (emails, total)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join()).collect::<Result<_, _>>()
+    })
+    .map_err(|_| anyhow::anyhow!("the first pass failed"))?;
+    let mut all = Emails::default();
+    let mut total = 0;
+    for (emails, count) in scanned {
+        all.merge(emails);
+        total += count;
+    }
+    Ok((all, total))
+}
+
 /// Why a contact of the file gets no account.
 pub fn refusal(contact: &Contact) -> Option<&'static str> {
     if !contact
@@ -61,6 +96,16 @@ impl Emails {
             });
     }
 
+    /// Adds what the first pass saw in a later part of the file.
+    pub fn merge(&mut self, later: Emails) {
+        for (key, holders) in later.seen {
+            self.seen
+                .entry(key)
+                .and_modify(|h| h.shared |= holders.shared || h.first_contact != holders.first_contact)
+                .or_insert(holders);
+        }
+    }
+
     /// How many e-mails several contacts share.
     pub fn shared(&self) -> usize {
         self.seen.values().filter(|h| h.shared).count()
@@ -84,4 +129,51 @@ fn hash(value: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
     hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(number: &str, email: &str) -> Contact {
+        model::secutix::from_get_contact_data(serde_json::json!({
+            "contactNumber": number,
+            "individualContact": { "email": email, "role": "PUBLIC" },
+        }))
+        .expect("valid")
+    }
+
+    #[test]
+    fn parts_merged_in_order_find_the_same_shared_emails_as_one_pass() {
+        let contacts = [
+            contact("1", "a@example.org"),
+            contact("2", "A@example.org"),
+            contact("3", "b@example.org"),
+            contact("3", "b@example.org"),
+            contact("4", "c@example.org"),
+            contact("5", "d@example.org"),
+            contact("4", "c@example.org"),
+            contact("6", "d@example.org"),
+        ];
+        let verdicts = |emails: &Emails| {
+            let groups: Vec<bool> = contacts
+                .iter()
+                .map(|c| emails.account(c).expect("web account").duplicate_group.is_some())
+                .collect();
+            (emails.shared(), groups)
+        };
+        let mut whole = Emails::default();
+        contacts.iter().for_each(|c| whole.add(c));
+        assert_eq!(
+            verdicts(&whole),
+            (2, vec![true, true, false, false, false, true, false, true])
+        );
+        for split in 0..=contacts.len() {
+            let (mut first, mut second) = (Emails::default(), Emails::default());
+            contacts[..split].iter().for_each(|c| first.add(c));
+            contacts[split..].iter().for_each(|c| second.add(c));
+            first.merge(second);
+            assert_eq!(verdicts(&first), verdicts(&whole), "split at {split}");
+        }
+    }
 }

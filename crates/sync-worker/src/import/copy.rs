@@ -1,0 +1,138 @@
+//! The contact stage's fast path: a chunk's contacts that the mirror does not hold yet are
+//! streamed in with binary `COPY`, on a connection of its own, instead of the versioned upsert,
+//! which would only insert them too. The check and the copy share one transaction; if another
+//! writer (the webhook path) inserts one of them in between, the copy fails on the primary key,
+//! rolls back whole, and every contact of the chunk takes the upsert, which decides by version.
+
+use std::collections::HashMap;
+
+use futures::pin_mut;
+use secrecy::ExposeSecret;
+use tokio_postgres::{
+    Client, NoTls,
+    binary_copy::BinaryCopyInWriter,
+    error::SqlState,
+    types::{Json, ToSql, Type},
+};
+
+use crate::apply::{ContactEvent, Lifecycle};
+
+/// The columns the copy writes (the others take their defaults), with their types.
+const COLUMNS: &str = "contact_number, state, title, first_name, last_name, birth_date, language, email, \
+    phone, role, has_login, addresses, authorizations, raw, version_time, version_event_id, source";
+const TYPES: [Type; 17] = [
+    Type::VARCHAR,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::DATE,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BOOL,
+    Type::JSONB,
+    Type::JSONB,
+    Type::JSONB,
+    Type::TIMESTAMPTZ,
+    Type::UUID,
+    Type::TEXT,
+];
+
+/// A connection for the copy, opened from the import's database settings.
+pub async fn connect(args: &infra::config::DatabaseArgs) -> anyhow::Result<Client> {
+    let (client, connection) = tokio_postgres::connect(args.database_url.expose_secret(), NoTls)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL for the import's copy: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "The import's copy connection ended");
+        }
+    });
+    Ok(client)
+}
+
+/// Copies the contacts of `events` (all of them plain updates) that the mirror does not hold
+/// and that appear once in the chunk; returns how many it copied and the events left for the
+/// upsert.
+pub async fn copy_new(client: &mut Client, events: Vec<ContactEvent>) -> anyhow::Result<(u64, Vec<ContactEvent>)> {
+    debug_assert!(events.iter().all(|e| e.lifecycle == Lifecycle::Active));
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(events.len());
+    for event in &events {
+        *seen.entry(event.contact.contact_number.as_str()).or_default() += 1;
+    }
+    let numbers: Vec<&str> = seen.keys().copied().collect();
+    let transaction = client.transaction().await?;
+    let held: Vec<String> = transaction
+        .query(
+            "SELECT contact_number FROM contacts WHERE contact_number = ANY($1::varchar[])",
+            &[&numbers],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for number in &held {
+        seen.insert(number.as_str(), usize::MAX);
+    }
+    let (new, rest): (Vec<ContactEvent>, Vec<ContactEvent>) = {
+        let is_new: Vec<bool> = events
+            .iter()
+            .map(|e| seen[e.contact.contact_number.as_str()] == 1)
+            .collect();
+        let mut flags = is_new.into_iter();
+        events.into_iter().partition(|_| flags.next().unwrap_or(false))
+    };
+    if new.is_empty() {
+        return Ok((0, rest));
+    }
+    match write(&transaction, &new).await {
+        Ok(()) => {
+            transaction.commit().await?;
+            Ok((new.len() as u64, rest))
+        }
+        Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            tracing::info!("A contact of the chunk arrived meanwhile; the chunk takes the versioned upsert");
+            drop(transaction);
+            let mut all = new;
+            all.extend(rest);
+            Ok((0, all))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn write(transaction: &tokio_postgres::Transaction<'_>, events: &[ContactEvent]) -> Result<(), tokio_postgres::Error> {
+    let sink = transaction
+        .copy_in(&format!("COPY contacts ({COLUMNS}) FROM STDIN (FORMAT binary)"))
+        .await?;
+    let writer = BinaryCopyInWriter::new(sink, &TYPES);
+    pin_mut!(writer);
+    for event in events {
+        let c = &event.contact;
+        let email = c.email.as_ref().map(model::Email::as_str);
+        let row: [&(dyn ToSql + Sync); 17] = [
+            &c.contact_number.as_str(),
+            &"active",
+            &c.title,
+            &c.first_name,
+            &c.last_name,
+            &c.birth_date,
+            &c.language,
+            &email,
+            &c.phone,
+            &c.role,
+            &c.has_login,
+            &Json(&c.addresses),
+            &Json(&c.authorizations),
+            &Json(&c.raw),
+            &event.version_time,
+            &event.event_id,
+            &event.source,
+        ];
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await?;
+    Ok(())
+}
