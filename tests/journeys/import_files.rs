@@ -102,6 +102,11 @@ async fn json_lines_import_web_accounts_once_and_report_shared_emails() {
     let report = import(&db.url, &flags).await;
     assert_eq!(report.counts.skipped.get("invalid"), Some(&1));
     assert_imported(&db, &report).await;
+    assert_eq!(
+        db.contact("000002").await.expect("imported").raw,
+        contacts()[1],
+        "the payload stored as the file holds it"
+    );
 
     // fan1 has set a password meanwhile: a second run leaves it alone.
     db.execute("UPDATE accounts SET password_hash = 'set-by-the-fan' WHERE contact_number = '000001'")

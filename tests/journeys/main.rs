@@ -16,6 +16,7 @@ mod gateway_rotation;
 mod gateway_sessions;
 mod gateway_support;
 mod gateway_userinfo_cache;
+mod import_copy;
 mod import_files;
 mod import_followups;
 mod import_mail;

@@ -32,6 +32,8 @@ use crate::{
 #[derive(Default)]
 pub struct Chunk {
     pub events: Vec<ContactEvent>,
+    /// The JSON text of each event's contact as the file holds it, when it can be stored as is.
+    pub texts: Vec<Option<String>>,
     pub candidates: Vec<Candidate>,
     /// `(contact number, reason, e-mail group)` of contacts refused an account.
     pub issues: Vec<(String, &'static str, Option<String>)>,
@@ -52,7 +54,14 @@ pub struct AccountSettings {
 impl Chunk {
     /// Adds a web-account contact: its event, and an account candidate unless its e-mail is
     /// shared within the file (then it is an issue, reported).
-    pub fn push(&mut self, contact: Contact, account: WebAccount, version_time: DateTime<Utc>, rules: &DetectionRules) {
+    pub fn push(
+        &mut self,
+        contact: Contact,
+        text: Option<String>,
+        account: WebAccount,
+        version_time: DateTime<Utc>,
+        rules: &DetectionRules,
+    ) {
         let number = contact.contact_number.as_str().to_owned();
         match account.duplicate_group {
             Some(group) => self.issues.push((number, "duplicate_email", Some(group))),
@@ -61,7 +70,11 @@ impl Chunk {
                 login_email: account.email,
             }),
         }
-        self.events.push(event(contact, version_time, rules));
+        let event = event(contact, version_time, rules);
+        // An anonymised contact is stored without what the file holds.
+        self.texts
+            .push(text.filter(|_| event.lifecycle == crate::apply::Lifecycle::Active));
+        self.events.push(event);
     }
 }
 
@@ -109,7 +122,10 @@ struct Outcome {
 
 /// Creates the candidates' accounts (`$1` contact numbers, `$2` login e-mails) and the chunk's
 /// follow-up row (`$3` run, `$4` link base, `$5` link lifetime in seconds); returns the
-/// candidates that got no account, with the reason.
+/// candidates that got no account, with the reason. Candidates whose contact or e-mail already
+/// has an account are skipped (`ON CONFLICT DO NOTHING`); [`NEW_ACCOUNTS`] is the same without
+/// that clause, for a chunk of contacts new to the mirror, where it costs a third of the
+/// statement and a conflict is an error that sends the chunk here.
 const ACCOUNTS: &str = "\
 WITH input AS (
     SELECT * FROM UNNEST($1::varchar[], $2::text[]) AS u(n, e)
@@ -131,12 +147,34 @@ SELECT i.n AS contact_number,
             ELSE 'email_taken' END AS outcome
 FROM input i
 WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
+const NEW_ACCOUNTS: &str = "\
+WITH input AS (
+    SELECT * FROM UNNEST($1::varchar[], $2::text[]) AS u(n, e)
+), fresh AS (
+    INSERT INTO accounts (contact_number, origin_contact_number, login_email)
+    SELECT i.n, i.n, i.e FROM input i JOIN contacts c ON c.contact_number = i.n AND c.state = 'active'
+    RETURNING subject_id, contact_number
+), followup AS (
+    INSERT INTO import_followups (run_id, subject_ids, link_base, link_lifetime)
+    SELECT $3, array_agg(subject_id), $4, make_interval(secs => $5) FROM fresh HAVING count(*) > 0
+)
+SELECT i.n AS contact_number,
+       CASE WHEN (SELECT c.state FROM contacts c WHERE c.contact_number = i.n) IS DISTINCT FROM 'active'
+                THEN 'not_active'
+            WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n)
+                 OR EXISTS (SELECT 1 FROM accounts a WHERE a.origin_contact_number = i.n)
+                THEN 'already_imported'
+            ELSE 'email_taken' END AS outcome
+FROM input i
+WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
 
 /// What the contact stage of a chunk did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ContactsApplied {
     pub written: u64,
     pub current: u64,
+    /// Every contact of the chunk was new to the mirror (copied in).
+    pub all_new: bool,
 }
 
 /// Stage 1: applies the chunk's contacts: plain updates of contacts the mirror does not hold
@@ -145,11 +183,13 @@ pub async fn apply_contacts(
     conn: &mut AsyncPgConnection,
     copier: &mut tokio_postgres::Client,
     events: Vec<ContactEvent>,
+    texts: Vec<Option<String>>,
 ) -> anyhow::Result<ContactsApplied> {
     let mut outcome = ContactsApplied::default();
     let events = if events.iter().all(|e| e.lifecycle == crate::apply::Lifecycle::Active) {
-        let (copied, rest) = super::copy::copy_new(copier, events).await?;
+        let (copied, rest) = super::copy::copy_new(copier, events, texts).await?;
         outcome.written = copied;
+        outcome.all_new = rest.is_empty();
         rest
     } else {
         events
@@ -177,6 +217,7 @@ pub async fn apply_accounts(
     conn: &mut AsyncPgConnection,
     run_id: i64,
     chunk: Chunk,
+    all_new: bool,
     position: i64,
     counts: &mut Counts,
     settings: &AccountSettings,
@@ -185,14 +226,33 @@ pub async fn apply_accounts(
         let mut issues = chunk.issues;
         if !chunk.candidates.is_empty() {
             let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();
-            let refused: Vec<Outcome> = diesel::sql_query(ACCOUNTS)
-                .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
-                .bind::<Array<Text>, _>(column(|c| &c.login_email))
-                .bind::<BigInt, _>(run_id)
-                .bind::<Text, _>(&settings.gateway_url)
-                .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
-                .load(tx)
-                .await?;
+            let statement = |sql: &'static str| {
+                diesel::sql_query(sql)
+                    .bind::<Array<Varchar>, _>(column(|c| &c.contact_number))
+                    .bind::<Array<Text>, _>(column(|c| &c.login_email))
+                    .bind::<BigInt, _>(run_id)
+                    .bind::<Text, _>(&settings.gateway_url)
+                    .bind::<Double, _>(settings.link_lifetime.as_secs_f64())
+            };
+            // A nested transaction is a savepoint: a conflict undoes only the attempt.
+            let attempt = match all_new {
+                true => Some(
+                    tx.transaction::<_, diesel::result::Error, _>(async |savepoint: &mut AsyncPgConnection| {
+                        statement(NEW_ACCOUNTS).load::<Outcome>(savepoint).await
+                    })
+                    .await,
+                ),
+                false => None,
+            };
+            let refused: Vec<Outcome> = match attempt {
+                Some(Ok(refused)) => refused,
+                Some(Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )))
+                | None => statement(ACCOUNTS).load(tx).await?,
+                Some(Err(error)) => return Err(error.into()),
+            };
             let created = (chunk.candidates.len() - refused.len()) as u64;
             counts.accounts_created += created;
             counts.mailed += created;

@@ -57,6 +57,7 @@ impl AccountStage<'_> {
             self.conn,
             self.run_id,
             applied.chunk,
+            applied.contacts.all_new,
             applied.position,
             &mut next,
             self.settings,
@@ -92,9 +93,9 @@ pub fn prepare_all(
                     tracing::warn!(position = bad.position, reason = %bad.reason, "Skipping a record that is not a contact");
                     *prepared.skipped.entry("invalid").or_default() += 1;
                 }
-                Ok(contact) => match (web::refusal(&contact), emails.account(&contact)) {
+                Ok(source::Record { contact, text }) => match (web::refusal(&contact), emails.account(&contact)) {
                     (Some(reason), _) => *prepared.skipped.entry(reason).or_default() += 1,
-                    (None, Some(account)) => prepared.chunk.push(contact, account, export_time, rules),
+                    (None, Some(account)) => prepared.chunk.push(contact, text, account, export_time, rules),
                     (None, None) => *prepared.skipped.entry("no_email").or_default() += 1,
                 },
             }

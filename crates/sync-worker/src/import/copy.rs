@@ -12,7 +12,7 @@ use tokio_postgres::{
     Client, NoTls,
     binary_copy::BinaryCopyInWriter,
     error::SqlState,
-    types::{Json, ToSql, Type},
+    types::{IsNull, Json, ToSql, Type},
 };
 
 use crate::apply::{ContactEvent, Lifecycle};
@@ -54,9 +54,13 @@ pub async fn connect(args: &infra::config::DatabaseArgs) -> anyhow::Result<Clien
 }
 
 /// Copies the contacts of `events` (all of them plain updates) that the mirror does not hold
-/// and that appear once in the chunk; returns how many it copied and the events left for the
-/// upsert.
-pub async fn copy_new(client: &mut Client, events: Vec<ContactEvent>) -> anyhow::Result<(u64, Vec<ContactEvent>)> {
+/// and that appear once in the chunk, each with its JSON text from `texts` when there is one;
+/// returns how many it copied and the events left for the upsert.
+pub async fn copy_new(
+    client: &mut Client,
+    events: Vec<ContactEvent>,
+    texts: Vec<Option<String>>,
+) -> anyhow::Result<(u64, Vec<ContactEvent>)> {
     debug_assert!(events.iter().all(|e| e.lifecycle == Lifecycle::Active));
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(events.len());
     for event in &events {
@@ -76,14 +80,17 @@ pub async fn copy_new(client: &mut Client, events: Vec<ContactEvent>) -> anyhow:
     for number in &held {
         seen.insert(number.as_str(), usize::MAX);
     }
-    let (new, rest): (Vec<ContactEvent>, Vec<ContactEvent>) = {
-        let is_new: Vec<bool> = events
-            .iter()
-            .map(|e| seen[e.contact.contact_number.as_str()] == 1)
-            .collect();
-        let mut flags = is_new.into_iter();
-        events.into_iter().partition(|_| flags.next().unwrap_or(false))
-    };
+    let is_new: Vec<bool> = events
+        .iter()
+        .map(|e| seen[e.contact.contact_number.as_str()] == 1)
+        .collect();
+    let (new, rest): (Vec<_>, Vec<_>) = events
+        .into_iter()
+        .zip(texts)
+        .zip(is_new)
+        .partition(|(_, is_new)| *is_new);
+    let new: Vec<(ContactEvent, Option<String>)> = new.into_iter().map(|(pair, _)| pair).collect();
+    let rest: Vec<ContactEvent> = rest.into_iter().map(|((event, _), _)| event).collect();
     if new.is_empty() {
         return Ok((0, rest));
     }
@@ -95,7 +102,7 @@ pub async fn copy_new(client: &mut Client, events: Vec<ContactEvent>) -> anyhow:
         Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
             tracing::info!("A contact of the chunk arrived meanwhile; the chunk takes the versioned upsert");
             drop(transaction);
-            let mut all = new;
+            let mut all: Vec<ContactEvent> = new.into_iter().map(|(event, _)| event).collect();
             all.extend(rest);
             Ok((0, all))
         }
@@ -103,14 +110,21 @@ pub async fn copy_new(client: &mut Client, events: Vec<ContactEvent>) -> anyhow:
     }
 }
 
-async fn write(transaction: &tokio_postgres::Transaction<'_>, events: &[ContactEvent]) -> Result<(), tokio_postgres::Error> {
+async fn write(
+    transaction: &tokio_postgres::Transaction<'_>,
+    events: &[(ContactEvent, Option<String>)],
+) -> Result<(), tokio_postgres::Error> {
     let sink = transaction
         .copy_in(&format!("COPY contacts ({COLUMNS}) FROM STDIN (FORMAT binary)"))
         .await?;
     let writer = BinaryCopyInWriter::new(sink, &TYPES);
     pin_mut!(writer);
-    for event in events {
+    for (event, text) in events {
         let c = &event.contact;
+        let raw: &(dyn ToSql + Sync) = match text {
+            Some(text) => &JsonText(text.as_str()),
+            None => &Json(&c.raw),
+        };
         let email = c.email.as_ref().map(model::Email::as_str);
         let row: [&(dyn ToSql + Sync); 17] = [
             &c.contact_number.as_str(),
@@ -126,7 +140,7 @@ async fn write(transaction: &tokio_postgres::Transaction<'_>, events: &[ContactE
             &c.has_login,
             &Json(&c.addresses),
             &Json(&c.authorizations),
-            &Json(&c.raw),
+            raw,
             &event.version_time,
             &event.event_id,
             &event.source,
@@ -135,4 +149,23 @@ async fn write(transaction: &tokio_postgres::Transaction<'_>, events: &[ContactE
     }
     writer.finish().await?;
     Ok(())
+}
+
+/// JSON text already known to be valid, sent as `jsonb` without being parsed and written again.
+#[derive(Debug)]
+struct JsonText<'a>(&'a str);
+
+impl ToSql for JsonText<'_> {
+    fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        // The jsonb binary format: version 1, then the text.
+        out.extend_from_slice(&[1]);
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB
+    }
+
+    tokio_postgres::types::to_sql_checked!();
 }

@@ -121,7 +121,7 @@ mod tests {
         let rows: Vec<Item> = read(std::io::Cursor::new(csv.as_bytes().to_vec()))
             .expect("header")
             .collect();
-        let first = rows[0].as_ref().expect("a contact");
+        let first = &rows[0].as_ref().expect("a contact").contact;
         assert_eq!(first.contact_number.as_str(), "0001");
         assert_eq!(first.first_name.as_deref(), Some("Jean"));
         assert_eq!(first.has_login, Some(true));

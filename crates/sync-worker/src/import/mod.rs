@@ -191,11 +191,12 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         position += read as i64;
         let apply_started = Instant::now();
         let events = std::mem::take(&mut chunk.events);
+        let texts = std::mem::take(&mut chunk.texts);
         if events.iter().any(|e| e.lifecycle != Lifecycle::Active) {
             stage.finish(waiting.take()).await?;
         }
         let (contacts, previous) = tokio::join!(
-            batch::apply_contacts(&mut conn, &mut copier, events),
+            batch::apply_contacts(&mut conn, &mut copier, events, texts),
             stage.finish(waiting.take())
         );
         previous?;

@@ -52,7 +52,15 @@ pub struct BadRecord {
     pub reason: String,
 }
 
-pub type Item = Result<Contact, BadRecord>;
+/// One record of the file: its contact and, when the contact can be stored exactly as the file
+/// holds it (a JSON line without NUL escapes), its JSON text.
+#[derive(Debug)]
+pub struct Record {
+    pub contact: Contact,
+    pub text: Option<String>,
+}
+
+pub type Item = Result<Record, BadRecord>;
 
 /// Opens `path` and returns its records as contacts, in order.
 pub fn read(path: &Path, format: Format) -> anyhow::Result<Box<dyn Iterator<Item = Item> + Send>> {
@@ -95,16 +103,17 @@ fn jsonl(reader: impl BufRead + Send + 'static) -> impl Iterator<Item = Item> + 
             let line = line.map_err(|_| bad(position, "not UTF-8 text"))?;
             let value: Value =
                 serde_json::from_str(&line).map_err(|e| bad(position, &format!("not JSON (column {})", e.column())))?;
-            contact(position, value)
+            let mut record = contact(position, value)?;
+            if !line.contains("\\u0000") {
+                record.text = Some(line);
+            }
+            Ok(record)
         })
 }
 
-/// The records of `path` in up to `parts` consecutive parts that can be read in parallel (JSON
-/// lines split at line ends; other formats in one part). Positions count from 1 in each part.
-pub fn read_parts(path: &Path, format: Format, parts: u64) -> anyhow::Result<Vec<Box<dyn Iterator<Item = Item> + Send>>> {
-    if format != Format::Jsonl {
-        return Ok(vec![read(path, format)?]);
-    }
+/// A JSON-lines file in up to `parts` consecutive parts split at line ends, to be read in
+/// parallel.
+pub fn jsonl_parts(path: &Path, parts: u64) -> anyhow::Result<Vec<impl BufRead + Send + use<>>> {
     let open = || File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()));
     let length = open()?.metadata()?.len();
     // Each part starts just after a line end at or past its share of the file.
@@ -126,11 +135,48 @@ pub fn read_parts(path: &Path, format: Format, parts: u64) -> anyhow::Result<Vec
         .map(|(start, end)| {
             let mut file = open()?;
             file.seek(SeekFrom::Start(start))?;
-            let part: Box<dyn Iterator<Item = Item> + Send> =
-                Box::new(jsonl(BufReader::with_capacity(1 << 20, file.take(end - start))));
-            Ok(part)
+            Ok(BufReader::with_capacity(1 << 20, file.take(end - start)))
         })
         .collect()
+}
+
+/// What the first pass needs of one JSON line: the contact mapped from only the members that
+/// decide whether it is a web account and which login it has (its number, `individualContact`,
+/// `role`, `email` and the Data Export row's `individual*` and `socialConnections*` members),
+/// the rest skipped unread. It is the contact [`contact`] maps from the whole line, but for
+/// the members left out (addresses, authorizations, criteria, ...).
+pub fn essentials(line: &str) -> Option<Contact> {
+    struct Essentials(serde_json::Map<String, Value>);
+
+    impl<'de> serde::Deserialize<'de> for Essentials {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> serde::de::Visitor<'de> for Visitor {
+                type Value = Essentials;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a contact object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Essentials, A::Error> {
+                    let mut kept = serde_json::Map::new();
+                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        if matches!(key.as_ref(), "contactNumber" | "role" | "email")
+                            || key.starts_with("individual")
+                            || key.starts_with("socialConnections")
+                        {
+                            kept.insert(key.into_owned(), map.next_value()?);
+                        } else {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    Ok(Essentials(kept))
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+
+    let Essentials(kept) = serde_json::from_str(line).ok()?;
+    contact(0, Value::Object(kept)).ok().map(|record| record.contact)
 }
 
 /// Maps one JSON record: a `getContactData` object, or a Data Export row (flat names).
@@ -140,7 +186,9 @@ pub fn contact(position: u64, value: Value) -> Item {
     } else {
         secutix::from_get_contact_data(value)
     };
-    parsed.map_err(|e| bad(position, &e.to_string()))
+    parsed
+        .map(|contact| Record { contact, text: None })
+        .map_err(|e| bad(position, &e.to_string()))
 }
 
 fn is_export_row(value: &Value) -> bool {
@@ -164,7 +212,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parts_of_json_lines_hold_every_record_once_in_order() {
+    fn parts_of_json_lines_hold_every_line_once_in_order() {
         let path = std::env::temp_dir().join(format!("parts-{}.jsonl", uuid::Uuid::new_v4().simple()));
         let mut content = String::new();
         for i in 0..25 {
@@ -175,21 +223,54 @@ mod tests {
         }
         content.push_str("{\"contactNumber\": \"last\"}");
         std::fs::write(&path, &content).expect("written");
-        let numbers = |items: Box<dyn Iterator<Item = Item> + Send>| {
-            items
-                .map(|item| item.expect("a contact").contact_number.as_str().to_owned())
-                .collect::<Vec<_>>()
-        };
-        let whole = numbers(read(&path, Format::Jsonl).expect("readable"));
-        assert_eq!(whole.len(), 26);
+        let whole: Vec<String> = content.lines().map(str::to_owned).collect();
         for parts in 1..=5 {
-            let split: Vec<String> = read_parts(&path, Format::Jsonl, parts)
+            let split: Vec<String> = jsonl_parts(&path, parts)
                 .expect("readable")
                 .into_iter()
-                .flat_map(numbers)
+                .flat_map(|part| part.lines().map(|line| line.expect("text")))
                 .collect();
             assert_eq!(split, whole, "{parts} parts");
         }
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn essentials_decide_a_web_account_as_the_whole_record_does() {
+        let sample = include_str!("../../../model/fixtures/getContactData.sample.json");
+        let mut export_row: Value = serde_json::json!({
+            "contactNumber": "77", "role": "PUBLIC", "individualFirstname": "Fan",
+            "email": "Fan@Example.org", "socialConnections.providerUserReference": "x",
+        });
+        let lines = [
+            serde_json::to_string(&serde_json::from_str::<Value>(sample).expect("json")).expect("json"),
+            export_row.to_string(),
+            {
+                export_row["role"] = "RELAY".into();
+                export_row.to_string()
+            },
+            r#"{"contactNumber": "5", "individualContact": {"email": "a@b.org", "hasLogin": false}}"#.to_owned(),
+            r#"{"contactNumber": "6", "individualContact": {"email": "not an e-mail", "role": "PUBLIC"}}"#.to_owned(),
+            r#"{"individualContact": {"email": "a@b.org", "role": "PUBLIC"}}"#.to_owned(),
+            r#"["not", "an", "object"]"#.to_owned(),
+        ];
+        for line in &lines {
+            let whole = contact(0, serde_json::from_str(line).expect("json"))
+                .ok()
+                .map(|record| record.contact);
+            let light = essentials(line);
+            let decided = |c: &Option<Contact>| {
+                c.as_ref().map(|c| {
+                    (
+                        c.contact_number.clone(),
+                        c.email.clone(),
+                        c.role.clone(),
+                        c.has_login,
+                        super::super::web::refusal(c),
+                    )
+                })
+            };
+            assert_eq!(decided(&light), decided(&whole), "{line}");
+        }
     }
 }

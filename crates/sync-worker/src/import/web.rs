@@ -6,30 +6,44 @@
 use std::{
     collections::HashMap,
     hash::{DefaultHasher, Hash, Hasher},
+    io::BufRead,
 };
 
 use model::Contact;
 
 /// The first pass over the file: counts its records and finds the login e-mails several web
-/// accounts share, reading the parts of a JSON-lines file on threads of their own.
+/// accounts share. A JSON-lines file is read in two parts on threads of their own, each line
+/// only for its essentials (`source::essentials`).
 pub fn scan(path: &std::path::Path, format: super::Format) -> anyhow::Result<(Emails, u64)> {
-    let parts = super::source::read_parts(path, format, 2)?;
+    let count = |contacts: &mut dyn Iterator<Item = Option<Contact>>| {
+        let mut emails = Emails::default();
+        let mut total = 0u64;
+        for contact in contacts {
+            if let Some(contact) = contact
+                && refusal(&contact).is_none()
+            {
+                emails.add(&contact);
+            }
+            total += 1;
+        }
+        (emails, total)
+    };
+    if format != super::Format::Jsonl {
+        return Ok(count(
+            &mut super::source::read(path, format)?.map(|item| item.ok().map(|record| record.contact)),
+        ));
+    }
+    let parts = super::source::jsonl_parts(path, 2)?;
     let scanned: Vec<(Emails, u64)> = std::thread::scope(|scope| {
         let threads: Vec<_> = parts
             .into_iter()
-            .map(|records| {
+            .map(|part| {
                 scope.spawn(move || {
-                    let mut emails = Emails::default();
-                    let mut total = 0u64;
-                    for item in records {
-                        if let Ok(contact) = item
-                            && refusal(&contact).is_none()
-                        {
-                            emails.add(&contact);
-                        }
-                        total += 1;
-                    }
-                    (emails, total)
+                    let mut lines = part
+                        .lines()
+                        .filter(|line| !matches!(line, Ok(l) if l.trim().is_empty()))
+                        .map(|line| line.ok().and_then(|l| super::source::essentials(&l)));
+                    count(&mut lines)
                 })
             })
             .collect();
