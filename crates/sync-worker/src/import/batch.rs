@@ -70,10 +70,16 @@ impl Chunk {
                 login_email: account.email,
             }),
         }
-        let event = event(contact, version_time, rules);
+        let mut event = event(contact, version_time, rules);
         // An anonymised contact is stored without what the file holds.
-        self.texts
-            .push(text.filter(|_| event.lifecycle == crate::apply::Lifecycle::Active));
+        let text = text.filter(|_| event.lifecycle == crate::apply::Lifecycle::Active);
+        if text.is_some() {
+            // The text stands for the parsed payload, which is freed here, on the thread that
+            // built it, and parsed again only for a contact that takes the upsert
+            // ([`with_payloads`]).
+            event.contact.raw = serde_json::Value::Null;
+        }
+        self.texts.push(text);
         self.events.push(event);
     }
 }
@@ -190,9 +196,9 @@ pub async fn apply_contacts(
         let (copied, rest) = super::copy::copy_new(copier, events, texts).await?;
         outcome.written = copied;
         outcome.all_new = rest.is_empty();
-        rest
+        with_payloads(rest)?
     } else {
-        events
+        with_payloads(events.into_iter().zip(texts).collect())?
     };
     if events.is_empty() {
         return Ok(outcome);
@@ -207,6 +213,19 @@ pub async fn apply_contacts(
         }
     }
     Ok(outcome)
+}
+
+/// The events with the payloads [`Chunk::push`] left as text parsed back.
+fn with_payloads(events: Vec<(ContactEvent, Option<String>)>) -> anyhow::Result<Vec<ContactEvent>> {
+    events
+        .into_iter()
+        .map(|(mut event, text)| {
+            if let Some(text) = text {
+                event.contact.raw = serde_json::from_str(&text)?;
+            }
+            Ok(event)
+        })
+        .collect()
 }
 
 /// Stage 2: creates the accounts of a chunk whose contacts are committed, records its issues,

@@ -55,12 +55,12 @@ pub async fn connect(args: &infra::config::DatabaseArgs) -> anyhow::Result<Clien
 
 /// Copies the contacts of `events` (all of them plain updates) that the mirror does not hold
 /// and that appear once in the chunk, each with its JSON text from `texts` when there is one;
-/// returns how many it copied and the events left for the upsert.
+/// returns how many it copied and the events left for the upsert, with their texts.
 pub async fn copy_new(
     client: &mut Client,
     events: Vec<ContactEvent>,
     texts: Vec<Option<String>>,
-) -> anyhow::Result<(u64, Vec<ContactEvent>)> {
+) -> anyhow::Result<(u64, Vec<(ContactEvent, Option<String>)>)> {
     debug_assert!(events.iter().all(|e| e.lifecycle == Lifecycle::Active));
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(events.len());
     for event in &events {
@@ -90,7 +90,7 @@ pub async fn copy_new(
         .zip(is_new)
         .partition(|(_, is_new)| *is_new);
     let new: Vec<(ContactEvent, Option<String>)> = new.into_iter().map(|(pair, _)| pair).collect();
-    let rest: Vec<ContactEvent> = rest.into_iter().map(|((event, _), _)| event).collect();
+    let rest: Vec<(ContactEvent, Option<String>)> = rest.into_iter().map(|(pair, _)| pair).collect();
     if new.is_empty() {
         return Ok((0, rest));
     }
@@ -102,7 +102,7 @@ pub async fn copy_new(
         Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
             tracing::info!("A contact of the chunk arrived meanwhile; the chunk takes the versioned upsert");
             drop(transaction);
-            let mut all: Vec<ContactEvent> = new.into_iter().map(|(event, _)| event).collect();
+            let mut all = new;
             all.extend(rest);
             Ok((0, all))
         }
