@@ -242,6 +242,13 @@ pub async fn apply_accounts(
     settings: &AccountSettings,
 ) -> anyhow::Result<()> {
     conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+        // A chunk's commit does not wait for its WAL to reach the disk: a crash can lose the
+        // last chunks' commits (about half a second of them), which the resumed run then
+        // applies again, and the run's last commit (`runs::finish`, synchronous) flushes the
+        // WAL of every chunk before the import reports.
+        diesel::sql_query("SET LOCAL synchronous_commit = off")
+            .execute(tx)
+            .await?;
         let mut issues = chunk.issues;
         if !chunk.candidates.is_empty() {
             let column = |f: fn(&Candidate) -> &str| chunk.candidates.iter().map(f).collect::<Vec<_>>();

@@ -68,6 +68,8 @@ pub async fn copy_new(
     }
     let numbers: Vec<&str> = seen.keys().copied().collect();
     let transaction = client.transaction().await?;
+    // See `batch::apply_accounts`: the run's last commit makes every chunk durable.
+    transaction.batch_execute("SET LOCAL synchronous_commit = off").await?;
     let held: Vec<String> = transaction
         .query(
             "SELECT contact_number FROM contacts WHERE contact_number = ANY($1::varchar[])",

@@ -47,6 +47,8 @@ pub async fn open(conn: &mut AsyncPgConnection, source_key: &str, format: Format
     })
 }
 
+/// Marks the run finished, in a synchronous commit: it returns once the WAL of this and of every
+/// earlier commit of the run is on disk.
 pub async fn finish(conn: &mut AsyncPgConnection, id: i64) -> anyhow::Result<()> {
     diesel::update(import_runs::table.find(id))
         .set(import_runs::finished_at.eq(diesel::dsl::now))
