@@ -126,19 +126,21 @@ struct Outcome {
     outcome: String,
 }
 
-/// Creates the candidates' accounts (`$1` contact numbers, `$2` login e-mails) and the chunk's
-/// follow-up row (`$3` run, `$4` link base, `$5` link lifetime in seconds); returns the
-/// candidates that got no account, with the reason. Candidates whose contact or e-mail already
-/// has an account are skipped (`ON CONFLICT DO NOTHING`); [`NEW_ACCOUNTS`] is the same without
-/// that clause, for a chunk of contacts new to the mirror, where it costs a third of the
-/// statement and a conflict is an error that sends the chunk here.
-const ACCOUNTS: &str = "\
-WITH input AS (
+/// The account statement: creates the candidates' accounts (`$1` contact numbers, `$2` login
+/// e-mails) and the chunk's follow-up row (`$3` run, `$4` link base, `$5` link lifetime in
+/// seconds); returns the candidates that got no account, with the reason. `$conflict` is what
+/// an insert does about a contact or e-mail that already has an account.
+macro_rules! accounts_statement {
+    ($conflict:literal) => {
+        concat!(
+            "WITH input AS (
     SELECT * FROM UNNEST($1::varchar[], $2::text[]) AS u(n, e)
 ), fresh AS (
     INSERT INTO accounts (contact_number, origin_contact_number, login_email)
     SELECT i.n, i.n, i.e FROM input i JOIN contacts c ON c.contact_number = i.n AND c.state = 'active'
-    ON CONFLICT DO NOTHING
+    ",
+            $conflict,
+            "
     RETURNING subject_id, contact_number
 ), followup AS (
     INSERT INTO import_followups (run_id, subject_ids, link_base, link_lifetime)
@@ -152,27 +154,16 @@ SELECT i.n AS contact_number,
                 THEN 'already_imported'
             ELSE 'email_taken' END AS outcome
 FROM input i
-WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
-const NEW_ACCOUNTS: &str = "\
-WITH input AS (
-    SELECT * FROM UNNEST($1::varchar[], $2::text[]) AS u(n, e)
-), fresh AS (
-    INSERT INTO accounts (contact_number, origin_contact_number, login_email)
-    SELECT i.n, i.n, i.e FROM input i JOIN contacts c ON c.contact_number = i.n AND c.state = 'active'
-    RETURNING subject_id, contact_number
-), followup AS (
-    INSERT INTO import_followups (run_id, subject_ids, link_base, link_lifetime)
-    SELECT $3, array_agg(subject_id), $4, make_interval(secs => $5) FROM fresh HAVING count(*) > 0
-)
-SELECT i.n AS contact_number,
-       CASE WHEN (SELECT c.state FROM contacts c WHERE c.contact_number = i.n) IS DISTINCT FROM 'active'
-                THEN 'not_active'
-            WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.contact_number = i.n)
-                 OR EXISTS (SELECT 1 FROM accounts a WHERE a.origin_contact_number = i.n)
-                THEN 'already_imported'
-            ELSE 'email_taken' END AS outcome
-FROM input i
-WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)";
+WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.contact_number = i.n)"
+        )
+    };
+}
+
+/// Skips candidates whose contact or e-mail already has an account.
+const ACCOUNTS: &str = accounts_statement!("ON CONFLICT DO NOTHING");
+/// For a chunk of contacts new to the mirror: without `ON CONFLICT`, which costs a third of the
+/// statement; a conflict is an error that sends the chunk to [`ACCOUNTS`].
+const NEW_ACCOUNTS: &str = accounts_statement!("");
 
 /// What the contact stage of a chunk did.
 #[derive(Debug, Default, Clone, Copy)]
