@@ -1,6 +1,7 @@
 //! `sync-worker import`: copies the contacts with a web account from an S-360 export (or,
 //! with `--numbers`, from the contact API) into the mirror, creates their accounts without a
-//! password, queues a set-your-password mail and an `addLink` for each. Idempotent (the
+//! password, and records the set-your-password mail and the `addLink` each is owed (which the
+//! running worker queues, `crate::followups`). Idempotent (the
 //! version guard and unique accounts make a second run import nothing) and resumable (each
 //! chunk commits with the run's position; a killed run continues after the last chunk).
 
@@ -157,8 +158,9 @@ pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Resul
         let (rules, batch_size) = (args.rules.clone(), args.batch_size as usize);
         tokio::task::spawn_blocking(move || prepare_all(records, batch_size, &emails, export_time, &rules, &sender))
     };
-    // Two connections overlap the stages of neighbouring chunks: the contacts of one chunk are
-    // written while the accounts of the previous one are created (`batch`). A chunk with
+    // The stages of neighbouring chunks overlap: the contacts of one chunk are written (copied
+    // on a connection of their own, `copy`, or upserted on a pooled one) while the accounts of
+    // the previous one are created on a second pooled connection (`batch`). A chunk with
     // merges or anonymisations, which also move accounts, waits for the previous chunk.
     anyhow::ensure!(
         args.database.database_pool_size >= 2,
