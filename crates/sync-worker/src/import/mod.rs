@@ -1,9 +1,9 @@
 //! `sync-worker import`: copies the contacts with a web account from an S-360 export (or,
 //! with `--numbers`, from the contact API) into the mirror, creates their accounts without a
 //! password, and records the set-your-password mail and the `addLink` each is owed (which the
-//! running worker queues, `crate::followups`). Idempotent (the
-//! version guard and unique accounts make a second run import nothing) and resumable (each
-//! chunk commits with the run's position; a killed run continues after the last chunk).
+//! running worker queues, `crate::followups`). Idempotent (the version guard and unique
+//! accounts make a second run import nothing) and resumable (each chunk commits with the run's
+//! position; a killed run continues after the last chunk).
 
 mod batch;
 mod chunks;
