@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
-use futures::pin_mut;
+use bytes::{BufMut, BytesMut};
+use futures::{SinkExt, pin_mut};
 use secrecy::ExposeSecret;
 use tokio_postgres::{
     Client, NoTls,
-    binary_copy::BinaryCopyInWriter,
     error::SqlState,
     types::{IsNull, Json, ToSql, Type},
 };
@@ -101,26 +101,40 @@ pub async fn copy_new(
             transaction.commit().await?;
             Ok((new.len() as u64, rest))
         }
-        Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+        Err(error)
+            if error
+                .downcast_ref::<tokio_postgres::Error>()
+                .and_then(tokio_postgres::Error::code)
+                == Some(&SqlState::UNIQUE_VIOLATION) =>
+        {
             tracing::info!("A contact of the chunk arrived meanwhile; the chunk takes the versioned upsert");
             drop(transaction);
             let mut all = new;
             all.extend(rest);
             Ok((0, all))
         }
-        Err(error) => Err(error.into()),
+        Err(error) => Err(error),
     }
 }
 
+/// Bytes of encoded rows sent to PostgreSQL at a time: a few messages per chunk, where one per
+/// row or per 4 KiB would wake the connection's task thousands of times.
+const SEND_BYTES: usize = 1 << 20;
+
+/// Streams `events` as one binary `COPY` (PostgreSQL's binary format: a header, then per row
+/// the field count and each field's length and bytes, then a trailer).
 async fn write(
     transaction: &tokio_postgres::Transaction<'_>,
     events: &[(ContactEvent, Option<String>)],
-) -> Result<(), tokio_postgres::Error> {
+) -> anyhow::Result<()> {
     let sink = transaction
-        .copy_in(&format!("COPY contacts ({COLUMNS}) FROM STDIN (FORMAT binary)"))
+        .copy_in::<_, bytes::Bytes>(&format!("COPY contacts ({COLUMNS}) FROM STDIN (FORMAT binary)"))
         .await?;
-    let writer = BinaryCopyInWriter::new(sink, &TYPES);
-    pin_mut!(writer);
+    pin_mut!(sink);
+    let mut buf = BytesMut::with_capacity(SEND_BYTES + (64 << 10));
+    buf.put_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.put_i32(0); // flags
+    buf.put_i32(0); // header extension
     for (event, text) in events {
         let c = &event.contact;
         let raw: &(dyn ToSql + Sync) = match text {
@@ -147,9 +161,26 @@ async fn write(
             &event.event_id,
             &event.source,
         ];
-        writer.as_mut().write(&row).await?;
+        buf.put_i16(row.len() as i16);
+        for (value, ty) in row.iter().zip(&TYPES) {
+            let at = buf.len();
+            buf.put_i32(0);
+            let length = match value
+                .to_sql_checked(ty, &mut buf)
+                .map_err(|e| anyhow::anyhow!("contact {}: {e}", c.contact_number.as_str()))?
+            {
+                IsNull::Yes => -1,
+                IsNull::No => i32::try_from(buf.len() - at - 4)?,
+            };
+            buf[at..at + 4].copy_from_slice(&length.to_be_bytes());
+        }
+        if buf.len() >= SEND_BYTES {
+            sink.send(buf.split().freeze()).await?;
+        }
     }
-    writer.finish().await?;
+    buf.put_i16(-1); // trailer
+    sink.send(buf.split().freeze()).await?;
+    sink.as_mut().finish().await?;
     Ok(())
 }
 
@@ -158,7 +189,7 @@ async fn write(
 struct JsonText<'a>(&'a str);
 
 impl ToSql for JsonText<'_> {
-    fn to_sql(&self, _: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         // The jsonb binary format: version 1, then the text.
         out.extend_from_slice(&[1]);
         out.extend_from_slice(self.0.as_bytes());
