@@ -27,8 +27,8 @@ use crate::{
     db::schema::{import_issues, import_runs},
 };
 
-/// What one chunk brings: the web-account contacts to apply (with the e-mail and link of each
-/// that may get an account) and the contacts refused an account before the database is asked.
+/// What one chunk brings: the web-account contacts to apply (with the login e-mail of each that
+/// may get an account) and the contacts refused an account before the database is asked.
 #[derive(Default)]
 pub struct Chunk {
     pub events: Vec<ContactEvent>,

@@ -4,7 +4,7 @@
 //! writer (the webhook path) inserts one of them in between, the copy fails on the primary key,
 //! rolls back whole, and every contact of the chunk takes the upsert, which decides by version.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bytes::{BufMut, BytesMut};
 use futures::{SinkExt, pin_mut};
@@ -70,7 +70,7 @@ pub async fn copy_new(
     let transaction = client.transaction().await?;
     // See `batch::apply_accounts`: the run's last commit makes every chunk durable.
     transaction.batch_execute("SET LOCAL synchronous_commit = off").await?;
-    let held: Vec<String> = transaction
+    let held: HashSet<String> = transaction
         .query(
             "SELECT contact_number FROM contacts WHERE contact_number = ANY($1::varchar[])",
             &[&numbers],
@@ -79,12 +79,12 @@ pub async fn copy_new(
         .iter()
         .map(|row| row.get(0))
         .collect();
-    for number in &held {
-        seen.insert(number.as_str(), usize::MAX);
-    }
     let is_new: Vec<bool> = events
         .iter()
-        .map(|e| seen[e.contact.contact_number.as_str()] == 1)
+        .map(|e| {
+            let number = e.contact.contact_number.as_str();
+            seen[number] == 1 && !held.contains(number)
+        })
         .collect();
     let (new, rest): (Vec<_>, Vec<_>) = events
         .into_iter()

@@ -92,23 +92,26 @@ pub fn read(path: &Path, format: Format) -> anyhow::Result<Box<dyn Iterator<Item
     })
 }
 
-/// The records of JSON lines, blank lines skipped.
-fn jsonl(reader: impl BufRead + Send + 'static) -> impl Iterator<Item = Item> + Send {
+/// The lines of a JSON-lines file that hold a record: blank lines are skipped.
+pub fn record_lines(reader: impl BufRead) -> impl Iterator<Item = std::io::Result<String>> {
     reader
         .lines()
         .filter(|line| !matches!(line, Ok(l) if l.trim().is_empty()))
-        .enumerate()
-        .map(|(index, line)| {
-            let position = index as u64 + 1;
-            let line = line.map_err(|_| bad(position, "not UTF-8 text"))?;
-            let value: Value =
-                serde_json::from_str(&line).map_err(|e| bad(position, &format!("not JSON (column {})", e.column())))?;
-            let mut record = contact(position, value)?;
-            if !line.contains("\\u0000") {
-                record.text = Some(line);
-            }
-            Ok(record)
-        })
+}
+
+/// The records of JSON lines.
+fn jsonl(reader: impl BufRead + Send + 'static) -> impl Iterator<Item = Item> + Send {
+    record_lines(reader).enumerate().map(|(index, line)| {
+        let position = index as u64 + 1;
+        let line = line.map_err(|_| bad(position, "not UTF-8 text"))?;
+        let value: Value =
+            serde_json::from_str(&line).map_err(|e| bad(position, &format!("not JSON (column {})", e.column())))?;
+        let mut record = contact(position, value)?;
+        if !line.contains("\\u0000") {
+            record.text = Some(line);
+        }
+        Ok(record)
+    })
 }
 
 /// A JSON-lines file in up to `parts` consecutive parts split at line ends, to be read in

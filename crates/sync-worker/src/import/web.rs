@@ -6,7 +6,6 @@
 use std::{
     collections::HashMap,
     hash::{DefaultHasher, Hash, Hasher},
-    io::BufRead,
 };
 
 use model::Contact;
@@ -39,9 +38,7 @@ pub fn scan(path: &std::path::Path, format: super::Format) -> anyhow::Result<(Em
             .into_iter()
             .map(|part| {
                 scope.spawn(move || {
-                    let mut lines = part
-                        .lines()
-                        .filter(|line| !matches!(line, Ok(l) if l.trim().is_empty()))
+                    let mut lines = super::source::record_lines(part)
                         .map(|line| line.ok().and_then(|l| super::source::essentials(&l)));
                     count(&mut lines)
                 })
