@@ -285,7 +285,7 @@ async fn a_burst_of_guesses_cannot_outrun_the_lockout() {
         "the lock refuses the right password"
     );
     let answered = guesses.iter().filter(|r| **r == Err(StatusCode::UNAUTHORIZED)).count();
-    let free = auth_gateway::throttle::FREE_ATTEMPTS as usize;
+    let free = store::auth::throttle::FREE_ATTEMPTS as usize;
     assert!(
         (free..=free + 2).contains(&answered),
         "{answered} wrong guesses answered as such; the lockout allows {free}: {guesses:?}"

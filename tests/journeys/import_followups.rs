@@ -42,7 +42,7 @@ async fn owed_mails_and_links_fill_their_queues_only_as_they_empty() {
     db.execute("UPDATE contacts SET state = 'anonymised', email = NULL WHERE contact_number = 'F000002'")
         .await;
 
-    let pool = sync_worker::db::pool(&tests::database::database_args(&db.url)).expect("pool");
+    let pool = store::pool(&tests::database::database_args(&db.url)).expect("pool");
     let owed_mails = || async {
         let mut conn = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(&db.url)
             .await

@@ -30,7 +30,7 @@ pub async fn import(database_url: &str, extra: &[&str]) -> sync_worker::import::
 /// What the running worker does with the follow-ups of imports: queues every mail and link
 /// they owe (`sync_worker::followups`); returns how many of each.
 pub async fn expand_followups(database_url: &str) -> (usize, usize) {
-    let pool = sync_worker::db::pool(&tests::database::database_args(database_url)).expect("pool");
+    let pool = store::pool(&tests::database::database_args(database_url)).expect("pool");
     let (mut mails, mut links) = (0, 0);
     loop {
         let mailed = sync_worker::followups::expand_mails(&pool).await.expect("mails queued");

@@ -26,14 +26,14 @@ impl TestDatabase {
         url.set_path(&name);
         let url = url.to_string();
         let pool = infra::db::pool(&database_args(&url)).expect("pool");
-        sync_worker::db::migrate(&pool).await.expect("migrations apply");
+        store::migrate(&pool).await.expect("migrations apply");
         Self { name, url, pool }
     }
 
     /// Every stored contact, ordered by number.
     pub async fn contacts(&self) -> Vec<sync_worker::apply::ContactRow> {
         use diesel::{QueryDsl, SelectableHelper};
-        use sync_worker::db::schema::contacts;
+        use store::schema::contacts;
         let mut conn = self.pool.get().await.expect("database connection");
         contacts::table
             .order(contacts::contact_number)
@@ -46,7 +46,7 @@ impl TestDatabase {
     /// Creates a web account for a contact, as the import or the gateway would.
     pub async fn create_account(&self, number: &str, email: &str) -> uuid::Uuid {
         use diesel::ExpressionMethods;
-        use sync_worker::db::schema::accounts;
+        use store::schema::accounts;
         let mut conn = self.pool.get().await.expect("database connection");
         diesel::insert_into(accounts::table)
             .values((
@@ -64,7 +64,7 @@ impl TestDatabase {
     /// Accounts as `(subject id, contact number)`, ordered by contact number.
     pub async fn accounts(&self) -> Vec<(uuid::Uuid, String)> {
         use diesel::QueryDsl;
-        use sync_worker::db::schema::accounts;
+        use store::schema::accounts;
         let mut conn = self.pool.get().await.expect("database connection");
         accounts::table
             .order(accounts::contact_number)

@@ -130,8 +130,8 @@ impl Application {
                 .service(resource("/ticketshop", "GET").route(web::get().to(routes::session_routes::ticketshop)))
                 .service(
                     resource("/password/forgot", "GET, POST")
-                        .route(web::get().to(routes::password::forgot_form))
-                        .route(web::post().to(routes::password::forgot)),
+                        .route(web::get().to(routes::forgot::forgot_form))
+                        .route(web::post().to(routes::forgot::forgot)),
                 )
                 .service(
                     resource("/password/reset", "GET, POST")

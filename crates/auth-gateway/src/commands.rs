@@ -3,7 +3,10 @@
 
 use chrono::Utc;
 
-use crate::state::GatewayState;
+use prost::Message;
+use uuid::Uuid;
+
+use crate::{pages::Lang, state::GatewayState};
 
 /// Publishes one command; an error means the broker did not take it (answer 503).
 pub async fn publish(
@@ -23,4 +26,33 @@ pub async fn publish(
         headers: infra::amqp::propagation::inject_current(),
     };
     state.publisher.publish_all(vec![message]).await
+}
+
+/// Asks the worker, over the bus, to mail `template`.
+pub async fn send_mail(
+    state: &GatewayState,
+    contact_number: &str,
+    recipient: &str,
+    template: &str,
+    lang: Lang,
+    link: &str,
+) -> anyhow::Result<()> {
+    let mail_id = Uuid::new_v4().to_string();
+    let command = model::bus::SendMail {
+        mail_id: mail_id.clone(),
+        contact_number: contact_number.to_owned(),
+        recipient: recipient.to_owned(),
+        template: template.to_owned(),
+        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
+        link: link.to_owned(),
+    };
+    publish(
+        state,
+        model::bus::SEND_MAIL_ROUTING_KEY,
+        model::bus::SEND_MAIL_CONTENT_TYPE,
+        mail_id,
+        command.encode_to_vec(),
+    )
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,5 @@
 //! `auth-gateway`: the OpenID Connect provider of secutix-bridge.
 
-pub mod accounts;
 pub mod app;
 pub mod cache;
 pub mod cli;
@@ -15,9 +14,8 @@ pub mod passwords;
 pub mod profile;
 pub mod routes;
 pub mod secrets;
-pub mod sessions;
+pub mod session_cookie;
 pub mod state;
-pub mod throttle;
 pub mod tokens;
 
 pub use app::Application;

@@ -27,7 +27,7 @@ impl BenchDatabase {
             url: url.to_string(),
         };
         let pool_args = crate::worker::run_args("amqp://localhost", "", &database.url, &[])?.database;
-        sync_worker::db::migrate(&infra::db::pool(&pool_args)?).await?;
+        store::migrate(&infra::db::pool(&pool_args)?).await?;
         Ok(database)
     }
 

@@ -15,7 +15,7 @@ use futures::FutureExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::{cli::RunArgs, consumer::Consumer, db, metrics::WorkerMetrics, writer::Writer};
+use crate::{cli::RunArgs, consumer::Consumer, metrics::WorkerMetrics, writer::Writer};
 use infra::{
     amqp::Topology,
     http::{Readiness, configure_ops, trace_requests},
@@ -38,7 +38,7 @@ pub struct Worker {
 impl Worker {
     /// Binds the operations listener (port 0 picks one) and starts consuming.
     pub async fn build(args: RunArgs, cancel: CancellationToken) -> anyhow::Result<Self> {
-        let pool = db::pool(&args.database)?;
+        let pool = store::pool(&args.database)?;
         let registry = prometheus::Registry::new();
         let metrics = WorkerMetrics::register(&registry)?;
         let consuming = Arc::new(AtomicBool::new(false));

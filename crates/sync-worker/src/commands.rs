@@ -22,12 +22,9 @@ use prost::Message;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    db::{PgPool, schema::mail_outbox},
-    deadletter,
-    metrics::WorkerMetrics,
-};
+use crate::{deadletter, metrics::WorkerMetrics};
 use infra::amqp::{Topology, connect_with_retry};
+use store::{PgPool, schema::mail_outbox};
 
 #[derive(Clone)]
 pub struct CommandConsumer {
@@ -120,7 +117,7 @@ impl CommandConsumer {
                 Ok(Some(reason)) => return Handled::Refused(reason),
                 Err(error) => error,
             };
-            if crate::db::ping(&self.pool).await.is_ok() {
+            if store::ping(&self.pool).await.is_ok() {
                 if is_integrity_violation(&error) {
                     tracing::warn!(%error, "The database refuses the command");
                     return Handled::Refused("the database refuses it (integrity violation)");

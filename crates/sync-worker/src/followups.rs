@@ -13,7 +13,7 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-use crate::{db::PgPool, password_link};
+use store::{PgPool, password_link};
 
 /// Entries a queue may hold before the next follow-up row is expanded into it.
 pub const LOW_WATER: i64 = 1000;

@@ -14,12 +14,10 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl;
 use secutix_client::Client;
+use store::{PgPool, schema::import_links};
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    db::{PgPool, schema::import_links},
-    metrics::WorkerMetrics,
-};
+use crate::metrics::WorkerMetrics;
 
 /// Rows claimed per round.
 const CLAIM: i64 = 10;

@@ -16,7 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::db::{PgPool, schema::mail_outbox};
+use store::{PgPool, schema::mail_outbox};
 
 /// Mail settings of the worker.
 #[derive(Debug, Clone, clap::Args)]

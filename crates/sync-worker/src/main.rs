@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use sync_worker::{
     Worker,
     cli::{Cli, Command},
-    db,
 };
 
 /// mimalloc: the import and the batch apply allocate and free millions of small JSON nodes on
@@ -19,8 +18,8 @@ async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {
         Command::Migrate { database, telemetry } => {
             let _telemetry = infra::telemetry::init("sync-worker", &telemetry)?;
-            let pool = db::pool(&database)?;
-            let applied = db::migrate(&pool).await?;
+            let pool = store::pool(&database)?;
+            let applied = store::migrate(&pool).await?;
             tracing::info!(count = applied.len(), ?applied, "Migrations applied");
         }
         Command::Run(args) => {

@@ -13,8 +13,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::db::schema::{accounts, contacts, writeback_outbox};
 use model::bus::{ProfileChanges, UpdateProfile};
+use store::schema::{accounts, contacts, writeback_outbox};
 
 /// What applying a command did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

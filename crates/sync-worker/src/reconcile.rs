@@ -14,11 +14,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use infra::config::{DatabaseArgs, TelemetryArgs};
 use model::ContactNumber;
 use secutix_client::{Client, SecutixArgs};
+use store::{PgPool, schema::contact_checks};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     apply::{Applied, ContactEvent, DetectionRules, Lifecycle, apply_event, find},
-    db::{self, PgPool, schema::contact_checks},
     metrics::WorkerMetrics,
     remote,
 };
@@ -93,7 +93,7 @@ pub async fn run(args: &ReconcileArgs, cancel: &CancellationToken) -> anyhow::Re
     let client = Client::from_args(&args.secutix)?
         .ok_or_else(|| anyhow::anyhow!("reconcile needs the contact API: set SECUTIX_API_URL"))?;
     let reconciler = Reconciler {
-        pool: db::pool(&args.database)?,
+        pool: store::pool(&args.database)?,
         client,
         rules: args.rules.clone(),
         metrics: WorkerMetrics::register(&prometheus::Registry::new())?,

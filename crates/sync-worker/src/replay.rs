@@ -19,7 +19,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     apply::{Applied, ContactEvent, DetectionRules},
-    db,
     metrics::WorkerMetrics,
     writer::Writer,
 };
@@ -76,7 +75,7 @@ pub struct ReplayReport {
 pub async fn run(args: &ReplayArgs, cancel: &CancellationToken) -> anyhow::Result<ReplayReport> {
     let started_at = Utc::now();
     let topology = Topology::new(args.amqp.amqp_name_prefix.clone());
-    let pool = db::pool(&args.database)?;
+    let pool = store::pool(&args.database)?;
     let writer = Writer {
         pool,
         metrics: WorkerMetrics::register(&prometheus::Registry::new())?,

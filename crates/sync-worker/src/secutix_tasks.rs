@@ -6,7 +6,9 @@
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::{cli::RunArgs, db::PgPool, metrics::WorkerMetrics, writeback::WriteBack};
+use store::PgPool;
+
+use crate::{cli::RunArgs, metrics::WorkerMetrics, writeback::WriteBack};
 
 pub fn spawn(
     args: &RunArgs,

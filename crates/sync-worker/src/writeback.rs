@@ -23,11 +23,11 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use secutix_client::{Client, Error, api};
 use serde_json::Value;
+use store::{PgPool, schema::writeback_outbox};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     apply::{DetectionRules, apply_event, find},
-    db::{PgPool, schema::writeback_outbox},
     links::retry_delay,
     metrics::WorkerMetrics,
     remote,

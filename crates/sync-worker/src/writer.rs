@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use store::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     apply::{self, Applied, ContactEvent},
-    db::PgPool,
     metrics::WorkerMetrics,
 };
 
@@ -105,7 +105,7 @@ impl Writer {
                 // Whether the database itself is reachable decides between waiting and
                 // setting the batch aside: a healthy database that refuses the batch will
                 // refuse it again.
-                let down = is_connection_error(&error) || crate::db::ping(&self.pool).await.is_err();
+                let down = is_connection_error(&error) || store::ping(&self.pool).await.is_err();
                 Err(Failure {
                     down,
                     message: error.to_string(),

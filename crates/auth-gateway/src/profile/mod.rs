@@ -13,13 +13,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use prost::Message;
-use sync_worker::db::schema::{accounts, contacts};
+use store::schema::{accounts, contacts};
 use uuid::Uuid;
+
+use store::auth::sessions;
 
 use crate::{
     pages::Lang,
-    routes::{login::unavailable, params, password::html},
-    sessions,
+    routes::{html::html, login::unavailable, params},
+    session_cookie,
     state::GatewayState,
 };
 use form::Profile;
@@ -147,7 +149,7 @@ fn sign_in() -> HttpResponse {
 }
 
 async fn current(req: &HttpRequest, state: &GatewayState) -> Access {
-    let Some(cookie) = req.cookie(sessions::COOKIE) else {
+    let Some(cookie) = req.cookie(session_cookie::NAME) else {
         return Access::SignIn;
     };
     let Ok(mut conn) = state.pool.get().await else {

@@ -5,10 +5,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use sha2::{Digest, Sha256};
-use sync_worker::db::schema::authorization_codes;
+
+use store::auth::{codes, sessions};
 
 use crate::{
     pages::{self, Lang},
@@ -16,7 +14,7 @@ use crate::{
         authorize_request::{AuthorizeRequest, Prompt, Refusal},
         login, params,
     },
-    sessions,
+    session_cookie,
     state::GatewayState,
 };
 
@@ -57,7 +55,7 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         Ok(conn) => conn,
         Err(_) => return login::unavailable(lang),
     };
-    let session = match req.cookie(sessions::COOKIE) {
+    let session = match req.cookie(session_cookie::NAME) {
         Some(cookie) => sessions::find(&mut conn, cookie.value()).await.unwrap_or(None),
         None => None,
     };
@@ -76,22 +74,18 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
     let Some(code) = crate::secrets::random_token() else {
         return login::unavailable(lang);
     };
-    let now = Utc::now();
-    let inserted = diesel::insert_into(authorization_codes::table)
-        .values((
-            authorization_codes::code_hash.eq(Sha256::digest(code.as_bytes()).to_vec()),
-            authorization_codes::client_id.eq(&request.client.id),
-            authorization_codes::subject_id.eq(session.subject),
-            authorization_codes::session_id.eq(&session.id),
-            authorization_codes::redirect_uri.eq(request.redirect_uri),
-            authorization_codes::scope.eq(request.scope),
-            authorization_codes::nonce.eq(request.nonce),
-            authorization_codes::code_challenge.eq(request.code_challenge),
-            authorization_codes::auth_time.eq(session.auth_time),
-            authorization_codes::expires_at.eq(now + chrono::Duration::seconds(CODE_LIFETIME_SECONDS)),
-        ))
-        .execute(&mut conn)
-        .await;
+    let new = codes::NewCode {
+        client_id: &request.client.id,
+        subject: session.subject,
+        session_id: &session.id,
+        redirect_uri: request.redirect_uri,
+        scope: request.scope,
+        nonce: request.nonce,
+        code_challenge: request.code_challenge,
+        auth_time: session.auth_time,
+        lifetime: chrono::Duration::seconds(CODE_LIFETIME_SECONDS),
+    };
+    let inserted = codes::insert(&mut conn, &code, &new).await;
     if inserted.is_err() {
         return login::unavailable(lang);
     }

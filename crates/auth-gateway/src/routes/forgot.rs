@@ -5,26 +5,23 @@
 //! the configured issuer, never from the request's Host.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use prost::Message;
-use sync_worker::{
-    db::schema::{accounts, password_tokens},
-    password_link,
+use chrono::Duration;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use store::{
+    auth::{accounts, password_tokens, throttle},
+    password_link::{self, FIRST_PASSWORD_LIFETIME, RESET_LIFETIME},
 };
-use uuid::Uuid;
 
 use crate::{
+    commands::send_mail,
     pages::{self, Lang},
     routes::{
+        html::{html, locked_page},
         login, params,
-        password::{html, locked_page},
     },
     state::GatewayState,
 };
 
-pub use sync_worker::password_link::{FIRST_PASSWORD_LIFETIME, RESET_LIFETIME};
 /// Links one account may be sent per hour.
 pub const LINKS_PER_HOUR: i64 = 3;
 /// Forgotten-password requests one source address may make per [`ADDRESS_WINDOW`], whatever
@@ -67,7 +64,7 @@ pub async fn forgot(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         return login::unavailable(lang);
     };
     let key = format!("forgot-address:{}", login::client_address(&req));
-    match crate::throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
+    match throttle::over_limit(&mut conn, &key, REQUESTS_PER_ADDRESS, ADDRESS_WINDOW).await {
         Ok(None) => {}
         Ok(Some(retry_after)) => return locked_page(lang, pages::texts(lang).forgot, retry_after),
         Err(_) => return login::unavailable(lang),
@@ -102,8 +99,8 @@ pub async fn send_link(
     purpose: &str,
     lang: Lang,
 ) -> anyhow::Result<()> {
-    let account = crate::accounts::find_by_email(conn, email).await?;
-    let Some(crate::accounts::SignInAccount {
+    let account = accounts::find_by_email(conn, email).await?;
+    let Some(accounts::SignInAccount {
         subject,
         login_email: recipient,
         contact_number,
@@ -120,40 +117,12 @@ pub async fn send_link(
     let issued = conn
         .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
             // One link decision at a time per account, so the hourly limit holds under concurrency.
-            accounts::table
-                .find(subject)
-                .select(accounts::subject_id)
-                .for_update()
-                .first::<Uuid>(tx)
-                .await?;
-            let recent: i64 = password_tokens::table
-                .filter(password_tokens::subject_id.eq(subject))
-                .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
-                .count()
-                .get_result(tx)
-                .await?;
-            if recent >= LINKS_PER_HOUR {
+            accounts::lock(tx, subject).await?;
+            if password_tokens::created_last_hour(tx, subject).await? >= LINKS_PER_HOUR {
                 return Ok(None);
             }
             let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
-            // A new link retires the older ones.
-            diesel::update(
-                password_tokens::table
-                    .filter(password_tokens::subject_id.eq(subject))
-                    .filter(password_tokens::used_at.is_null()),
-            )
-            .set(password_tokens::used_at.eq(Utc::now()))
-            .execute(tx)
-            .await?;
-            diesel::insert_into(password_tokens::table)
-                .values((
-                    password_tokens::token_hash.eq(&new.hash),
-                    password_tokens::subject_id.eq(subject),
-                    password_tokens::purpose.eq(purpose),
-                    password_tokens::expires_at.eq(Utc::now() + lifetime),
-                ))
-                .execute(tx)
-                .await?;
+            password_tokens::replace(tx, subject, &new, purpose, lifetime).await?;
             Ok(Some(new.token))
         })
         .await?;
@@ -167,34 +136,5 @@ pub async fn send_link(
     } else {
         "password-reset"
     };
-    mail(state, &contact_number, &recipient, template, lang, &link).await
-}
-
-/// Asks the worker, over the bus, to mail `template`.
-pub(crate) async fn mail(
-    state: &GatewayState,
-    contact_number: &str,
-    recipient: &str,
-    template: &str,
-    lang: Lang,
-    link: &str,
-) -> anyhow::Result<()> {
-    let mail_id = Uuid::new_v4().to_string();
-    let command = model::bus::SendMail {
-        mail_id: mail_id.clone(),
-        contact_number: contact_number.to_owned(),
-        recipient: recipient.to_owned(),
-        template: template.to_owned(),
-        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
-        link: link.to_owned(),
-    };
-    crate::commands::publish(
-        state,
-        model::bus::SEND_MAIL_ROUTING_KEY,
-        model::bus::SEND_MAIL_CONTENT_TYPE,
-        mail_id,
-        command.encode_to_vec(),
-    )
-    .await?;
-    Ok(())
+    send_mail(state, &contact_number, &recipient, template, lang, &link).await
 }

@@ -4,13 +4,13 @@
 //! a new session (and cookie) at every sign-in.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use store::auth::{accounts, sessions, throttle};
 
 use crate::{
     pages::{self, Lang},
     routes::params,
-    sessions,
+    session_cookie,
     state::GatewayState,
-    throttle,
 };
 
 /// Renders the form with a fresh CSRF token. The content security policy has no `form-action`:
@@ -77,7 +77,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         return refused;
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
-    let account = crate::accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
+    let account = accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
     // Hashing waits for one of a few permits: the connection serves other requests meanwhile,
     // so a burst of sign-ins queues on the hasher, not on the database pool.
     drop(conn);
@@ -107,7 +107,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         store_rehash(&mut conn, subject, &old, new).await;
     }
     // A new session at every sign-in: a cookie planted before cannot be carried over.
-    if let Some(old) = req.cookie(sessions::COOKIE)
+    if let Some(old) = req.cookie(session_cookie::NAME)
         && let Ok(Some(previous)) = sessions::find(&mut conn, old.value()).await
     {
         let _ = sessions::revoke(&mut conn, &previous.id).await;
@@ -117,7 +117,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     };
     tracing::info!(%subject, "Signed in");
     HttpResponse::SeeOther()
-        .cookie(sessions::cookie(value))
+        .cookie(session_cookie::cookie(value))
         .insert_header((header::LOCATION, return_to.to_owned()))
         .finish()
 }
@@ -125,17 +125,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
 /// Stores `new`, a hash with the current parameters, in place of `old` (unless the password
 /// changed meanwhile). A failure only leaves the old hash, which still verifies.
 async fn store_rehash(conn: &mut diesel_async::AsyncPgConnection, subject: uuid::Uuid, old: &str, new: String) {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use sync_worker::db::schema::accounts;
-    let updated = diesel::update(accounts::table.find(subject).filter(accounts::password_hash.eq(old)))
-        .set((
-            accounts::password_hash.eq(new),
-            accounts::updated_at.eq(chrono::Utc::now()),
-        ))
-        .execute(conn)
-        .await;
-    if updated.is_ok_and(|n| n == 1) {
+    if accounts::rehash_password(conn, subject, old, &new)
+        .await
+        .unwrap_or(false)
+    {
         tracing::info!(%subject, "Password rehashed with the current parameters");
     }
 }

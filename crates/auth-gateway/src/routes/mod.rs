@@ -5,6 +5,7 @@ pub mod authorize_request;
 pub mod discovery;
 pub mod fallback;
 pub mod forgot;
+pub mod html;
 pub mod login;
 pub mod oauth;
 pub mod params;

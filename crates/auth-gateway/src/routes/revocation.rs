@@ -3,11 +3,7 @@
 //! that token. Introspection requires a confidential client and reflects revocation at once.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use sha2::{Digest, Sha256};
-use sync_worker::db::schema::refresh_tokens;
+use store::auth::refresh_tokens;
 
 use crate::{
     clients::ClientKind,
@@ -28,20 +24,12 @@ pub async fn revoke(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
             .get()
             .await
             .map_err(|_| OAuthError::new("temporarily_unavailable", "try again"))?;
-        let hash = Sha256::digest(token.as_bytes()).to_vec();
-        let family: Option<(uuid::Uuid, String)> = refresh_tokens::table
-            .find(&hash)
-            .select((refresh_tokens::family_id, refresh_tokens::client_id))
-            .first(&mut conn)
+        let family = refresh_tokens::family_of(&mut conn, &refresh_tokens::hash(token))
             .await
-            .optional()
             .unwrap_or(None);
         match family {
             Some((family, owner)) if owner == client.id => {
-                let _ = diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)))
-                    .set(refresh_tokens::revoked_at.eq(Utc::now()))
-                    .execute(&mut conn)
-                    .await;
+                let _ = refresh_tokens::revoke_family(&mut conn, family).await;
             }
             Some(_) => {}
             None => {
@@ -85,21 +73,13 @@ pub async fn introspect(req: HttpRequest, body: web::Bytes, state: web::Data<Gat
                 "sub": claims.sub, "exp": claims.exp, "iat": claims.iat, "iss": claims.iss, "aud": claims.aud, "jti": claims.jti,
             }));
         }
-        let hash = Sha256::digest(token.as_bytes()).to_vec();
-        let refresh: Option<(String, String, chrono::DateTime<Utc>, uuid::Uuid)> = refresh_tokens::table
-            .find(&hash)
-            .filter(refresh_tokens::used_at.is_null())
-            .filter(refresh_tokens::revoked_at.is_null())
-            .filter(refresh_tokens::expires_at.gt(Utc::now()))
-            .select((refresh_tokens::client_id, refresh_tokens::scope, refresh_tokens::expires_at, refresh_tokens::subject_id))
-            .first(&mut conn)
+        let refresh = refresh_tokens::find_live(&mut conn, &refresh_tokens::hash(token))
             .await
-            .optional()
             .unwrap_or(None);
         Ok(match refresh {
-            Some((client_id, scope, expires, sub)) => serde_json::json!({
-                "active": true, "token_type": "refresh_token", "client_id": client_id, "scope": scope,
-                "exp": expires.timestamp(), "sub": sub.to_string(),
+            Some(live) => serde_json::json!({
+                "active": true, "token_type": "refresh_token", "client_id": live.client_id, "scope": live.scope,
+                "exp": live.expires_at.timestamp(), "sub": live.subject_id.to_string(),
             }),
             None => inactive,
         })

@@ -4,10 +4,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
+use store::auth::sessions;
+
 use crate::{
     pages::{self, Lang},
     routes::params,
-    sessions,
+    session_cookie,
     state::GatewayState,
 };
 
@@ -17,7 +19,7 @@ use crate::{
 pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
     let query = params::parse(req.query_string()).unwrap_or_default();
-    if let (Some(cookie), Ok(mut conn)) = (req.cookie(sessions::COOKIE), state.pool.get().await)
+    if let (Some(cookie), Ok(mut conn)) = (req.cookie(session_cookie::NAME), state.pool.get().await)
         && let Ok(Some(session)) = sessions::find(&mut conn, cookie.value()).await
     {
         let _ = sessions::revoke(&mut conn, &session.id).await;
@@ -48,7 +50,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRes
             .content_type("text/html; charset=utf-8")
             .body(pages::signed_out(lang)),
     };
-    let _ = response.add_cookie(&sessions::removal());
+    let _ = response.add_cookie(&session_cookie::removal());
     response
 }
 
@@ -56,7 +58,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRes
 /// session cookie, else 401 — for nginx `auth_request`, Traefik `forwardAuth` or ingress-nginx
 /// `auth-url` in front of the organisation's app.
 pub async fn verify(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let Some(cookie) = req.cookie(sessions::COOKIE) else {
+    let Some(cookie) = req.cookie(session_cookie::NAME) else {
         return HttpResponse::Unauthorized().finish();
     };
     let Ok(mut conn) = state.pool.get().await else {

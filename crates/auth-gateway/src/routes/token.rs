@@ -5,10 +5,13 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, authorization_codes, contacts, refresh_tokens};
+use store::auth::{
+    accounts, codes,
+    refresh_tokens::{self, NewRefreshToken},
+};
 use uuid::Uuid;
 
 use crate::{
@@ -44,19 +47,6 @@ async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<H
     }
 }
 
-#[derive(Queryable)]
-struct StoredCode {
-    client_id: String,
-    subject_id: Uuid,
-    redirect_uri: String,
-    scope: String,
-    nonce: Option<String>,
-    code_challenge: Option<String>,
-    auth_time: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    used_at: Option<DateTime<Utc>>,
-}
-
 async fn code_grant(
     conn: &mut AsyncPgConnection,
     form: &std::collections::HashMap<String, String>,
@@ -66,43 +56,17 @@ async fn code_grant(
     let code = form
         .get("code")
         .ok_or_else(|| OAuthError::new("invalid_request", "code is required"))?;
-    let code_hash = Sha256::digest(code.as_bytes()).to_vec();
-    let stored: Option<StoredCode> = authorization_codes::table
-        .find(&code_hash)
-        .select((
-            authorization_codes::client_id,
-            authorization_codes::subject_id,
-            authorization_codes::redirect_uri,
-            authorization_codes::scope,
-            authorization_codes::nonce,
-            authorization_codes::code_challenge,
-            authorization_codes::auth_time,
-            authorization_codes::expires_at,
-            authorization_codes::used_at,
-        ))
-        .first(conn)
-        .await
-        .optional()
-        .map_err(|_| unavailable())?;
+    let code_hash = codes::hash(code);
+    let stored = codes::find(conn, &code_hash).await.map_err(|_| unavailable())?;
     let stored = stored.ok_or_else(|| invalid_grant("unknown authorization code"))?;
     if stored.client_id != client.id {
         return Err(invalid_grant("the code was issued to another client"));
     }
     // Marking the code used is the single point of truth: of two concurrent redemptions only
     // one updates the row.
-    let marked = diesel::update(
-        authorization_codes::table
-            .find(&code_hash)
-            .filter(authorization_codes::used_at.is_null()),
-    )
-    .set(authorization_codes::used_at.eq(Utc::now()))
-    .execute(conn)
-    .await
-    .map_err(|_| unavailable())?;
-    if marked == 0 || stored.used_at.is_some() {
-        diesel::update(refresh_tokens::table.filter(refresh_tokens::code_hash.eq(&code_hash)))
-            .set(refresh_tokens::revoked_at.eq(Utc::now()))
-            .execute(conn)
+    let marked = codes::mark_used(conn, &code_hash).await.map_err(|_| unavailable())?;
+    if !marked || stored.used_at.is_some() {
+        refresh_tokens::revoke_issued_from_code(conn, &code_hash)
             .await
             .map_err(|_| unavailable())?;
         state.userinfo_cache.invalidate_all();
@@ -147,18 +111,6 @@ async fn code_grant(
     .await
 }
 
-#[derive(Queryable)]
-struct StoredRefresh {
-    family_id: Uuid,
-    subject_id: Uuid,
-    client_id: String,
-    scope: String,
-    auth_time: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    used_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
 async fn refresh_grant(
     conn: &mut AsyncPgConnection,
     form: &std::collections::HashMap<String, String>,
@@ -168,43 +120,19 @@ async fn refresh_grant(
     let token = form
         .get("refresh_token")
         .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
-    let hash = Sha256::digest(token.as_bytes()).to_vec();
-    let stored: Option<StoredRefresh> = refresh_tokens::table
-        .find(&hash)
-        .select((
-            refresh_tokens::family_id,
-            refresh_tokens::subject_id,
-            refresh_tokens::client_id,
-            refresh_tokens::scope,
-            refresh_tokens::auth_time,
-            refresh_tokens::expires_at,
-            refresh_tokens::used_at,
-            refresh_tokens::revoked_at,
-        ))
-        .first(conn)
-        .await
-        .optional()
-        .map_err(|_| unavailable())?;
+    let hash = refresh_tokens::hash(token);
+    let stored = refresh_tokens::find(conn, &hash).await.map_err(|_| unavailable())?;
     let stored = stored.ok_or_else(|| invalid_grant("unknown refresh token"))?;
     if stored.client_id != client.id {
         return Err(invalid_grant("the refresh token was issued to another client"));
     }
-    let marked = diesel::update(
-        refresh_tokens::table
-            .find(&hash)
-            .filter(refresh_tokens::used_at.is_null())
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::used_at.eq(Utc::now()))
-    .execute(conn)
-    .await
-    .map_err(|_| unavailable())?;
-    if marked == 0 {
+    let marked = refresh_tokens::mark_used(conn, &hash)
+        .await
+        .map_err(|_| unavailable())?;
+    if !marked {
         if stored.used_at.is_some() {
             // Reuse of a spent token: whoever holds the family may be an attacker; end it.
-            diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(stored.family_id)))
-                .set(refresh_tokens::revoked_at.eq(Utc::now()))
-                .execute(conn)
+            refresh_tokens::revoke_family(conn, stored.family_id)
                 .await
                 .map_err(|_| unavailable())?;
             state.userinfo_cache.invalidate_all();
@@ -267,19 +195,16 @@ async fn issue(
         None => None,
     };
     let refresh = crate::secrets::random_token().ok_or_else(unavailable)?;
-    let now = Utc::now();
-    diesel::insert_into(refresh_tokens::table)
-        .values((
-            refresh_tokens::token_hash.eq(Sha256::digest(refresh.as_bytes()).to_vec()),
-            refresh_tokens::family_id.eq(family),
-            refresh_tokens::subject_id.eq(subject),
-            refresh_tokens::client_id.eq(&client.id),
-            refresh_tokens::expires_at.eq(now + chrono::Duration::days(REFRESH_LIFETIME_DAYS)),
-            refresh_tokens::code_hash.eq(code_hash),
-            refresh_tokens::scope.eq(scope),
-            refresh_tokens::auth_time.eq(auth_time),
-        ))
-        .execute(conn)
+    let new = NewRefreshToken {
+        family,
+        subject,
+        client_id: &client.id,
+        scope,
+        auth_time,
+        code_hash: code_hash.as_deref(),
+        lifetime: chrono::Duration::days(REFRESH_LIFETIME_DAYS),
+    };
+    refresh_tokens::insert(conn, &refresh, &new)
         .await
         .map_err(|_| unavailable())?;
     Ok(HttpResponse::Ok()
@@ -314,48 +239,22 @@ fn token_response(
     body
 }
 
-/// Login e-mail, verified flag, contact number, given name, family name, language, e-mail.
-type IdentityRow = (
-    String,
-    bool,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// The ID-token claims of an account whose contact may sign in; `None` otherwise.
 pub async fn identity(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Option<IdentityClaims>> {
-    let row: Option<IdentityRow> = accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
-        .filter(accounts::subject_id.eq(subject))
-        .filter(contacts::state.is_null().or(contacts::state.eq("active")))
-        .select((
-            accounts::login_email,
-            accounts::email_verified,
-            accounts::contact_number,
-            contacts::first_name.nullable(),
-            contacts::last_name.nullable(),
-            contacts::language.nullable(),
-            contacts::email.nullable(),
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(row.map(|(login_email, verified, number, given, family, language, _)| {
-        let name = match (&given, &family) {
+    let identity = accounts::identity(conn, subject).await?;
+    Ok(identity.map(|identity| {
+        let name = match (&identity.given_name, &identity.family_name) {
             (Some(g), Some(f)) => Some(format!("{g} {f}")),
             (g, f) => g.clone().or(f.clone()),
         };
         IdentityClaims {
-            email: Some(login_email),
-            email_verified: verified,
-            given_name: given,
-            family_name: family,
+            email: Some(identity.login_email),
+            email_verified: identity.email_verified,
+            given_name: identity.given_name,
+            family_name: identity.family_name,
             name,
-            locale: language,
-            contact_number: Some(number),
+            locale: identity.language,
+            contact_number: Some(identity.contact_number),
         }
     }))
 }

@@ -11,7 +11,7 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web, web::Bytes};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use sync_worker::db::schema::{accounts, contacts};
+use store::schema::{accounts, contacts};
 
 use crate::state::GatewayState;
 

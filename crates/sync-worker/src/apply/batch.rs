@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
-use super::{Applied, ContactEvent, Lifecycle, lifecycle, store};
+use super::{Applied, ContactEvent, Lifecycle, lifecycle, row};
 
 /// Writes the event if it outranks the stored contact, then runs the side effects of a merge
 /// or an anonymisation.
 pub async fn apply_event(conn: &mut AsyncPgConnection, event: &ContactEvent) -> QueryResult<Applied> {
-    let applied = store::upsert(conn, event).await?;
+    let applied = row::upsert(conn, event).await?;
     if applied == Applied::Written {
         side_effects(conn, event).await?;
     }
@@ -55,7 +55,7 @@ pub async fn apply_batch(conn: &mut AsyncPgConnection, events: &[ContactEvent]) 
         .partition(|i| events[*i].lifecycle == Lifecycle::Active);
 
     let plain: Vec<&ContactEvent> = updates.iter().map(|i| &events[*i]).collect();
-    let written = store::upsert_many(conn, &plain).await?;
+    let written = row::upsert_many(conn, &plain).await?;
     for index in updates {
         if written.contains(events[index].contact.contact_number.as_str()) {
             results[index] = Applied::Written;

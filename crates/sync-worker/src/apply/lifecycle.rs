@@ -13,9 +13,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{
-    accounts, contact_audit, contacts, import_issues, mail_outbox, refresh_tokens, sessions, writeback_outbox,
-};
+use store::schema::{accounts, contact_audit, contacts, import_issues, mail_outbox, writeback_outbox};
 
 /// Longest chain of merged heads followed (guards against cycles in bad data).
 const MAX_HOPS: usize = 32;
@@ -33,7 +31,7 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
     let outcome = match incoming {
         None => "none",
         Some(incoming) => {
-            revoke_sessions(conn, incoming.subject_id).await?;
+            store::auth::sessions::revoke_all(conn, incoming.subject_id).await?;
             let (target, target_state) = final_head(conn, head, absorbed).await?;
             // An anonymised head cannot take an account; a head still merged means a cycle or
             // an overlong chain in the data, and no contact can take it either.
@@ -53,7 +51,7 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
                             delete_account(conn, incoming.subject_id).await?;
                             "dropped"
                         } else {
-                            revoke_sessions(conn, current.subject_id).await?;
+                            store::auth::sessions::revoke_all(conn, current.subject_id).await?;
                             delete_account(conn, current.subject_id).await?;
                             relink(conn, incoming.subject_id, &target).await?;
                             "replaced"
@@ -155,29 +153,6 @@ async fn delete_account(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryRes
         .execute(conn)
         .await
         .map(drop)
-}
-
-/// Revokes every live session and refresh token of an account (a merge here; a password
-/// change at the gateway).
-pub async fn revoke_sessions(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
-    let now = diesel::dsl::now;
-    diesel::update(
-        sessions::table
-            .filter(sessions::subject_id.eq(subject))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    diesel::update(
-        refresh_tokens::table
-            .filter(refresh_tokens::subject_id.eq(subject))
-            .filter(refresh_tokens::revoked_at.is_null()),
-    )
-    .set(refresh_tokens::revoked_at.eq(now))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 async fn audit(

@@ -12,10 +12,9 @@ mod batch;
 mod detect;
 mod event;
 mod lifecycle;
-mod store;
+mod row;
 
 pub use batch::{apply_batch, apply_event};
 pub use detect::{DetectionRules, Lifecycle};
 pub use event::{ContactEvent, InvalidEvent};
-pub use lifecycle::revoke_sessions;
-pub use store::{Applied, ContactRow, find};
+pub use row::{Applied, ContactRow, find};

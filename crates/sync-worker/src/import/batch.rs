@@ -20,12 +20,10 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use model::Contact;
+use store::schema::{import_issues, import_runs};
 
 use super::{Counts, web::WebAccount};
-use crate::{
-    apply::{Applied, ContactEvent, DetectionRules, apply_batch},
-    db::schema::{import_issues, import_runs},
-};
+use crate::apply::{Applied, ContactEvent, DetectionRules, apply_batch};
 
 /// What one chunk brings: the web-account contacts to apply (with the login e-mail of each that
 /// may get an account) and the contacts refused an account before the database is asked.

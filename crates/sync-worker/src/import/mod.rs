@@ -32,10 +32,7 @@ use progress::Progress;
 pub use report::Report;
 pub use source::Format;
 
-use crate::{
-    apply::{DetectionRules, Lifecycle},
-    db,
-};
+use crate::apply::{DetectionRules, Lifecycle};
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["file", "numbers"])))]
@@ -101,7 +98,7 @@ pub struct Counts {
 
 /// Imports `args.file` (or the contacts of `args.numbers`) and reports what happened.
 pub async fn run(args: &ImportArgs, cancel: &CancellationToken) -> anyhow::Result<Report> {
-    let pool = db::pool(&args.database)?;
+    let pool = store::pool(&args.database)?;
     let (path, format) = match (&args.file, &args.numbers) {
         (Some(file), _) => {
             let format = args.format.or_else(|| Format::from_path(file)).ok_or_else(|| {

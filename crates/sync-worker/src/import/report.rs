@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::Counts;
-use crate::db::schema::{import_issues, import_links};
+use store::schema::{import_issues, import_links};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {

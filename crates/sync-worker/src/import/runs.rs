@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{Counts, Format};
-use crate::db::schema::import_runs;
+use store::schema::import_runs;
 
 pub struct Run {
     pub id: i64,

@@ -2,11 +2,12 @@
 //! 1 minute, doubling with each further failure up to 15 minutes; a success clears the
 //! account's counter. A lock refuses even the right password until it expires.
 //! [`over_limit`] counts requests per key in a fixed window (the forgotten-password form).
+//! Written by the gateway only.
 
+use crate::schema::login_throttle;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use sync_worker::db::schema::login_throttle;
 
 pub const FREE_ATTEMPTS: i32 = 5;
 pub const MAX_LOCK_MINUTES: i64 = 15;

@@ -1,5 +1,15 @@
-//! The database: embedded migrations and table definitions (the pool is built by `infra::db`).
+//! `store`: the one PostgreSQL schema of secutix-bridge. It holds the embedded migrations, the
+//! diesel table definitions, and the queries that more than one service runs, one module per
+//! table (or per group of tables written together). Every query function takes a connection,
+//! so the caller owns the transaction.
+//!
+//! Who writes what (docs/architecture.md has the whole map):
+//! - `sync-worker` is the only writer of contact data (`contacts`, `contact_audit`, the import
+//!   and write-back tables) and the only service that runs [`migrate`].
+//! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
 
+pub mod auth;
+pub mod password_link;
 pub mod schema;
 
 use diesel_async::AsyncMigrationHarness;

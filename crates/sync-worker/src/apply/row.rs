@@ -12,7 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::{ContactEvent, Lifecycle};
-use crate::db::schema::contacts;
+use store::schema::contacts;
 
 /// A contact as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]

@@ -1,17 +1,16 @@
-//! Browser sessions at the gateway: a random 256-bit value in a `__Host-` cookie (HttpOnly,
-//! Secure, SameSite=Lax, Path=/, no Domain); only its SHA-256 is stored. Sessions end at
-//! logout, after 30 minutes idle or 8 hours in all, and at once when the account's contact is
-//! merged or anonymised (the worker revokes or deletes them).
+//! `sessions`: browser sessions at the gateway. A row is keyed by the SHA-256 of the cookie
+//! value, which only the browser holds. Sessions end at logout, after [`IDLE_TIMEOUT`] idle or
+//! [`ABSOLUTE_TIMEOUT`] in all, and at once when the account's contact is merged or
+//! anonymised, or its password changes ([`revoke_all`], shared by the gateway and the worker).
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
-use sync_worker::db::schema::{accounts, contacts, sessions};
 use uuid::Uuid;
 
-pub const COOKIE: &str = "__Host-session";
+use crate::schema::{accounts, contacts, refresh_tokens, sessions};
+
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(8);
 
@@ -22,9 +21,9 @@ pub struct Session {
     pub auth_time: DateTime<Utc>,
 }
 
-/// Opens a session; returns the cookie value (shown to the browser only).
+/// Opens a session; returns the cookie value (shown to the browser only) and the session.
 pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<(String, Session)> {
-    let value = crate::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
+    let value = infra::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
     let id = digest(&value);
     let now = Utc::now();
     diesel::insert_into(sessions::table)
@@ -79,6 +78,7 @@ pub async fn find(conn: &mut AsyncPgConnection, value: &str) -> QueryResult<Opti
     }
 }
 
+/// Ends one session (logout, or the session a new sign-in replaces).
 pub async fn revoke(conn: &mut AsyncPgConnection, id: &[u8]) -> QueryResult<()> {
     diesel::update(sessions::table.find(id))
         .set(sessions::revoked_at.eq(Utc::now()))
@@ -87,22 +87,27 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: &[u8]) -> QueryResult<()> 
         .map(drop)
 }
 
-/// The cookie carrying a session value.
-pub fn cookie(value: String) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(CookieDuration::seconds(ABSOLUTE_TIMEOUT.num_seconds()))
-        .finish()
-}
-
-/// A cookie that removes the session cookie.
-pub fn removal() -> Cookie<'static> {
-    let mut cookie = cookie(String::new());
-    cookie.make_removal();
-    cookie
+/// Revokes every live session and refresh token of an account: a password change at the
+/// gateway, a merge in the worker.
+pub async fn revoke_all(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
+    let now = diesel::dsl::now;
+    diesel::update(
+        sessions::table
+            .filter(sessions::subject_id.eq(subject))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::subject_id.eq(subject))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 fn digest(value: &str) -> Vec<u8> {

@@ -1,0 +1,93 @@
+//! `authorization_codes`: codes of the authorization code flow (RFC 6749 §4.1), keyed by the
+//! SHA-256 of the code, which only the client sees. A code is single-use: [`mark_used`] is the
+//! one point of truth between concurrent redemptions.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::schema::authorization_codes;
+
+/// What a new code is issued for.
+pub struct NewCode<'a> {
+    pub client_id: &'a str,
+    pub subject: Uuid,
+    pub session_id: &'a [u8],
+    pub redirect_uri: &'a str,
+    pub scope: &'a str,
+    pub nonce: Option<&'a str>,
+    pub code_challenge: Option<&'a str>,
+    pub auth_time: DateTime<Utc>,
+    pub lifetime: Duration,
+}
+
+#[derive(Debug, Queryable)]
+pub struct StoredCode {
+    pub client_id: String,
+    pub subject_id: Uuid,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// What is stored of a code.
+pub fn hash(code: &str) -> Vec<u8> {
+    Sha256::digest(code.as_bytes()).to_vec()
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, code: &str, new: &NewCode<'_>) -> QueryResult<()> {
+    diesel::insert_into(authorization_codes::table)
+        .values((
+            authorization_codes::code_hash.eq(hash(code)),
+            authorization_codes::client_id.eq(new.client_id),
+            authorization_codes::subject_id.eq(new.subject),
+            authorization_codes::session_id.eq(new.session_id),
+            authorization_codes::redirect_uri.eq(new.redirect_uri),
+            authorization_codes::scope.eq(new.scope),
+            authorization_codes::nonce.eq(new.nonce),
+            authorization_codes::code_challenge.eq(new.code_challenge),
+            authorization_codes::auth_time.eq(new.auth_time),
+            authorization_codes::expires_at.eq(Utc::now() + new.lifetime),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult<Option<StoredCode>> {
+    authorization_codes::table
+        .find(code_hash)
+        .select((
+            authorization_codes::client_id,
+            authorization_codes::subject_id,
+            authorization_codes::redirect_uri,
+            authorization_codes::scope,
+            authorization_codes::nonce,
+            authorization_codes::code_challenge,
+            authorization_codes::auth_time,
+            authorization_codes::expires_at,
+            authorization_codes::used_at,
+        ))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Marks the code used; `false` when it already was (a replay).
+pub async fn mark_used(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult<bool> {
+    let marked = diesel::update(
+        authorization_codes::table
+            .find(code_hash)
+            .filter(authorization_codes::used_at.is_null()),
+    )
+    .set(authorization_codes::used_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    Ok(marked == 1)
+}

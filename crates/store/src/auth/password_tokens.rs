@@ -1,0 +1,78 @@
+//! `password_tokens`: single-use set-password links (forgotten password, first password of an
+//! imported account). The token rules (format, hash, lifetimes) are in
+//! [`crate::password_link`]; the worker creates first-password links in bulk with the same
+//! rules (`sync-worker`'s follow-ups).
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::{password_link::NewToken, schema::password_tokens};
+
+/// Links created for the account in the last hour.
+pub async fn created_last_hour(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<i64> {
+    password_tokens::table
+        .filter(password_tokens::subject_id.eq(subject))
+        .filter(password_tokens::created_at.gt(Utc::now() - Duration::hours(1)))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Stores a new link for the account, retiring its older unused ones.
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    new: &NewToken,
+    purpose: &str,
+    lifetime: Duration,
+) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::update(
+        password_tokens::table
+            .filter(password_tokens::subject_id.eq(subject))
+            .filter(password_tokens::used_at.is_null()),
+    )
+    .set(password_tokens::used_at.eq(now))
+    .execute(conn)
+    .await?;
+    diesel::insert_into(password_tokens::table)
+        .values((
+            password_tokens::token_hash.eq(&new.hash),
+            password_tokens::subject_id.eq(subject),
+            password_tokens::purpose.eq(purpose),
+            password_tokens::expires_at.eq(now + lifetime),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Whether a link's token is unused and unexpired.
+pub async fn is_valid(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        password_tokens::table
+            .find(hash)
+            .filter(password_tokens::used_at.is_null())
+            .filter(password_tokens::expires_at.gt(Utc::now())),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Uses a link: of two concurrent uses only one gets the account back.
+pub async fn consume(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<Uuid>> {
+    let now = Utc::now();
+    diesel::update(
+        password_tokens::table
+            .find(hash)
+            .filter(password_tokens::used_at.is_null())
+            .filter(password_tokens::expires_at.gt(now)),
+    )
+    .set(password_tokens::used_at.eq(now))
+    .returning(password_tokens::subject_id)
+    .get_result(conn)
+    .await
+    .optional()
+}
