@@ -50,7 +50,8 @@ pub async fn setup_with(extra: &[&str]) -> Setup {
     }
 }
 
-/// The client registry of the tests (a confidential shop and a public web app) in a fresh file;
+/// The client registry of the tests (a confidential shop, a public web app, and a confidential
+/// fan app that must push its authorization requests) in a fresh file;
 /// returns its path.
 pub fn clients_file() -> String {
     let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
@@ -63,6 +64,7 @@ pub fn clients_file() -> String {
                 secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
                 redirect_uris: vec![REDIRECT.into()],
                 post_logout_redirect_uris: vec![],
+                require_pushed_authorization_requests: false,
             },
             auth_gateway::clients::Client {
                 id: "web-app".into(),
@@ -71,6 +73,16 @@ pub fn clients_file() -> String {
                 secret_hashes: vec![],
                 redirect_uris: vec![APP_REDIRECT.into()],
                 post_logout_redirect_uris: vec![],
+                require_pushed_authorization_requests: false,
+            },
+            auth_gateway::clients::Client {
+                id: "par-app".into(),
+                name: "Fan app".into(),
+                kind: auth_gateway::clients::ClientKind::Confidential,
+                secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
+                redirect_uris: vec![APP_REDIRECT.into()],
+                post_logout_redirect_uris: vec![],
+                require_pushed_authorization_requests: true,
             },
         ],
     };

@@ -111,7 +111,12 @@ impl Application {
                         .route(web::get().to(routes::discovery::openid_configuration)),
                 )
                 .service(resource("/jwks.json", "GET").route(web::get().to(routes::discovery::jwks)))
-                .service(resource("/authorize", "GET").route(web::get().to(routes::authorize::authorize)))
+                .service(
+                    resource("/authorize", "GET, POST")
+                        .route(web::get().to(routes::authorize::authorize))
+                        .route(web::post().to(routes::authorize::authorize_post)),
+                )
+                .service(resource("/par", "POST").route(web::post().to(routes::par::push)))
                 .service(
                     resource("/login", "GET, POST")
                         .route(web::get().to(routes::login::show))

@@ -65,6 +65,8 @@ struct IdClaims<'a> {
     exp: i64,
     iat: i64,
     auth_time: i64,
+    /// RFC 8176 authentication methods: every session today starts with a password.
+    amr: [&'static str; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     #[serde(flatten)]
@@ -145,6 +147,7 @@ impl Tokens {
             exp: now + self.id_ttl.as_secs() as i64,
             iat: now,
             auth_time,
+            amr: ["pwd"],
             nonce,
             identity,
         };

@@ -207,6 +207,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pushed_authorization_requests (request_uri_hash) {
+        request_uri_hash -> Bytea,
+        client_id -> Text,
+        parameters -> Jsonb,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -226,5 +236,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_issues,
     import_links,
     import_followups,
-    contact_checks
+    contact_checks,
+    pushed_authorization_requests
 );

@@ -27,6 +27,10 @@ pub enum ClientCommand {
         /// A public client (browser app): no secret, PKCE required.
         #[arg(long)]
         public: bool,
+        /// Accept authorization requests from this client only when pushed to `/par` first
+        /// (RFC 9126), so their parameters never travel in the browser's URL.
+        #[arg(long)]
+        require_par: bool,
     },
     /// Give a confidential client a new secret and print it once.
     RotateSecret {
@@ -59,6 +63,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
             redirect_uris,
             post_logout_redirect_uris,
             public,
+            require_par,
         } => {
             let mut registry = load_or_empty(&file)?;
             anyhow::ensure!(registry.get(&id).is_none(), "client {id} is already registered");
@@ -74,6 +79,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
                 secret_hashes: secret.iter().map(|s| hash_secret(s)).collect(),
                 redirect_uris,
                 post_logout_redirect_uris,
+                require_pushed_authorization_requests: require_par,
             });
             registry.save(&file)?;
             Ok(match secret {
@@ -160,6 +166,7 @@ mod tests {
             name: "Shop".into(),
             redirect_uris: vec!["https://shop.example.org/cb".into()],
             post_logout_redirect_uris: vec![],
+            require_par: false,
             public,
         };
         let first = secret_from(&run(add("shop", false)).expect("added"));

@@ -25,6 +25,9 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// RFC 9126 §6: the client may start an authorization only with a pushed request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// Why a registry cannot be used; messages name the client, never a secret.
@@ -184,6 +187,7 @@ mod tests {
             secret_hashes: vec![hash_secret(secret)],
             redirect_uris: vec!["https://shop.example.org/cas/login?client_name=IDP".into()],
             post_logout_redirect_uris: vec![],
+            require_pushed_authorization_requests: false,
         }
     }
 

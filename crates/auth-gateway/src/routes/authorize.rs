@@ -1,18 +1,20 @@
-//! `GET /authorize`: the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636, OIDC Core
+//! `GET/POST /authorize`: the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636, OIDC Core
 //! §3.1.2). Errors about the client or the redirect URI are shown on a page, never redirected
 //! (an unregistered URI receives nothing); every other error is redirected to the client with
-//! `error`, `state` and `iss` (RFC 9207).
+//! `error`, `state` and `iss` (RFC 9207). `prompt`, `max_age` and `id_token_hint` decide
+//! whether the fan's session answers or the sign-in page is shown; a request pushed to `/par`
+//! (RFC 9126) is found by its `request_uri`.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
 
-use store::auth::{codes, sessions};
+use store::auth::{codes, pushed_requests, sessions};
 
 use crate::{
     pages::{self, Lang},
     routes::{
         authorize_request::{AuthorizeRequest, Prompt, Refusal},
-        login, params,
+        login, par, params,
     },
     session_cookie,
     state::GatewayState,
@@ -21,11 +23,55 @@ use crate::{
 /// How long an authorization code stays valid (the checklist recommends 60 s at most).
 pub const CODE_LIFETIME_SECONDS: i64 = 60;
 
+/// `GET /authorize`: the parameters in the query.
 pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
+    let query = req.query_string().to_owned();
+    respond(&req, &query, &state).await
+}
+
+/// `POST /authorize` (OIDC Core §3.1.2.1 requires both methods): the parameters in a
+/// form-encoded body.
+pub async fn authorize_post(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
-    let params = match params::parse(req.query_string()) {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let Some(encoded) = std::str::from_utf8(&body).ok().filter(|_| form) else {
+        return error_page(
+            lang,
+            "The authorization request must be a form (application/x-www-form-urlencoded).",
+        );
+    };
+    respond(&req, encoded, &state).await
+}
+
+async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> HttpResponse {
+    let lang = Lang::of_request(req);
+    let outer = match params::parse(encoded) {
         Ok(params) => params,
         Err(name) => return error_page(lang, &format!("The parameter {name} is repeated.")),
+    };
+    let mut conn = match state.pool.get().await {
+        Ok(conn) => conn,
+        Err(_) => return login::unavailable(lang),
+    };
+    // RFC 9126 §4: with a pushed request, only its parameters count.
+    let pushed_uri = outer
+        .get("request_uri")
+        .filter(|uri| uri.starts_with(par::REQUEST_URI_PREFIX))
+        .cloned();
+    let params = match &pushed_uri {
+        Some(uri) => {
+            let client_id = outer.get("client_id").map(String::as_str).unwrap_or_default();
+            match pushed_requests::find(&mut conn, uri, client_id).await {
+                Ok(Some(pushed)) => pushed,
+                Ok(None) => return error_page(lang, "This sign-in request expired. Go back and try again."),
+                Err(_) => return login::unavailable(lang),
+            }
+        }
+        None => outer.clone(),
     };
     let lang = params.get("ui_locales").map(|l| Lang::negotiate(l)).unwrap_or(lang);
     let request = match AuthorizeRequest::check(&params, &state.clients) {
@@ -50,25 +96,58 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         state: request.state,
         issuer: &state.tokens.issuer,
     };
-
-    let mut conn = match state.pool.get().await {
-        Ok(conn) => conn,
-        Err(_) => return login::unavailable(lang),
+    if request.client.require_pushed_authorization_requests && pushed_uri.is_none() {
+        return reply.error(
+            "invalid_request",
+            "this client must push its authorization requests to /par",
+        );
+    }
+    let hinted_subject = match request.id_token_hint {
+        None => None,
+        Some(hint) => match state.tokens.verify_id_token_hint(hint) {
+            Ok((subject, audience)) if audience == request.client.id => Some(subject),
+            _ => {
+                return reply.error(
+                    "invalid_request",
+                    "id_token_hint is not an ID token issued to this client",
+                );
+            }
+        },
     };
+
     let session = match req.cookie(session_cookie::NAME) {
         Some(cookie) => sessions::find(&mut conn, cookie.value()).await.unwrap_or(None),
         None => None,
     };
-    // prompt=login asks for a fresh sign-in: only a session opened in the last minute counts.
-    let session =
-        session.filter(|s| request.prompt != Prompt::Login || Utc::now() - s.auth_time < chrono::Duration::seconds(60));
+    let login_after = outer.get(LOGIN_AFTER).and_then(|t| t.parse::<i64>().ok());
+    let session = session
+        .filter(|s| fresh_enough(&request, s, login_after, Utc::now()))
+        .filter(|s| {
+            hinted_subject
+                .as_ref()
+                .is_none_or(|hinted| *hinted == s.subject.to_string())
+        });
     let Some(session) = session else {
         if request.prompt == Prompt::None {
-            return reply.error("login_required", "the user is not signed in");
+            return reply.error("login_required", "the user must sign in");
         }
-        let return_to = format!("/authorize?{}", req.query_string());
+        // Back here after the sign-in, with the time the page was shown: a session opened
+        // since then answers prompt=login and max_age.
+        let mut back = match &pushed_uri {
+            Some(uri) => [("client_id", request.client.id.as_str()), ("request_uri", uri.as_str())]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            None => params.clone(),
+        };
+        back.insert(LOGIN_AFTER.to_owned(), Utc::now().timestamp_millis().to_string());
+        let mut sorted: Vec<_> = back.iter().collect();
+        sorted.sort();
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(sorted)
+            .finish();
         let hint = request.login_hint.unwrap_or_default();
-        return login::form(lang, &return_to, hint, None);
+        return login::form(lang, &format!("/authorize?{query}"), hint, None);
     };
 
     let Some(code) = crate::secrets::random_token() else {
@@ -85,11 +164,34 @@ pub async fn authorize(req: HttpRequest, state: web::Data<GatewayState>) -> Http
         auth_time: session.auth_time,
         lifetime: chrono::Duration::seconds(CODE_LIFETIME_SECONDS),
     };
-    let inserted = codes::insert(&mut conn, &code, &new).await;
-    if inserted.is_err() {
+    if codes::insert(&mut conn, &code, &new).await.is_err() {
         return login::unavailable(lang);
     }
+    if let Some(uri) = &pushed_uri {
+        // Single use (RFC 9126 §4); a failure only leaves it to expire.
+        let _ = pushed_requests::delete(&mut conn, uri).await;
+    }
     reply.success(&code)
+}
+
+/// The query parameter carrying when the sign-in page was shown (Unix milliseconds).
+const LOGIN_AFTER: &str = "login_after";
+
+/// Whether a session answers the request without a new sign-in: `prompt=login` (or
+/// `select_account`, or `max_age=0`) wants a sign-in made after the page was shown; `max_age`
+/// wants one made at most that many seconds ago.
+fn fresh_enough(
+    request: &AuthorizeRequest<'_>,
+    session: &sessions::Session,
+    login_after: Option<i64>,
+    now: chrono::DateTime<Utc>,
+) -> bool {
+    let signed_in_since_page = login_after.is_some_and(|t| session.auth_time.timestamp_millis() >= t);
+    match (request.prompt, request.max_age) {
+        (Prompt::Login, _) => signed_in_since_page,
+        (_, Some(max_age)) => signed_in_since_page || (now - session.auth_time).num_seconds() <= max_age,
+        _ => true,
+    }
 }
 
 /// Where and how to answer the client.

@@ -18,9 +18,17 @@ pub struct AuthorizeRequest<'a> {
     pub code_challenge: Option<&'a str>,
     pub prompt: Prompt,
     pub login_hint: Option<&'a str>,
+    /// `max_age` (OIDC Core §3.1.2.1): the longest time, in seconds, since the fan last
+    /// actively signed in; older sessions must sign in again. `0` is `prompt=login`.
+    pub max_age: Option<i64>,
+    /// `id_token_hint`: an ID token we issued, naming the fan the client expects.
+    pub id_token_hint: Option<&'a str>,
 }
 
-/// `prompt` (OIDC Core §3.1.2.1); `consent` is accepted and has nothing to ask.
+/// `prompt` (OIDC Core §3.1.2.1). `consent` is accepted and has nothing to ask: every client
+/// is the organisation's own or S-360's, registered by the organisation. `select_account`
+/// shows the sign-in page, where the fan may sign in as someone else, since a browser holds one
+/// session here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     Default,
@@ -95,16 +103,44 @@ impl<'a> AuthorizeRequest<'a> {
                 ));
             }
         }
+        // OIDC Core §6: request objects are not supported, and saying so is required (ignoring
+        // them would act on parameters the client did not mean).
+        if get("request").is_some() {
+            return Err(refuse("request_not_supported", "request objects are not supported"));
+        }
+        if get("request_uri").is_some() {
+            return Err(refuse(
+                "request_uri_not_supported",
+                "request_uri is only accepted from the pushed authorization request endpoint",
+            ));
+        }
         let prompt = match get("prompt").unwrap_or_default() {
             "none" => Prompt::None,
-            values if values.split(' ').all(|p| matches!(p, "" | "login" | "consent")) => {
-                if values.split(' ').any(|p| p == "login") {
+            values
+                if values
+                    .split(' ')
+                    .all(|p| matches!(p, "" | "login" | "consent" | "select_account")) =>
+            {
+                if values.split(' ').any(|p| matches!(p, "login" | "select_account")) {
                     Prompt::Login
                 } else {
                     Prompt::Default
                 }
             }
             _ => return Err(refuse("invalid_request", "unsupported prompt value")),
+        };
+        let max_age = match get("max_age") {
+            None => None,
+            Some(value) => match value.parse::<i64>() {
+                Ok(seconds) if seconds >= 0 => Some(seconds),
+                _ => return Err(refuse("invalid_request", "max_age must be a non-negative integer")),
+            },
+        };
+        // A max_age of 0 asks for a sign-in now, like prompt=login (OIDC Core §3.1.2.1).
+        let prompt = if max_age == Some(0) && prompt == Prompt::Default {
+            Prompt::Login
+        } else {
+            prompt
         };
         Ok(Self {
             client,
@@ -115,6 +151,8 @@ impl<'a> AuthorizeRequest<'a> {
             code_challenge,
             prompt,
             login_hint: get("login_hint"),
+            max_age,
+            id_token_hint: get("id_token_hint"),
         })
     }
 }
@@ -142,6 +180,7 @@ mod tests {
             secret_hashes: vec![],
             redirect_uris: vec![format!("https://{id}.example.org/cb")],
             post_logout_redirect_uris: vec![],
+            require_pushed_authorization_requests: false,
         };
         ClientRegistry {
             clients: vec![
@@ -194,6 +233,31 @@ mod tests {
         assert_eq!(check(&ok), Ok(Prompt::Default));
         assert_eq!(check(&format!("{ok}&prompt=none")), Ok(Prompt::None));
         assert_eq!(check(&format!("{ok}&prompt=login%20consent")), Ok(Prompt::Login));
+        assert_eq!(check(&format!("{ok}&prompt=select_account")), Ok(Prompt::Login));
+        assert_eq!(check(&format!("{ok}&prompt=consent")), Ok(Prompt::Default));
+        assert_eq!(check(&format!("{ok}&max_age=0")), Ok(Prompt::Login));
+        assert_eq!(check(&format!("{ok}&max_age=10000")), Ok(Prompt::Default));
+        assert_eq!(
+            check(&format!("{ok}&max_age=-1")),
+            Err("https://shop.example.org/cb invalid_request".into())
+        );
+        assert_eq!(
+            check(&format!("{ok}&max_age=soon")),
+            Err("https://shop.example.org/cb invalid_request".into())
+        );
+        assert_eq!(
+            check(&format!("{ok}&request=eyJhbGciOiJub25lIn0.e30.")),
+            Err("https://shop.example.org/cb request_not_supported".into())
+        );
+        assert_eq!(
+            check(&format!("{ok}&request_uri=https%3A%2F%2Fshop.example.org%2Fr")),
+            Err("https://shop.example.org/cb request_uri_not_supported".into())
+        );
+        // Unknown parameters, display, locales and acr_values are accepted.
+        assert_eq!(
+            check(&format!("{ok}&display=popup&claims_locales=de&acr_values=1&extra=x")),
+            Ok(Prompt::Default)
+        );
         assert_eq!(
             check(&format!("{ok}&prompt=none%20login")),
             Err("https://shop.example.org/cb invalid_request".into())

@@ -8,6 +8,7 @@ pub mod forgot;
 pub mod html;
 pub mod login;
 pub mod oauth;
+pub mod par;
 pub mod params;
 pub mod password;
 pub mod revocation;

@@ -1,5 +1,6 @@
 //! `GET/POST /userinfo` (OIDC Core §5.3): the contact's data for S-360 (seed step 10), from
-//! the contact mirror. Requires `Authorization: Bearer` with one of our access tokens. Answers
+//! the contact mirror. Requires one of our access tokens, as `Authorization: Bearer` or as
+//! `access_token` in a form-encoded POST body (RFC 6750 §2.1, §2.2). Answers
 //! are cached per token until something changes for the subject (`crate::cache`).
 //!
 //! Mapping to S-360 fields: `given_name`/`family_name` ← `individualContact.firstname`/
@@ -15,16 +16,13 @@ use store::schema::{accounts, contacts};
 
 use crate::state::GatewayState;
 
-pub async fn userinfo(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let Some(token) = token else {
-        return challenge("invalid_request", "a bearer token is required");
+pub async fn userinfo(req: HttpRequest, body: Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let token = match bearer_token(&req, &body) {
+        Ok(Some(token)) => token,
+        Ok(None) => return challenge("invalid_request", "a bearer token is required"),
+        Err(problem) => return refused(problem),
     };
+    let token = token.as_str();
     if let Some(body) = state.userinfo_cache.get(token) {
         return answer(body);
     }
@@ -168,6 +166,44 @@ fn main_address(addresses: &serde_json::Value) -> serde_json::Value {
 }
 
 /// 401 with `WWW-Authenticate: Bearer error=...` (RFC 6750 §3).
+/// The access token, from the `Authorization: Bearer` header (RFC 6750 §2.1) or the
+/// `access_token` member of a form-encoded POST body (§2.2); using both is refused (§2).
+fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, &'static str> {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_owned());
+    let form = req.method() == actix_web::http::Method::POST
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let posted = if form {
+        let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8")?;
+        let fields = crate::routes::params::parse(text).map_err(|_| "a form parameter is repeated")?;
+        fields.get("access_token").cloned()
+    } else {
+        None
+    };
+    match (header, posted) {
+        (Some(_), Some(_)) => Err("send the access token in one place only"),
+        (header, posted) => Ok(header.or(posted)),
+    }
+}
+
+/// 400 `invalid_request` (RFC 6750 §3.1).
+fn refused(description: &str) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .insert_header((
+            header::WWW_AUTHENTICATE,
+            format!("Bearer error=\"invalid_request\", error_description=\"{description}\""),
+        ))
+        .json(serde_json::json!({ "error": "invalid_request", "error_description": description }))
+}
+
 fn challenge(error: &str, description: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((
