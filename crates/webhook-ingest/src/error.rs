@@ -28,7 +28,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// Stable machine-readable code, documented in the README.
+    /// Stable machine-readable code, documented in docs/webhooks.md.
     pub fn code(&self) -> &'static str {
         match self {
             Self::UnsupportedMediaType => "unsupported_media_type",
