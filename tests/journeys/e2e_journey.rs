@@ -22,7 +22,7 @@ fn clients_file(sim_port: u16) -> String {
             secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
             redirect_uris: vec![format!("http://127.0.0.1:{sim_port}/shop/callback")],
             post_logout_redirect_uris: vec![],
-            require_pushed_authorization_requests: false,
+            ..Default::default()
         }],
     }
     .save(&path)

@@ -64,7 +64,7 @@ pub fn clients_file() -> String {
                 secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
                 redirect_uris: vec![REDIRECT.into()],
                 post_logout_redirect_uris: vec![],
-                require_pushed_authorization_requests: false,
+                ..Default::default()
             },
             auth_gateway::clients::Client {
                 id: "web-app".into(),
@@ -73,7 +73,7 @@ pub fn clients_file() -> String {
                 secret_hashes: vec![],
                 redirect_uris: vec![APP_REDIRECT.into()],
                 post_logout_redirect_uris: vec![],
-                require_pushed_authorization_requests: false,
+                ..Default::default()
             },
             auth_gateway::clients::Client {
                 id: "par-app".into(),
@@ -83,6 +83,7 @@ pub fn clients_file() -> String {
                 redirect_uris: vec![APP_REDIRECT.into()],
                 post_logout_redirect_uris: vec![],
                 require_pushed_authorization_requests: true,
+                ..Default::default()
             },
         ],
     };

@@ -28,6 +28,7 @@ mod ingest_rejects;
 mod ingest_unavailable;
 mod oidc_basic;
 mod oidc_basic_tokens;
+mod oidc_logout;
 mod oidc_support;
 mod operations;
 mod reconcile;

@@ -5,6 +5,7 @@ pub mod broker;
 pub mod database;
 pub mod events;
 pub mod proxy;
+pub mod relying_party;
 pub mod services;
 pub mod sim;
 pub mod smtp;

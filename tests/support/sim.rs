@@ -59,7 +59,7 @@ pub async fn spawn_gateway_for_shops(db: &TestDatabase, port: u16, sims: &[&SimH
             secret_hashes: vec![auth_gateway::clients::hash_secret(SIM_SHOP_SECRET)],
             redirect_uris: sims.iter().map(|s| format!("{}/shop/callback", s.base_url())).collect(),
             post_logout_redirect_uris: vec![],
-            require_pushed_authorization_requests: false,
+            ..Default::default()
         }],
     }
     .save(&clients)

@@ -98,6 +98,9 @@ impl Application {
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
         state.userinfo_cache.register(&registry)?;
+        let deliverer =
+            crate::backchannel::Deliverer::new(pool.clone(), state.clients.clone(), state.tokens.clone(), &registry)?;
+        tokio::spawn(deliverer.run(cancel.clone()));
         let listener = TcpListener::bind(settings.listen_addr)?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
@@ -130,7 +133,11 @@ impl Application {
                 )
                 .service(resource("/revoke", "POST").route(web::post().to(routes::revocation::revoke)))
                 .service(resource("/introspect", "POST").route(web::post().to(routes::revocation::introspect)))
-                .service(resource("/logout", "GET").route(web::get().to(routes::session_routes::logout)))
+                .service(
+                    resource("/logout", "GET, POST")
+                        .route(web::get().to(routes::session_routes::logout))
+                        .route(web::post().to(routes::session_routes::logout_post)),
+                )
                 .service(resource("/auth/verify", "GET").route(web::get().to(routes::session_routes::verify)))
                 .service(resource("/ticketshop", "GET").route(web::get().to(routes::session_routes::ticketshop)))
                 .service(

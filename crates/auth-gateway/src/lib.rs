@@ -1,6 +1,7 @@
 //! `auth-gateway`: the OpenID Connect provider of secutix-bridge.
 
 pub mod app;
+pub mod backchannel;
 pub mod cache;
 pub mod cli;
 pub mod clients;

@@ -52,6 +52,7 @@ pub struct Texts {
     pub error: &'static str,
     pub signed_in: &'static str,
     pub signed_out: &'static str,
+    pub continue_link: &'static str,
     pub forgot: &'static str,
     pub forgot_sent: &'static str,
     pub new_password: &'static str,
@@ -75,6 +76,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             error: "This request cannot be completed",
             signed_in: "You are signed in.",
             signed_out: "You are signed out.",
+            continue_link: "Continue",
             forgot: "Forgotten password",
             forgot_sent: "If an account exists for this address, we have sent it a link to choose a new password.",
             new_password: "New password",
@@ -95,6 +97,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             error: "Cette demande ne peut pas aboutir",
             signed_in: "Vous êtes connecté.",
             signed_out: "Vous êtes déconnecté.",
+            continue_link: "Continuer",
             forgot: "Mot de passe oublié",
             forgot_sent: "Si un compte existe pour cette adresse, nous lui avons envoyé un lien pour choisir un nouveau mot de passe.",
             new_password: "Nouveau mot de passe",
@@ -219,9 +222,29 @@ pub fn notice(lang: Lang, title: &str, message: &str) -> String {
     )
 }
 
-pub fn signed_out(lang: Lang) -> String {
+/// The signed-out page. It loads each relying party's front-channel logout page in an
+/// invisible iframe, then goes on to `next` (the client's registered post-logout URI) after two
+/// seconds, without JavaScript (a meta refresh; a link for those who disabled it).
+pub fn signed_out(lang: Lang, front_channel: &[String], next: Option<&str>) -> String {
     let t = texts(lang);
-    layout(lang, t.signed_out, &format!("<h1>{}</h1>", escape(t.signed_out)))
+    let frames: String = front_channel
+        .iter()
+        .map(|url| format!("<iframe src=\"{}\" title=\"\" hidden></iframe>", escape(url)))
+        .collect();
+    let onward = next
+        .map(|url| {
+            format!(
+                "<p><a href=\"{0}\">{1}</a></p><meta http-equiv=\"refresh\" content=\"2;url={0}\">",
+                escape(url),
+                escape(t.continue_link)
+            )
+        })
+        .unwrap_or_default();
+    layout(
+        lang,
+        t.signed_out,
+        &format!("<h1>{}</h1>{onward}{frames}", escape(t.signed_out)),
+    )
 }
 
 #[cfg(test)]

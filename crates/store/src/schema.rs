@@ -217,6 +217,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    logout_deliveries (id) {
+        id -> Int8,
+        client_id -> Text,
+        subject_id -> Uuid,
+        sid -> Text,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        state -> Text,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -237,5 +252,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_links,
     import_followups,
     contact_checks,
-    pushed_authorization_requests
+    pushed_authorization_requests,
+    logout_deliveries
 );

@@ -80,6 +80,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
                 redirect_uris,
                 post_logout_redirect_uris,
                 require_pushed_authorization_requests: require_par,
+                ..Default::default()
             });
             registry.save(&file)?;
             Ok(match secret {

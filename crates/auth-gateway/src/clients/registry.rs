@@ -5,16 +5,17 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientKind {
     /// Authenticates with a secret (`client_secret_basic` or `client_secret_post`).
+    #[default]
     Confidential,
     /// Cannot keep a secret (a browser or mobile app): PKCE S256 is required instead.
     Public,
 }
 
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
     pub id: String,
@@ -28,6 +29,29 @@ pub struct Client {
     /// RFC 9126 §6: the client may start an authorization only with a pushed request.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_pushed_authorization_requests: bool,
+    /// OIDC Back-Channel Logout 1.0: where a logout token is POSTed when a session in which
+    /// this client signed a fan in ends, for whatever reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the logout token must carry the session's `sid` (it always does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backchannel_logout_session_required: bool,
+    /// OIDC Front-Channel Logout 1.0: a page of the client the sign-out page loads in an
+    /// iframe, for clients that cannot receive back-channel calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontchannel_logout_uri: Option<String>,
+    /// Whether that page gets `iss` and `sid` in its query.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub frontchannel_logout_session_required: bool,
+    /// How long this client's refresh tokens live, in days (default 30; an app on devices
+    /// that stay offline for weeks wants longer). At most 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_days: Option<u32>,
+    /// Seconds during which a spent refresh token presented again by this client gets the same
+    /// successor instead of revoking its family, as after a response lost on a phone network
+    /// (default 5, 0 turns it off, at most 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_reuse_grace_seconds: Option<u32>,
 }
 
 /// Why a registry cannot be used; messages name the client, never a secret.
@@ -114,6 +138,20 @@ impl ClientRegistry {
             for uri in client.redirect_uris.iter().chain(&client.post_logout_redirect_uris) {
                 check_redirect_uri(uri).map_err(|reason| fail(&format!("redirect URI {uri}: {reason}")))?;
             }
+            for (field, uri) in [
+                ("backchannel_logout_uri", &client.backchannel_logout_uri),
+                ("frontchannel_logout_uri", &client.frontchannel_logout_uri),
+            ] {
+                if let Some(uri) = uri {
+                    check_redirect_uri(uri).map_err(|reason| fail(&format!("{field} {uri}: {reason}")))?;
+                }
+            }
+            if client.refresh_token_days.is_some_and(|days| !(1..=365).contains(&days)) {
+                return Err(fail("refresh_token_days must be between 1 and 365"));
+            }
+            if client.refresh_reuse_grace_seconds.is_some_and(|seconds| seconds > 60) {
+                return Err(fail("refresh_reuse_grace_seconds must be at most 60"));
+            }
         }
         Ok(())
     }
@@ -135,12 +173,29 @@ impl Client {
         self.redirect_uris.iter().any(|registered| registered == uri)
     }
 
+    /// How long this client's refresh tokens live.
+    pub fn refresh_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.refresh_token_days.unwrap_or(DEFAULT_REFRESH_DAYS)))
+    }
+
+    /// How long a spent refresh token may be presented again for the same successor.
+    pub fn refresh_reuse_grace(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::from(
+            self.refresh_reuse_grace_seconds.unwrap_or(DEFAULT_REUSE_GRACE_SECONDS),
+        ))
+    }
+
     pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
         self.post_logout_redirect_uris
             .iter()
             .any(|registered| registered == uri)
     }
 }
+
+/// Refresh-token lifetime of a client that sets none.
+pub const DEFAULT_REFRESH_DAYS: u32 = 30;
+/// Refresh-token reuse grace of a client that sets none.
+pub const DEFAULT_REUSE_GRACE_SECONDS: u32 = 5;
 
 /// The stored form of a secret.
 pub fn hash_secret(secret: &str) -> String {
@@ -187,7 +242,7 @@ mod tests {
             secret_hashes: vec![hash_secret(secret)],
             redirect_uris: vec!["https://shop.example.org/cas/login?client_name=IDP".into()],
             post_logout_redirect_uris: vec![],
-            require_pushed_authorization_requests: false,
+            ..Default::default()
         }
     }
 

@@ -180,7 +180,7 @@ mod tests {
             secret_hashes: vec![],
             redirect_uris: vec![format!("https://{id}.example.org/cb")],
             post_logout_redirect_uris: vec![],
-            require_pushed_authorization_requests: false,
+            ..Default::default()
         };
         ClientRegistry {
             clients: vec![

@@ -38,6 +38,10 @@ pub fn document(issuer: &url::Url, access_token_alg: &str) -> serde_json::Value 
         "pushed_authorization_request_endpoint": endpoint("/par"),
         "require_pushed_authorization_requests": false,
         "authorization_response_iss_parameter_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -51,7 +55,7 @@ pub fn document(issuer: &url::Url, access_token_alg: &str) -> serde_json::Value 
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access"],
         "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "email", "email_verified",
+            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "email_verified",
             "given_name", "family_name", "name", "locale", "birthdate", "phone_number", "address",
             "contact_number"
         ],

@@ -2,9 +2,11 @@
 //! reverse proxies protecting the organisation's app (`/auth/verify`), and "grant access" to
 //! the ticket shop (`/ticketshop`).
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
-use store::auth::sessions;
+use store::auth::{codes, sessions};
 
 use crate::{
     pages::{self, Lang},
@@ -13,45 +15,88 @@ use crate::{
     state::GatewayState,
 };
 
-/// `GET /logout` (OpenID Connect RP-Initiated Logout 1.0): ends the session on the server and
-/// clears the cookie; redirects only to a `post_logout_redirect_uri` registered for the client
-/// named by `client_id` or by the `id_token_hint`'s audience.
+/// `GET /logout` (OpenID Connect RP-Initiated Logout 1.0): the parameters in the query.
 pub async fn logout(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
-    let lang = Lang::of_request(&req);
     let query = params::parse(req.query_string()).unwrap_or_default();
+    sign_out(&req, &query, &state).await
+}
+
+/// `POST /logout`: the same, from a form (RP-Initiated Logout §2 requires both methods).
+pub async fn logout_post(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
+    let form = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|text| params::parse(text).ok())
+        .unwrap_or_default();
+    sign_out(&req, &form, &state).await
+}
+
+/// Ends the session on the server and clears the cookie, whatever the parameters say; the
+/// back-channel logouts of its clients are queued with it (`crate::backchannel`) and the
+/// front-channel ones are loaded in iframes of the signed-out page. Redirects only to a
+/// `post_logout_redirect_uri` registered, exactly, for the client named by a valid
+/// `id_token_hint` of ours or by `client_id` (both, when given, must agree); an invalid hint
+/// means no redirect at all.
+async fn sign_out(req: &HttpRequest, query: &HashMap<String, String>, state: &GatewayState) -> HttpResponse {
+    let lang = query
+        .get("ui_locales")
+        .map(|l| Lang::negotiate(l))
+        .unwrap_or_else(|| Lang::of_request(req));
+    let mut front_channel = Vec::new();
     if let (Some(cookie), Ok(mut conn)) = (req.cookie(session_cookie::NAME), state.pool.get().await)
         && let Ok(Some(session)) = sessions::find(&mut conn, cookie.value()).await
     {
+        let clients = codes::clients_of_session(&mut conn, &session.id)
+            .await
+            .unwrap_or_default();
         let _ = sessions::revoke(&mut conn, &session.id).await;
         state.userinfo_cache.invalidate_subject(session.subject);
+        let sid = sessions::sid(&session.id);
+        front_channel = clients
+            .iter()
+            .filter_map(|id| state.clients.get(id))
+            .filter_map(|client| front_channel_url(client, &state.tokens.issuer, &sid))
+            .collect();
     }
-    let hinted = query
-        .get("id_token_hint")
-        .and_then(|hint| state.tokens.verify_id_token_hint(hint).ok())
-        .map(|(_, aud)| aud);
-    let client = query
-        .get("client_id")
-        .cloned()
-        .or(hinted)
-        .and_then(|id| state.clients.get(&id));
+    let client = match (query.get("id_token_hint"), query.get("client_id")) {
+        (Some(hint), named) => match state.tokens.verify_id_token_hint(hint) {
+            Ok((_, audience)) if named.is_none_or(|id| *id == audience) => state.clients.get(&audience),
+            _ => None,
+        },
+        (None, Some(id)) => state.clients.get(id),
+        (None, None) => None,
+    };
     let target = query
         .get("post_logout_redirect_uri")
-        .filter(|uri| client.is_some_and(|c| c.allows_post_logout_redirect(uri)));
-    let mut response = match target.and_then(|t| url::Url::parse(t).ok()) {
-        Some(mut url) => {
+        .filter(|uri| client.is_some_and(|c| c.allows_post_logout_redirect(uri)))
+        .and_then(|uri| url::Url::parse(uri).ok())
+        .map(|mut url| {
             if let Some(state_param) = query.get("state") {
                 url.query_pairs_mut().append_pair("state", state_param);
             }
-            HttpResponse::Found()
-                .insert_header((header::LOCATION, url.to_string()))
-                .finish()
-        }
-        None => HttpResponse::Ok()
+            url.to_string()
+        });
+    let mut response = match (&target, front_channel.is_empty()) {
+        (Some(target), true) => HttpResponse::Found()
+            .insert_header((header::LOCATION, target.clone()))
+            .finish(),
+        _ => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(pages::signed_out(lang)),
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header(("Referrer-Policy", "no-referrer"))
+            .body(pages::signed_out(lang, &front_channel, target.as_deref())),
     };
     let _ = response.add_cookie(&session_cookie::removal());
     response
+}
+
+/// The client's front-channel logout page (Front-Channel Logout 1.0 §2), with `iss` and `sid`
+/// when the client asked for them.
+fn front_channel_url(client: &crate::clients::Client, issuer: &str, sid: &str) -> Option<String> {
+    let mut url = url::Url::parse(client.frontchannel_logout_uri.as_deref()?).ok()?;
+    if client.frontchannel_logout_session_required {
+        url.query_pairs_mut().append_pair("iss", issuer).append_pair("sid", sid);
+    }
+    Some(url.to_string())
 }
 
 /// `GET /auth/verify`: 200 with the user's identity in headers when the request carries a live

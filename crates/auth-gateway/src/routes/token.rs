@@ -21,9 +21,6 @@ use crate::{
     tokens::IdentityClaims,
 };
 
-/// Lifetime of a refresh token.
-pub const REFRESH_LIFETIME_DAYS: i64 = 30;
-
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     match grant(&req, &body, &state).await {
         Ok(response) => response,
@@ -107,6 +104,7 @@ async fn code_grant(
         stored.auth_time,
         family,
         Some(code_hash),
+        stored.session_id.as_deref().map(store::auth::sessions::sid),
     )
     .await
 }
@@ -153,6 +151,7 @@ async fn refresh_grant(
         stored.auth_time,
         stored.family_id,
         None,
+        None,
     )
     .await
 }
@@ -171,6 +170,7 @@ async fn issue(
     auth_time: DateTime<Utc>,
     family: Uuid,
     code_hash: Option<Vec<u8>>,
+    sid: Option<String>,
 ) -> Result<HttpResponse, OAuthError> {
     let identity = identity(conn, subject).await.map_err(|_| unavailable())?;
     let identity = identity.ok_or_else(|| invalid_grant("the account can no longer sign in"))?;
@@ -189,7 +189,14 @@ async fn issue(
         Some(_) => Some(
             state
                 .tokens
-                .id_token(&subject_text, &client.id, nonce, auth_time.timestamp(), &identity)
+                .id_token(
+                    &subject_text,
+                    &client.id,
+                    nonce,
+                    auth_time.timestamp(),
+                    sid.as_deref(),
+                    &identity,
+                )
                 .map_err(|_| unavailable())?,
         ),
         None => None,
@@ -202,7 +209,7 @@ async fn issue(
         scope,
         auth_time,
         code_hash: code_hash.as_deref(),
-        lifetime: chrono::Duration::days(REFRESH_LIFETIME_DAYS),
+        lifetime: client.refresh_lifetime(),
     };
     refresh_tokens::insert(conn, &refresh, &new)
         .await

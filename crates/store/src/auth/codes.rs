@@ -34,6 +34,8 @@ pub struct StoredCode {
     pub auth_time: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// The session the code was issued in (gone once that session's account is deleted).
+    pub session_id: Option<Vec<u8>>,
 }
 
 /// What is stored of a code.
@@ -73,6 +75,7 @@ pub async fn find(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult
             authorization_codes::auth_time,
             authorization_codes::expires_at,
             authorization_codes::used_at,
+            authorization_codes::session_id,
         ))
         .first(conn)
         .await
@@ -90,4 +93,16 @@ pub async fn mark_used(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryR
     .execute(conn)
     .await?;
     Ok(marked == 1)
+}
+
+/// The clients that redeemed a code issued in a session: the relying parties the fan is
+/// signed in to through it.
+pub async fn clients_of_session(conn: &mut AsyncPgConnection, session_id: &[u8]) -> QueryResult<Vec<String>> {
+    authorization_codes::table
+        .filter(authorization_codes::session_id.eq(session_id))
+        .filter(authorization_codes::used_at.is_not_null())
+        .select(authorization_codes::client_id)
+        .distinct()
+        .load(conn)
+        .await
 }

@@ -1,6 +1,7 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
-//! revoked access tokens, sign-in throttling, set-password links, pushed authorization requests) or, for [`accounts`], the
+//! revoked access tokens, sign-in throttling, set-password links, pushed authorization requests,
+//! back-channel logouts owed) or, for [`accounts`], the
 //! credential columns of `accounts` and the reads a sign-in needs. Contact data is only read
 //! here (an account signs in while its contact is absent or active); `sync-worker` alone
 //! writes it.
@@ -8,6 +9,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod grants;
+pub mod logouts;
 pub mod password_tokens;
 pub mod pushed_requests;
 pub mod refresh_tokens;

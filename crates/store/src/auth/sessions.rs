@@ -78,8 +78,10 @@ pub async fn find(conn: &mut AsyncPgConnection, value: &str) -> QueryResult<Opti
     }
 }
 
-/// Ends one session (logout, or the session a new sign-in replaces).
+/// Ends one session (logout, or the session a new sign-in replaces), queueing the
+/// back-channel logouts of its clients.
 pub async fn revoke(conn: &mut AsyncPgConnection, id: &[u8]) -> QueryResult<()> {
+    super::logouts::queue_for_sessions(conn, &[id.to_vec()]).await?;
     diesel::update(sessions::table.find(id))
         .set(sessions::revoked_at.eq(Utc::now()))
         .execute(conn)
@@ -87,9 +89,10 @@ pub async fn revoke(conn: &mut AsyncPgConnection, id: &[u8]) -> QueryResult<()> 
         .map(drop)
 }
 
-/// Revokes every live session and refresh token of an account: a password change at the
-/// gateway, a merge in the worker.
+/// Revokes every live session and refresh token of an account, queueing the back-channel
+/// logouts of their clients: a password change at the gateway, a merge in the worker.
 pub async fn revoke_all(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
+    super::logouts::queue_for_subject(conn, subject).await?;
     let now = diesel::dsl::now;
     diesel::update(
         sessions::table
@@ -108,6 +111,13 @@ pub async fn revoke_all(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryRes
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The session's `sid` as relying parties see it (OIDC Back-Channel Logout §2.1): the first
+/// 128 bits of the SHA-256 of the stored id, in hex. It names the session without revealing
+/// the cookie, and the database computes the same value (`logouts`).
+pub fn sid(id: &[u8]) -> String {
+    Sha256::digest(id)[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn digest(value: &str) -> Vec<u8> {

@@ -1,5 +1,7 @@
 //! Side effects of merges and anonymisations on what we hold beyond the contact row: web
 //! accounts, sessions, refresh tokens, pending mail, and the audit trail. Each is idempotent.
+//! Every session that ends here queues the back-channel logouts of its relying parties
+//! (`store::auth::logouts`), which the gateway delivers.
 //!
 //! Merge rule: the absorbed contact's sessions and refresh tokens are revoked; its account
 //! (with its subject id, the SSO link) moves to the head. The head is followed to its own head
@@ -76,15 +78,19 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
 /// changes waiting to be written back (S-360 has erased the contact: nothing is pushed), and
 /// the import's reports about the contact (they may name its e-mail).
 pub async fn anonymised(conn: &mut AsyncPgConnection, number: &str, event_id: Uuid) -> QueryResult<()> {
-    let accounts_deleted = diesel::delete(
-        accounts::table.filter(
-            accounts::contact_number
-                .eq(number)
-                .or(accounts::origin_contact_number.eq(number)),
-        ),
-    )
-    .execute(conn)
-    .await?;
+    let of_contact = accounts::contact_number
+        .eq(number)
+        .or(accounts::origin_contact_number.eq(number));
+    // The relying parties hear of the sessions' end before the sessions go with the account.
+    let subjects: Vec<Uuid> = accounts::table
+        .filter(of_contact)
+        .select(accounts::subject_id)
+        .load(conn)
+        .await?;
+    for subject in &subjects {
+        store::auth::logouts::queue_for_subject(conn, *subject).await?;
+    }
+    let accounts_deleted = diesel::delete(accounts::table.filter(of_contact)).execute(conn).await?;
     let mails_deleted = diesel::delete(mail_outbox::table.filter(mail_outbox::contact_number.eq(number)))
         .execute(conn)
         .await?;
@@ -149,6 +155,7 @@ async fn relink(conn: &mut AsyncPgConnection, subject: Uuid, target: &str) -> Qu
 }
 
 async fn delete_account(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
+    store::auth::logouts::queue_for_subject(conn, subject).await?;
     diesel::delete(accounts::table.find(subject))
         .execute(conn)
         .await

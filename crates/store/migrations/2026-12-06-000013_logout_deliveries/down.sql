@@ -1,0 +1,2 @@
+DROP TABLE logout_deliveries;
+DROP INDEX authorization_codes_session_idx;
