@@ -247,3 +247,33 @@ async fn oidcc_ensure_registered_redirect_uri() {
     assert_eq!(response.status(), 400, "an error page");
     assert!(response.headers().get("location").is_none(), "never redirected");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_server_client_secret_post() {
+    let s = setup().await;
+    let first = page(visit(&s, &url(&s, &[]), None).await);
+    let (_, params) = sign_in_on(&s, &first).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", params["code"].as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", "shop"),
+        ("client_secret", SHOP_SECRET),
+    ];
+    let (status, tokens) = token(&s, &form, false).await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims = id_claims(&s, &tokens).await;
+    assert_eq!(claims["sub"], s.subject.to_string());
+    // A wrong secret in the body is refused like a wrong Basic one.
+    let wrong = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "x"),
+        ("client_id", "shop"),
+        ("client_secret", "wrong"),
+    ];
+    let (status, error) = token(&s, &wrong, false).await;
+    assert_eq!(
+        (status.as_u16(), error["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+}
