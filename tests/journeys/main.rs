@@ -5,6 +5,7 @@
 mod apply_convergence;
 mod e2e_journey;
 mod gateway_bad_input;
+mod gateway_admission;
 mod gateway_discovery;
 mod gateway_flow;
 mod gateway_hardening;

@@ -87,7 +87,10 @@ impl Application {
                 access_ttl: std::time::Duration::from_secs(300),
                 id_ttl: std::time::Duration::from_secs(600),
             },
-            passwords: Passwords::new(2)?,
+            passwords: Passwords::new(2)?.with_admission(crate::passwords::Admission {
+                max_waiting: settings.signin_queue,
+                deadline: Duration::from_secs(settings.signin_wait),
+            }),
             pool: pool.clone(),
             ticketshop_urls: settings.ticketshop_urls.clone(),
             publisher: publisher.clone(),
@@ -98,6 +101,7 @@ impl Application {
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
         state.userinfo_cache.register(&registry)?;
+        state.passwords.register(&registry)?;
         let deliverer =
             crate::backchannel::Deliverer::new(pool.clone(), state.clients.clone(), state.tokens.clone(), &registry)?;
         tokio::spawn(deliverer.run(cancel.clone()));

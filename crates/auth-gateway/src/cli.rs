@@ -56,6 +56,27 @@ pub struct Settings {
     )]
     pub userinfo_cache_ttl: u64,
 
+    /// Password sign-ins that may wait for a hashing thread at once; past it, a sign-in gets
+    /// the busy page (503 with `Retry-After`), which retries by itself. Size it to
+    /// GATEWAY_SIGNIN_WAIT times the hash rate (about 100/s on two cores).
+    #[arg(
+        long,
+        env = "GATEWAY_SIGNIN_QUEUE",
+        value_name = "GATEWAY_SIGNIN_QUEUE",
+        default_value_t = 1000
+    )]
+    pub signin_queue: usize,
+
+    /// The longest a password sign-in waits for a hashing thread, in seconds, before it gets
+    /// the busy page (keep it well below the 60 s after which proxies and browsers give up).
+    #[arg(
+        long,
+        env = "GATEWAY_SIGNIN_WAIT",
+        value_name = "GATEWAY_SIGNIN_WAIT",
+        default_value_t = 10
+    )]
+    pub signin_wait: u64,
+
     /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,

@@ -53,6 +53,8 @@ pub struct Texts {
     pub signed_in: &'static str,
     pub signed_out: &'static str,
     pub continue_link: &'static str,
+    pub busy_title: &'static str,
+    pub busy: &'static str,
     pub forgot: &'static str,
     pub forgot_sent: &'static str,
     pub new_password: &'static str,
@@ -77,6 +79,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
             signed_in: "You are signed in.",
             signed_out: "You are signed out.",
             continue_link: "Continue",
+            busy_title: "Almost there",
+            busy: "Lots of fans are signing in right now. This page tries again by itself in a few seconds; there is no need to do anything.",
             forgot: "Forgotten password",
             forgot_sent: "If an account exists for this address, we have sent it a link to choose a new password.",
             new_password: "New password",
@@ -98,6 +102,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
             signed_in: "Vous êtes connecté.",
             signed_out: "Vous êtes déconnecté.",
             continue_link: "Continuer",
+            busy_title: "Encore un instant",
+            busy: "Beaucoup de fans se connectent en ce moment. Cette page réessaie d'elle-même dans quelques secondes ; vous n'avez rien à faire.",
             forgot: "Mot de passe oublié",
             forgot_sent: "Si un compte existe pour cette adresse, nous lui avons envoyé un lien pour choisir un nouveau mot de passe.",
             new_password: "Nouveau mot de passe",
@@ -219,6 +225,23 @@ pub fn notice(lang: Lang, title: &str, message: &str) -> String {
         lang,
         title,
         &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(message)),
+    )
+}
+
+/// The page of a sign-in shed at the on-sale rush: it goes back to `retry` (the sign-in's own
+/// authorization request) after `seconds`, without JavaScript.
+pub fn busy(lang: Lang, retry: &str, seconds: u64) -> String {
+    let t = texts(lang);
+    layout(
+        lang,
+        t.busy_title,
+        &format!(
+            "<meta http-equiv=\"refresh\" content=\"{seconds};url={0}\"><h1>{1}</h1><p role=\"status\">{2}</p><p><a href=\"{0}\">{3}</a></p>",
+            escape(retry),
+            escape(t.busy_title),
+            escape(t.busy),
+            escape(t.continue_link)
+        ),
     )
 }
 

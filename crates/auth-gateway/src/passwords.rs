@@ -6,8 +6,20 @@
 //! MiB (`tests/journeys/gateway_memory.rs`). Unknown accounts and accounts without a password are checked against a
 //! dummy hash, so timing does not reveal whether an account exists. A hash made with older
 //! parameters is replaced at the next successful sign-in.
+//!
+//! Admission control (the on-sale rush): hashes wait for a permit in arrival order (tokio's
+//! semaphore is fair), at most [`Admission::max_waiting`] of them and for at most
+//! [`Admission::deadline`]; past either, the sign-in is shed with [`Busy`] and the fan gets a
+//! page that retries by itself. Nothing else the gateway serves waits on this queue: sessions,
+//! silent sign-ins, `/token`, `/userinfo`, JWKS and discovery never hash.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use argon2::{
     Argon2, Block, Params, PasswordHash,
@@ -23,12 +35,45 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Shortest password a user may set.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
+/// How many hashes may wait for a permit, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Admission {
+    pub max_waiting: usize,
+    pub deadline: Duration,
+}
+
+impl Default for Admission {
+    /// About ten seconds of work at this machine's ~100 hashes/s, well below the 60 s after
+    /// which reverse proxies and browsers give up on a request.
+    fn default() -> Self {
+        Self {
+            max_waiting: 1000,
+            deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The sign-in was shed: the hash queue is full, or the hash waited past its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sign-in queue is full")]
+pub struct Busy;
+
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
     /// As many buffers as permits: a permit holder always finds one.
     memory: Arc<Mutex<Vec<Memory>>>,
     dummy: Arc<String>,
+    admission: Admission,
+    waiting: Arc<AtomicUsize>,
+    metrics: QueueMetrics,
+}
+
+/// The queue as Prometheus sees it.
+#[derive(Clone)]
+struct QueueMetrics {
+    depth: prometheus::IntGauge,
+    shed: prometheus::IntCounter,
 }
 
 impl Passwords {
@@ -40,7 +85,37 @@ impl Passwords {
             permits: Arc::new(Semaphore::new(concurrency)),
             memory: Arc::new(Mutex::new((0..concurrency).map(|_| Memory::new()).collect())),
             dummy: Arc::new(dummy),
+            admission: Admission::default(),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            metrics: QueueMetrics {
+                depth: prometheus::IntGauge::new(
+                    "gateway_signin_queue_depth",
+                    "Password hashes waiting for a hashing thread",
+                )?,
+                shed: prometheus::IntCounter::new(
+                    "gateway_signins_shed_total",
+                    "Sign-ins answered with the busy page (queue full or wait past the deadline)",
+                )?,
+            },
         })
+    }
+
+    /// The same hasher with another admission policy.
+    pub fn with_admission(mut self, admission: Admission) -> Self {
+        self.admission = admission;
+        self
+    }
+
+    /// Registers the queue's metrics.
+    pub fn register(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(self.metrics.depth.clone()))?;
+        registry.register(Box::new(self.metrics.shed.clone()))
+    }
+
+    /// Whether a new sign-in would be shed now: the page asking for a password is not worth
+    /// showing, the busy page is.
+    pub fn saturated(&self) -> bool {
+        self.waiting.load(Ordering::Relaxed) >= self.admission.max_waiting
     }
 
     /// Hashes a new password.
@@ -52,18 +127,22 @@ impl Passwords {
 
     /// Whether `password` matches `stored`. Always does the work of one verification, also
     /// when there is no stored hash (unknown account, or no password set yet).
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, Busy> {
         if password.is_empty() || password.len() > MAX_PASSWORD_BYTES {
-            return false;
+            return Ok(false);
         }
         let exists = stored.is_some();
         let hash = stored.map(str::to_owned).unwrap_or_else(|| self.dummy.as_ref().clone());
         let password = password.to_owned();
-        let matched = self
+        let matched = match self
             .with_memory(move |memory| verify_blocking(&password, &hash, memory))
             .await
-            .unwrap_or(false);
-        exists && matched
+        {
+            Ok(matched) => matched,
+            Err(error) if error.is::<Busy>() => return Err(Busy),
+            Err(_) => false,
+        };
+        Ok(exists && matched)
     }
 
     /// Runs `work` on a blocking thread with a permit and one of the kept buffers. The permit
@@ -73,7 +152,7 @@ impl Passwords {
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let permit = self.permits.clone().acquire_owned().await?;
+        let permit = self.admit().await?;
         let buffers = self.memory.clone();
         let result = tokio::task::spawn_blocking(move || {
             let mut memory = lock(&buffers).pop().unwrap_or_default();
@@ -84,6 +163,33 @@ impl Passwords {
         })
         .await?;
         Ok(result)
+    }
+}
+
+impl Passwords {
+    /// A permit, in arrival order, unless the queue is full or the deadline passes first.
+    async fn admit(&self) -> anyhow::Result<tokio::sync::OwnedSemaphorePermit> {
+        if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        let position = self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.metrics.depth.inc();
+        let admitted = if position >= self.admission.max_waiting {
+            None
+        } else {
+            tokio::time::timeout(self.admission.deadline, self.permits.clone().acquire_owned())
+                .await
+                .ok()
+        };
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.metrics.depth.dec();
+        match admitted {
+            Some(permit) => Ok(permit?),
+            None => {
+                self.metrics.shed.inc();
+                Err(Busy.into())
+            }
+        }
     }
 }
 
@@ -206,6 +312,55 @@ mod tests {
         .to_string()
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sign_ins_are_served_in_arrival_order_and_shed_past_the_queue() {
+        let passwords = Passwords::new(1).expect("ready").with_admission(Admission {
+            max_waiting: 3,
+            deadline: Duration::from_secs(60),
+        });
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..4 {
+            let (passwords, order) = (passwords.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let hashed = passwords.hash("correct horse battery").await;
+                lock_order(&order).push(i);
+                hashed
+            }));
+            // One running and three waiting, in this order.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(passwords.saturated(), "three wait: the queue is full");
+        let shed = passwords.verify("correct horse battery", None).await;
+        assert_eq!(shed, Err(Busy), "a fifth is shed at once");
+        assert_eq!(passwords.metrics.shed.get(), 1);
+        for task in tasks {
+            task.await.expect("joined").expect("hashed");
+        }
+        assert_eq!(*lock_order(&order), vec![0, 1, 2, 3], "first come, first served");
+        assert!(!passwords.saturated());
+        assert_eq!(passwords.metrics.depth.get(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sign_in_waiting_past_its_deadline_is_shed() {
+        let passwords = Passwords::new(1).expect("ready").with_admission(Admission {
+            max_waiting: 10,
+            deadline: Duration::from_millis(1),
+        });
+        let running = {
+            let passwords = passwords.clone();
+            tokio::spawn(async move { passwords.hash("correct horse battery").await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(passwords.hash("another password").await.is_err_and(|e| e.is::<Busy>()));
+        running.await.expect("joined").expect("the first one is served");
+    }
+
+    fn lock_order(order: &Mutex<Vec<i32>>) -> std::sync::MutexGuard<'_, Vec<i32>> {
+        order.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     #[tokio::test]
     async fn hashes_with_owasp_parameters_and_unique_salts() {
         let passwords = Passwords::new(2).expect("ready");
@@ -213,8 +368,18 @@ mod tests {
         let b = passwords.hash("correct horse battery").await.expect("hash");
         assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
         assert_ne!(a, b, "a unique salt per hash");
-        assert!(passwords.verify("correct horse battery", Some(&a)).await);
-        assert!(!passwords.verify("correct horse batter", Some(&a)).await);
+        assert!(
+            passwords
+                .verify("correct horse battery", Some(&a))
+                .await
+                .expect("admitted")
+        );
+        assert!(
+            !passwords
+                .verify("correct horse batter", Some(&a))
+                .await
+                .expect("admitted")
+        );
     }
 
     #[test]
@@ -232,19 +397,23 @@ mod tests {
     async fn nothing_authenticates_without_a_stored_hash() {
         let passwords = Passwords::new(1).expect("ready");
         assert!(
-            !passwords.verify("not a password of anyone", None).await,
+            !passwords
+                .verify("not a password of anyone", None)
+                .await
+                .expect("admitted"),
             "the dummy hash never matches"
         );
-        assert!(!passwords.verify("", None).await);
+        assert!(!passwords.verify("", None).await.expect("admitted"));
         let stored = passwords.hash("x".repeat(20).as_str()).await.expect("hash");
         assert!(
-            !passwords.verify("", Some(&stored)).await,
+            !passwords.verify("", Some(&stored)).await.expect("admitted"),
             "an empty password never matches"
         );
         assert!(
             !passwords
                 .verify(&"x".repeat(MAX_PASSWORD_BYTES + 1), Some(&stored))
                 .await
+                .expect("admitted")
         );
         assert!(passwords.hash(&"x".repeat(MAX_PASSWORD_BYTES + 1)).await.is_err());
     }
@@ -268,8 +437,20 @@ mod tests {
         );
         for m_cost in [4096, 19456, 65536] {
             let theirs = crate_hash(argon2::Algorithm::Argon2id, m_cost, 2, b"pw of ten chars");
-            assert!(passwords.verify("pw of ten chars", Some(&theirs)).await, "m={m_cost}");
-            assert!(!passwords.verify("pw of ten chart", Some(&theirs)).await, "m={m_cost}");
+            assert!(
+                passwords
+                    .verify("pw of ten chars", Some(&theirs))
+                    .await
+                    .expect("admitted"),
+                "m={m_cost}"
+            );
+            assert!(
+                !passwords
+                    .verify("pw of ten chart", Some(&theirs))
+                    .await
+                    .expect("admitted"),
+                "m={m_cost}"
+            );
         }
     }
 

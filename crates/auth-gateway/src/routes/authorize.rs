@@ -147,7 +147,7 @@ async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> Http
             .extend_pairs(sorted)
             .finish();
         let hint = request.login_hint.unwrap_or_default();
-        return login::form(lang, &format!("/authorize?{query}"), hint, None);
+        return login::form_or_busy(state, lang, &format!("/authorize?{query}"), hint);
     };
 
     let Some(code) = crate::secrets::random_token() else {

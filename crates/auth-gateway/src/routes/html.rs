@@ -36,3 +36,19 @@ pub fn locked_page(lang: Lang, heading: &str, retry_after: i64) -> HttpResponse 
     );
     response
 }
+
+/// How long the busy page waits before it tries again.
+pub const BUSY_RETRY_SECONDS: u64 = 3;
+
+/// 503 with `Retry-After`: the sign-in queue is full; the page goes back to `retry` by itself.
+pub fn busy_page(lang: Lang, retry: &str) -> HttpResponse {
+    let mut response = html(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        pages::busy(lang, retry, BUSY_RETRY_SECONDS),
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(BUSY_RETRY_SECONDS));
+    response
+}

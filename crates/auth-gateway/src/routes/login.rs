@@ -8,7 +8,7 @@ use store::auth::{accounts, sessions, throttle};
 
 use crate::{
     pages::{self, Lang},
-    routes::params,
+    routes::{html::busy_page, params},
     session_cookie,
     state::GatewayState,
 };
@@ -48,6 +48,15 @@ pub async fn show(req: HttpRequest) -> HttpResponse {
     form(lang, &return_to, "", None)
 }
 
+/// The sign-in form for an authorization request, or the busy page that retries it while
+/// the sign-in queue is full (the fan would type a password only to be shed).
+pub fn form_or_busy(state: &GatewayState, lang: Lang, return_to: &str, email: &str) -> HttpResponse {
+    if state.passwords.saturated() {
+        return busy_page(lang, return_to);
+    }
+    form(lang, return_to, email, None)
+}
+
 pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
     let Ok(text) = std::str::from_utf8(&body) else {
@@ -82,7 +91,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     // so a burst of sign-ins queues on the hasher, not on the database pool.
     drop(conn);
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
-    let verified = state.passwords.verify(field("password"), hash.as_deref()).await;
+    let Ok(verified) = state.passwords.verify(field("password"), hash.as_deref()).await else {
+        tracing::info!("Sign-in shed: the hash queue is full");
+        return busy_page(lang, return_to);
+    };
     let rehashed = match hash.as_deref() {
         Some(old) if verified && crate::passwords::needs_rehash(old) => {
             state.passwords.hash(field("password")).await.ok()
