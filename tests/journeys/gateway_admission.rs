@@ -98,10 +98,10 @@ async fn a_sign_in_storm_is_shed_with_a_page_that_retries_and_silent_sign_ins_go
         200,
         "after the rush the retry shows the sign-in page again"
     );
-    let shed = tests::metric(&s.gateway.base_url, "gateway_signins_shed_total").await;
+    let shed = tests::metric(&s.gateway.base_url, "auth_gateway_signins_shed_total").await;
     assert!(shed as usize >= counts[&503], "shed sign-ins are counted: {shed}");
     assert_eq!(
-        tests::metric(&s.gateway.base_url, "gateway_signin_queue_depth").await,
+        tests::metric(&s.gateway.base_url, "auth_gateway_signin_queue_depth").await,
         0
     );
 }

@@ -44,7 +44,7 @@ impl Deliverer {
     ) -> anyhow::Result<Arc<Self>> {
         let outcomes = IntCounterVec::new(
             prometheus::Opts::new(
-                "gateway_backchannel_logouts_total",
+                "auth_gateway_backchannel_logouts_total",
                 "Back-channel logout deliveries by outcome (delivered, retried, failed, skipped)",
             ),
             &["outcome"],

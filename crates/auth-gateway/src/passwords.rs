@@ -89,11 +89,11 @@ impl Passwords {
             waiting: Arc::new(AtomicUsize::new(0)),
             metrics: QueueMetrics {
                 depth: prometheus::IntGauge::new(
-                    "gateway_signin_queue_depth",
+                    "auth_gateway_signin_queue_depth",
                     "Password hashes waiting for a hashing thread",
                 )?,
                 shed: prometheus::IntCounter::new(
-                    "gateway_signins_shed_total",
+                    "auth_gateway_signins_shed_total",
                     "Sign-ins answered with the busy page (queue full or wait past the deadline)",
                 )?,
             },
