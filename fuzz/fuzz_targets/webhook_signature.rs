@@ -1,4 +1,4 @@
-//! Fuzzes Standard Webhooks signature verification, `webhook_ingest::auth::StandardWebhooks::verify`, with arbitrary headers, body, key and clock.
+//! Fuzzes Standard Webhooks signature verification, `standard_webhooks::StandardWebhooks::verify` (reached through the ingest's re-export, `webhook_ingest::auth`), with arbitrary headers, body, key and clock.
 //!
 //! Properties: `verify` never panics on any header strings, body or `now`; and a signature made
 //! by `StandardWebhooks::sign` for the same key, id and body with timestamp = now always verifies

@@ -33,6 +33,7 @@ mod oidc_logout;
 mod oidc_support;
 mod operations;
 mod reconcile;
+mod secutix_budget;
 mod secutix_client;
 mod sim_shop;
 mod sim_webhook;

@@ -63,11 +63,20 @@ pub struct SecutixArgs {
           value_parser = parse_seconds)]
     pub secutix_token_lifetime: Duration,
 
-    /// Calls per minute this process makes at most. S-360 allows 180 per minute per instance,
-    /// shared by every integration: lower it when others call the same instance.
+    /// Calls per minute the whole installation makes at most, all processes together (every
+    /// worker replica, `import --numbers`, `reconcile`: they share one schedule in PostgreSQL,
+    /// named by SECUTIX_BUDGET). S-360 allows 180 per minute per instance, shared with every
+    /// other integration of the instance (box office, partners, the club's CRM): give this
+    /// installation its share, and the others the rest.
     #[arg(long, env = "SECUTIX_RATE_PER_MINUTE", value_name = "SECUTIX_RATE_PER_MINUTE", default_value_t = 180,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub secutix_rate_per_minute: u32,
+
+    /// The name of the shared call schedule. Installations that call different S-360
+    /// instances from one database use different names; those that share an instance's budget
+    /// share a name.
+    #[arg(long, env = "SECUTIX_BUDGET", value_name = "SECUTIX_BUDGET", default_value = "s360")]
+    pub secutix_budget: String,
 
     /// Seconds one HTTP call may take (connecting included).
     #[arg(long, env = "SECUTIX_TIMEOUT", value_name = "SECUTIX_TIMEOUT", default_value = "10",

@@ -14,5 +14,5 @@ mod token;
 pub use client::Client;
 pub use config::{SecutixArgs, TimeUnit};
 pub use error::Error;
-pub use limiter::RateLimiter;
+pub use limiter::{BudgetFuture, RateLimiter, SharedBudget};
 pub use token::{Claims, mint};

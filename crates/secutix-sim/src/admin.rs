@@ -18,9 +18,14 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::{app::SimState, demo, error::ApiError, store::Record};
+use crate::{
+    demo,
+    error::{ApiError, json_body},
+    state::SimState,
+    store::{Record, StoreError},
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -40,16 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A JSON body, with a house-style 400 when it is not JSON.
-pub fn json_body(body: &web::Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(
-            "malformed_json",
-            format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()),
-        )
-    })
-}
-
 async fn list(state: web::Data<SimState>) -> HttpResponse {
     HttpResponse::Ok().json(state.store.list())
 }
@@ -60,7 +55,7 @@ async fn create(state: web::Data<SimState>, body: web::Bytes) -> Result<HttpResp
 }
 
 async fn get(state: web::Data<SimState>, number: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let record: Record = state.store.get(&number).ok_or(crate::store::StoreError::NotFound)?;
+    let record: Record = state.store.get(&number).ok_or(StoreError::NotFound)?;
     Ok(HttpResponse::Ok().json(record))
 }
 

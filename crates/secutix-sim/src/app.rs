@@ -1,5 +1,7 @@
-//! Starting the simulator: one HTTP server (admin API, contact API, shop, `/healthz`) and the
-//! webhook schedulers, all stopped by one cancellation token.
+//! Starting the simulator: builds the shared state ([`SimState`]) and each route module's own
+//! data, then runs one HTTP server (admin API, contact API, shop, `/healthz`) and the webhook
+//! schedulers, all stopped by one cancellation token. Only this module wires the route modules
+//! together; they meet through the state, never by importing `app`.
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
@@ -8,31 +10,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    admin, api,
-    api::{limit::RateLimiter, token::TokenRules},
+    admin,
+    api::{self, Admission},
     config::SimConfig,
     demo, export,
+    sender::SenderAuth,
     shop::{self, Shop},
+    state::SimState,
     stats::Stats,
     store::Store,
-    webhook::{self, SenderAuth},
+    webhook,
 };
-
-/// Everything the handlers and schedulers share.
-pub struct SimState {
-    pub config: SimConfig,
-    /// The simulator's own base URL, e.g. `http://127.0.0.1:8090`.
-    pub base_url: String,
-    pub store: Store,
-    pub stats: Stats,
-    pub tokens: TokenRules,
-    pub limiter: RateLimiter,
-    pub sender_auth: SenderAuth,
-    pub http: reqwest::Client,
-    /// The ticket shop, when `SIM_SHOP_ISSUER` is set.
-    pub shop: Option<Shop>,
-    pub(crate) webhook_run: tokio::sync::Mutex<()>,
-}
 
 /// The simulator, started in-process (tests) or by `secutix-sim run`.
 pub struct Simulator;
@@ -52,16 +40,17 @@ impl Simulator {
         let http = reqwest::Client::builder()
             .timeout(config.webhook.webhook_timeout)
             .build()?;
+        // Built once, outside the per-worker factory, so every worker shares them.
+        let admission = web::Data::new(Admission::new(&config.api));
+        let shop = web::Data::new(Shop::new(&config.shop, &base_url));
+        let shop_enabled = shop.is_some();
         let state = Arc::new(SimState {
-            tokens: TokenRules::new(&config.api),
-            limiter: RateLimiter::new(config.api.api_rate_limit, config.api.api_rate_window),
             base_url: base_url.clone(),
             store: Store::new(),
             stats: Stats::default(),
             sender_auth,
             http,
             webhook_run: tokio::sync::Mutex::new(()),
-            shop: Shop::new(&config.shop, &base_url),
             config,
         });
         demo::seed(&state.store, state.config.seed)?;
@@ -73,6 +62,8 @@ impl Simulator {
             App::new()
                 .wrap(from_fn(infra::http::trace_requests))
                 .app_data(data.clone())
+                .app_data(admission.clone())
+                .app_data(shop.clone())
                 // Request bodies (admin, contact API) up to 1 MiB.
                 .app_data(web::PayloadConfig::new(1 << 20))
                 .configure(|cfg| infra::http::configure_ops(cfg, infra::http::Readiness::default(), registry.clone()))
@@ -100,7 +91,7 @@ impl Simulator {
         });
         let task = tokio::spawn(infra::http::serve_until_cancelled(server, cancel.clone()));
         tracing::info!(port, %base_url, "secutix-sim started");
-        if state.shop.is_some() {
+        if shop_enabled {
             tracing::info!(redirect_uri = %format!("{base_url}/shop/callback"), "Ticket shop enabled; register this redirect URI at the identity provider");
         }
         Ok(SimHandle {

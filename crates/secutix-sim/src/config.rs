@@ -6,7 +6,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use secrecy::SecretString;
 
-/// Everything [`crate::Simulator::start`] needs.
+/// Everything the simulator needs to start (`Simulator::start`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimConfig {
     /// Address to listen on; port 0 picks a free port (tests).

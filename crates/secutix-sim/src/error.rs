@@ -1,7 +1,9 @@
 //! The one error type of the simulator's HTTP surface: `{"error": "<code>", "message": "..."}`
-//! with a fitting status. Messages name fields, never their values.
+//! with a fitting status. Messages name fields, never their values. Also the reading of JSON
+//! bodies, so the admin API and the contact API refuse a malformed body alike.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde_json::Value;
 
 use crate::store::StoreError;
 
@@ -72,4 +74,14 @@ impl ResponseError for ApiError {
             "statusCode": "failure",
         }))
     }
+}
+
+/// A JSON body, with a house-style 400 when it is not JSON.
+pub fn json_body(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+        )
+    })
 }

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::{
-    app::SimState,
     error::ApiError,
+    sender::post_json,
+    state::SimState,
     stats,
     store::{ContactState, Record, shape},
-    webhook::auth::post_json,
 };
 
 /// The CSV header, in order.

@@ -29,12 +29,20 @@
 //! - The **contact API** ([`api`]): `getContactData`, `saveIndividualContactData`, `addLink`,
 //!   HS256 tokens checked as S-360 does, one shared rate limit (509 or 429 + `Retry-After`).
 //! - **Contact Webhook V2** ([`webhook`]) and the **Data Export** webhook ([`export`]), with the
-//!   authentication methods `webhook-ingest` accepts.
+//!   authentication methods `webhook-ingest` accepts ([`sender`]).
 //! - The **ticket shop** ([`shop`]) at `/shop`: an OpenID Connect relying party of the
 //!   identity provider that links the SSO id to a contact as S-360 does.
 //!
 //! The library API ([`Simulator`], [`SimConfig`], [`SimHandle`], [`SimState`], [`store::Store`])
 //! is stable: tests of other crates use it.
+//!
+//! # How the modules depend on each other
+//!
+//! [`app`] starts everything and is the only module that names the route modules ([`admin`],
+//! [`api`], [`export`], [`shop`], [`webhook`]) together. They share [`state::SimState`], which
+//! names none of them, and whatever two of them share has its own module ([`sender`] for the
+//! webhooks' authentication, [`error`] for the HTTP errors and JSON bodies), so the modules
+//! form no import cycle (the layout test checks it, `docs/architecture.md`).
 
 pub mod admin;
 pub mod api;
@@ -44,10 +52,13 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod sender;
 pub mod shop;
+pub mod state;
 pub mod stats;
 pub mod store;
 pub mod webhook;
 
-pub use app::{SimHandle, SimState, Simulator};
+pub use app::{SimHandle, Simulator};
 pub use config::SimConfig;
+pub use state::SimState;

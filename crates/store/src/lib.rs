@@ -7,8 +7,10 @@
 //! - `sync-worker` is the only writer of contact data (`contacts`, `contact_audit`, the import
 //!   and write-back tables) and the only service that runs [`migrate`].
 //! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
+//! - Every process that calls S-360 reserves its calls from [`budget`].
 
 pub mod auth;
+pub mod budget;
 pub mod password_link;
 pub mod schema;
 

@@ -218,6 +218,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    secutix_budget (name) {
+        name -> Text,
+        next_slot -> Timestamptz,
+    }
+}
+
+diesel::table! {
     logout_deliveries (id) {
         id -> Int8,
         client_id -> Text,
@@ -253,5 +260,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_followups,
     contact_checks,
     pushed_authorization_requests,
-    logout_deliveries
+    logout_deliveries,
+    secutix_budget
 );

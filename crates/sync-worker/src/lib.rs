@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod apply;
+pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod consumer;

@@ -90,10 +90,11 @@ pub struct Reconciler {
 
 /// Runs `sync-worker reconcile` once.
 pub async fn run(args: &ReconcileArgs, cancel: &CancellationToken) -> anyhow::Result<DriftReport> {
-    let client = Client::from_args(&args.secutix)?
+    let pool = store::pool(&args.database)?;
+    let client = crate::budget::client(&args.secutix, &pool)?
         .ok_or_else(|| anyhow::anyhow!("reconcile needs the contact API: set SECUTIX_API_URL"))?;
     let reconciler = Reconciler {
-        pool: store::pool(&args.database)?,
+        pool,
         client,
         rules: args.rules.clone(),
         metrics: WorkerMetrics::register(&prometheus::Registry::new())?,

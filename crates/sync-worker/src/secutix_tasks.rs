@@ -16,7 +16,7 @@ pub fn spawn(
     metrics: &WorkerMetrics,
     cancel: &CancellationToken,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    let Some(client) = secutix_client::Client::from_args(&args.secutix)? else {
+    let Some(client) = crate::budget::client(&args.secutix, pool)? else {
         tracing::warn!("SECUTIX_API_URL is not set: S-360 links and profile write-backs stay queued");
         return Ok(Vec::new());
     };

@@ -1,6 +1,7 @@
 //! The contact API, REST-RPC as S-360 publishes it: `POST` with a JSON body to
 //! `/tnco/backend-apis/<service>/<version>/<method>`. Every call needs a fresh HS256 token
-//! ([`token`]) and counts against one shared rate limit ([`limit`]).
+//! ([`token`]) and counts against one shared rate limit ([`limit`]); both are held by the
+//! [`Admission`] that `app` builds once and registers as this module's own `web::Data`.
 //!
 //! Shapes (assumed where S-360's public documentation is silent):
 //!
@@ -35,7 +36,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{admin::json_body, app::SimState, error::ApiError, stats, store::StoreError};
+use crate::{
+    config::ApiConfig,
+    error::{ApiError, json_body},
+    state::SimState,
+    stats,
+    store::StoreError,
+};
+use limit::RateLimiter;
+use token::TokenRules;
 
 /// Where the contact API lives.
 pub const CONTACT_SERVICE: &str = "/tnco/backend-apis/contactInformationPublicService/v2_21";
@@ -53,18 +62,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(&format!("{SOCIAL_LOGIN_SERVICE}/addLink"), web::post().to(add_link));
 }
 
+/// What a call must pass before it is served: one instance for the whole server, so every
+/// worker counts against the same rate limit.
+pub struct Admission {
+    tokens: TokenRules,
+    limiter: RateLimiter,
+}
+
+impl Admission {
+    pub fn new(config: &ApiConfig) -> Self {
+        Self {
+            tokens: TokenRules::new(config),
+            limiter: RateLimiter::new(config.api_rate_limit, config.api_rate_window),
+        }
+    }
+}
+
 /// The token check, then the rate limit; both counted.
-fn admit(state: &SimState, req: &HttpRequest) -> Result<(), ApiError> {
+fn admit(state: &SimState, admission: &Admission, req: &HttpRequest) -> Result<(), ApiError> {
     stats::bump(&state.stats.api_calls);
     let authorization = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if let Err(error) = state.tokens.check(authorization, SystemTime::now()) {
+    if let Err(error) = admission.tokens.check(authorization, SystemTime::now()) {
         stats::bump(&state.stats.api_rejected_token);
         return Err(ApiError::InvalidToken(error.to_string()));
     }
-    state.limiter.check(Instant::now()).map_err(|retry_after| {
+    admission.limiter.check(Instant::now()).map_err(|retry_after| {
         stats::bump(&state.stats.api_rejected_limit);
         ApiError::RateLimited {
             status: state.config.api.api_limit_status,
@@ -87,10 +112,11 @@ fn contact_number(body: &Value) -> Result<Option<String>, ApiError> {
 
 async fn get_contact_data(
     state: web::Data<SimState>,
+    admission: web::Data<Admission>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admit(&state, &req)?;
+    admit(&state, &admission, &req)?;
     let body = json_body(&body)?;
     let number =
         contact_number(&body)?.ok_or_else(|| ApiError::bad_request("wrong_shape", "contactNumber is required"))?;
@@ -103,10 +129,11 @@ async fn get_contact_data(
 
 async fn save_individual_contact_data(
     state: web::Data<SimState>,
+    admission: web::Data<Admission>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admit(&state, &req)?;
+    admit(&state, &admission, &req)?;
     let mut body = json_body(&body)?;
     let number = contact_number(&body)?;
     let object = body
@@ -142,8 +169,13 @@ struct AddLink {
     provider_user_reference: String,
 }
 
-async fn add_link(state: web::Data<SimState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    admit(&state, &req)?;
+async fn add_link(
+    state: web::Data<SimState>,
+    admission: web::Data<Admission>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    admit(&state, &admission, &req)?;
     let body: AddLink = serde_json::from_value(json_body(&body)?).map_err(|_| {
         ApiError::bad_request(
             "wrong_shape",

@@ -10,6 +10,9 @@
 //! | `POST /shop/logout` | signs out of the shop |
 //!
 //! The redirect URI to register at the provider is `<SIM_PUBLIC_URL>/shop/callback`.
+//!
+//! The shop's sign-ins and sessions ([`Shop`]) are its own `web::Data<Option<Shop>>` (`None`
+//! without an issuer), not part of the shared state: nothing else reads them.
 
 pub mod link;
 pub mod oidc;
@@ -30,7 +33,7 @@ use actix_web::{
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{app::SimState, error::ApiError, store::shape};
+use crate::{config::ShopConfig, error::ApiError, state::SimState, store::shape};
 use link::Linked;
 use oidc::{OidcError, RelyingParty, random_token};
 
@@ -66,7 +69,8 @@ pub struct Shop {
 }
 
 impl Shop {
-    pub fn new(config: &crate::config::ShopConfig, base_url: &str) -> Option<Self> {
+    /// The shop, when `SIM_SHOP_ISSUER` is set.
+    pub fn new(config: &ShopConfig, base_url: &str) -> Option<Self> {
         let issuer = config.shop_issuer.as_ref()?;
         Some(Self {
             rp: RelyingParty::new(issuer, config.shop_client_id.clone(), config.shop_client_secret.clone()),
@@ -91,8 +95,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn shop(state: &SimState) -> Result<&Shop, ApiError> {
-    state.shop.as_ref().ok_or(ApiError::NotConfigured(
+/// The shop, or a 404 that says how to enable it.
+fn configured(shop: &Option<Shop>) -> Result<&Shop, ApiError> {
+    shop.as_ref().ok_or(ApiError::NotConfigured(
         "the ticket shop is not configured (SIM_SHOP_ISSUER)",
     ))
 }
@@ -157,8 +162,12 @@ async fn start(shop: &Shop, return_to: &str) -> HttpResponse {
 }
 
 /// Any shop page.
-async fn page(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let shop = shop(&state)?;
+async fn page(
+    state: web::Data<SimState>,
+    shop: web::Data<Option<Shop>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let shop = configured(&shop)?;
     let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/shop");
     if let Some((number, _, _)) = session(shop, &req) {
         let record = state.store.get(&number);
@@ -178,8 +187,8 @@ struct LoginQuery {
     return_to: Option<String>,
 }
 
-async fn login(state: web::Data<SimState>, query: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
-    let shop = shop(&state)?;
+async fn login(shop: web::Data<Option<Shop>>, query: web::Query<LoginQuery>) -> Result<HttpResponse, ApiError> {
+    let shop = configured(&shop)?;
     // Only shop pages are return targets (no open redirect).
     let return_to = query
         .return_to
@@ -198,10 +207,11 @@ struct CallbackQuery {
 
 async fn callback(
     state: web::Data<SimState>,
+    shop: web::Data<Option<Shop>>,
     req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let shop = shop(&state)?;
+    let shop = configured(&shop)?;
     let bound = req.cookie(STATE_COOKIE).map(|c| c.value().to_owned());
     let Some(returned) = query.state.as_deref().filter(|s| bound.as_deref() == Some(*s)) else {
         return Ok(pages::failed(
@@ -269,8 +279,12 @@ async fn callback(
         .finish())
 }
 
-async fn me(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let shop = shop(&state)?;
+async fn me(
+    state: web::Data<SimState>,
+    shop: web::Data<Option<Shop>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let shop = configured(&shop)?;
     let Some((number, sub, userinfo)) = session(shop, &req) else {
         return Ok(HttpResponse::Unauthorized().json(json!({ "error": "not_signed_in", "message": "no shop session" })));
     };
@@ -285,8 +299,8 @@ async fn me(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse
     })))
 }
 
-async fn logout(state: web::Data<SimState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let shop = shop(&state)?;
+async fn logout(shop: web::Data<Option<Shop>>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let shop = configured(&shop)?;
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         lock(&shop.sessions).remove(cookie.value());
     }

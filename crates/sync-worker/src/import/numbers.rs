@@ -41,7 +41,8 @@ pub async fn fetch(args: &ImportArgs, numbers: &Path, cancel: &CancellationToken
     if todo.is_empty() {
         return Ok(spool);
     }
-    let client = secutix_client::Client::from_args(&args.secutix)?
+    let pool = store::pool(&args.database)?;
+    let client = crate::budget::client(&args.secutix, &pool)?
         .ok_or_else(|| anyhow::anyhow!("--numbers needs the contact API: set SECUTIX_API_URL"))?;
     tracing::info!(
         contacts = todo.len(),

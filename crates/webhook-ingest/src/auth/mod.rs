@@ -8,7 +8,9 @@ mod signature;
 mod source;
 
 pub use settings::AuthArgs;
-pub use signature::{SignatureHeaders, StandardWebhooks};
+// The verifier is the `standard-webhooks` crate's; re-exported because
+// [`Credentials::Signed`] carries its headers (and the fuzz target reaches it through here).
+pub use standard_webhooks::{SignatureHeaders, StandardWebhooks};
 
 use std::net::SocketAddr;
 
@@ -17,6 +19,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use signature::signature_headers;
 use source::SourceFilter;
 
 /// The request could not be authenticated. Deliberately without detail.
@@ -71,16 +74,22 @@ impl Authenticator {
                 return Ok(Credentials::Accepted);
             }
         }
-        match (&self.hmac, SignatureHeaders::from_request(req.headers())) {
+        match (&self.hmac, signature_headers(req.headers())) {
             (Some(_), Some(headers)) => Ok(Credentials::Signed(headers)),
             _ => Err(Unauthorized),
         }
     }
 
-    /// Verifies a Standard Webhooks signature over the body.
+    /// Verifies a Standard Webhooks signature over the body. Why it failed is not told to the
+    /// sender (every failure is the same bare 401), only logged at debug level.
     pub fn verify(&self, headers: &SignatureHeaders, body: &[u8]) -> Result<(), Unauthorized> {
         let verifier = self.hmac.as_ref().ok_or(Unauthorized)?;
-        verifier.verify(headers, body, chrono::Utc::now().timestamp())
+        verifier
+            .verify(headers, body, chrono::Utc::now().timestamp())
+            .map_err(|reason| {
+                tracing::debug!(%reason, "Webhook signature refused");
+                Unauthorized
+            })
     }
 
     /// Whether Basic is configured, to advertise it in `WWW-Authenticate`.

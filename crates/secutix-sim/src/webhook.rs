@@ -7,17 +7,13 @@
 //! counted (`/admin/stats`). A contact that changed while in flight stays queued. Runs never
 //! overlap.
 
-pub mod auth;
-
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::{app::SimState, stats};
-
-pub use auth::SenderAuth;
+use crate::{sender, state::SimState, stats};
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -49,7 +45,7 @@ pub async fn run_once(state: &SimState) -> RunReport {
         }
         .unwrap_or_default();
         stats::bump(&state.stats.webhook_posts);
-        match auth::post_json(&state.http, url, &state.sender_auth, body).await {
+        match sender::post_json(&state.http, url, &state.sender_auth, body).await {
             Ok(()) => {
                 for contact in chunk {
                     state.store.delivered(&contact.contact_number, contact.version);

@@ -1,10 +1,11 @@
-//! How the simulator's webhooks authenticate, with exactly the methods `webhook-ingest`
-//! accepts: none, HTTP Basic, a static bearer token, or Standard Webhooks signatures (signed
-//! with the ingest's own implementation, so both sides cannot drift apart).
+//! How the simulator's webhooks (Contact Webhook V2 and Data Export) authenticate and are
+//! posted, with exactly the methods `webhook-ingest` accepts: none, HTTP Basic, a static bearer
+//! token, or Standard Webhooks signatures (made by the `standard-webhooks` crate the ingest
+//! verifies with, so both sides cannot drift apart).
 
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
-use webhook_ingest::auth::StandardWebhooks;
+use standard_webhooks::{ID_HEADER, SIGNATURE_HEADER, StandardWebhooks, TIMESTAMP_HEADER};
 
 use crate::config::SenderAuthConfig;
 
@@ -65,9 +66,9 @@ impl SenderAuth {
                 let timestamp = chrono::Utc::now().timestamp();
                 let signature = StandardWebhooks::sign(key, &id, timestamp, body);
                 request
-                    .header("webhook-id", id)
-                    .header("webhook-timestamp", timestamp.to_string())
-                    .header("webhook-signature", signature)
+                    .header(ID_HEADER, id)
+                    .header(TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(SIGNATURE_HEADER, signature)
             }
         }
     }

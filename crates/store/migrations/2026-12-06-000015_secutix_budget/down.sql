@@ -1,0 +1,1 @@
+DROP TABLE secutix_budget;
