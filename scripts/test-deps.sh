@@ -19,6 +19,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/jose ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/jose ] \
+   || [ ! -d tests/browser/node_modules/openid-client ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi

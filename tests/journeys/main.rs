@@ -11,6 +11,7 @@ mod gateway_flow;
 mod gateway_hardening;
 mod gateway_jwt_attacks;
 mod gateway_memory;
+mod gateway_openid_client;
 mod gateway_password;
 mod gateway_profile;
 mod gateway_rotation;
