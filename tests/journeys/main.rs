@@ -43,6 +43,7 @@ mod worker_commands;
 mod worker_convergence;
 mod worker_crash;
 mod worker_jobs;
+mod worker_leader;
 mod worker_lifecycle;
 mod worker_mail;
 mod writeback;

@@ -11,7 +11,9 @@
 
 pub mod auth;
 pub mod budget;
+pub mod lease;
 pub mod password_link;
+pub mod schedule;
 pub mod schema;
 
 use diesel_async::AsyncMigrationHarness;

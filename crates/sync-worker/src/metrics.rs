@@ -21,6 +21,8 @@ pub struct WorkerMetrics {
     /// Outcomes of the work done through the S-360 contact API, by task (`link`, `writeback`,
     /// `reconcile`) and outcome.
     pub secutix: IntCounterVec,
+    /// 1 while this replica holds the cluster's leader lease (it runs the scheduled jobs).
+    pub leader: IntGauge,
 }
 
 impl WorkerMetrics {
@@ -50,6 +52,7 @@ impl WorkerMetrics {
             ]),
         )?;
         let dead_letters = IntGauge::new("sync_worker_dead_letter_messages", "Messages in the dead-letter queue")?;
+        let leader = IntGauge::new("sync_worker_leader", "1 while this replica holds the leader lease")?;
         let secutix = IntCounterVec::new(
             Opts::new(
                 "sync_worker_secutix_outcomes_total",
@@ -65,6 +68,7 @@ impl WorkerMetrics {
             Box::new(batch_size.clone()),
             Box::new(lag_seconds.clone()),
             Box::new(dead_letters.clone()),
+            Box::new(leader.clone()),
         ] {
             registry.register(collector)?;
         }
@@ -75,6 +79,7 @@ impl WorkerMetrics {
             batch_size,
             lag_seconds,
             dead_letters,
+            leader,
             secutix,
         })
     }

@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use infra::config::{DatabaseArgs, TelemetryArgs};
 use model::ContactNumber;
 use secutix_client::{Client, SecutixArgs};
-use store::{PgPool, schema::contact_checks};
+use store::{PgPool, lease::Lease, schema::contact_checks};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -107,25 +107,62 @@ pub async fn run(args: &ReconcileArgs, cancel: &CancellationToken) -> anyhow::Re
 }
 
 /// Reconciles `limit` contacts every `every` until cancelled.
-pub async fn schedule(reconciler: Reconciler, every: Duration, limit: u32, cancel: CancellationToken) {
+/// The name of the scheduled reconciliation in `scheduled_jobs`.
+pub const SCHEDULED_JOB: &str = "reconcile";
+
+/// The scheduled reconciliation of `sync-worker run`: once per `every` for the whole cluster.
+/// Only the replica holding the leader lease claims runs, and [`store::schedule::claim`] lets
+/// one claim through per period, so a run is neither repeated nor skipped when a leader dies
+/// and another takes over.
+pub async fn schedule(reconciler: Reconciler, every: Duration, limit: u32, lease: Lease, cancel: CancellationToken) {
+    let runner = runner_name();
+    // Often enough that a new leader starts a due run within a second.
+    let tick = every.min(Duration::from_secs(1));
     loop {
-        match reconciler.reconcile(None, limit, &cancel).await {
-            Ok(report) => tracing::info!(
-                checked = report.checked,
-                updated = report.updated.len(),
-                merged = report.merged.len(),
-                anonymised = report.anonymised.len(),
-                deleted = report.deleted.len(),
-                errors = report.errors,
-                "Scheduled reconciliation done"
-            ),
-            Err(error) => tracing::warn!(%error, "Scheduled reconciliation failed"),
+        reconciler.metrics.leader.set(i64::from(lease.is_leader()));
+        if lease.is_leader() {
+            let claimed = match reconciler.pool.get().await {
+                Ok(mut conn) => store::schedule::claim(&mut conn, SCHEDULED_JOB, every, &runner)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
+            if let Some(run) = claimed {
+                let outcome = match reconciler.reconcile(None, limit, &cancel).await {
+                    Ok(report) => {
+                        tracing::info!(
+                            checked = report.checked,
+                            updated = report.updated.len(),
+                            merged = report.merged.len(),
+                            anonymised = report.anonymised.len(),
+                            deleted = report.deleted.len(),
+                            errors = report.errors,
+                            "Scheduled reconciliation done"
+                        );
+                        "done".to_owned()
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "Scheduled reconciliation failed");
+                        format!("failed: {error}")
+                    }
+                };
+                if let Ok(mut conn) = reconciler.pool.get().await {
+                    let _ = store::schedule::finish(&mut conn, run, &outcome).await;
+                }
+            }
         }
         tokio::select! {
             _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+            _ = tokio::time::sleep(tick) => {}
         }
     }
+}
+
+/// Who ran a job, for `scheduled_runs`: the host and process id.
+fn runner_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
 }
 
 #[derive(QueryableByName)]

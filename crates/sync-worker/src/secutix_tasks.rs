@@ -1,14 +1,21 @@
 //! The tasks of `sync-worker run` that call S-360, all through one client and so one rate
 //! limiter: the import's `addLink` calls, the profile write-back, and the scheduled
-//! reconciliation. Without `SECUTIX_API_URL` none starts (their work stays queued) and a
+//! reconciliation (run by the replica holding the leader lease). Without `SECUTIX_API_URL` none starts (their work stays queued) and a
 //! warning says so.
 
+use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use store::PgPool;
 
 use crate::{cli::RunArgs, metrics::WorkerMetrics, writeback::WriteBack};
+
+/// The advisory lock the worker replicas elect their leader with ("SECUTIX" and a version).
+const LEADER_LOCK: i64 = 0x5345_4355_5449_5801;
+/// How often a follower asks for the lease, and a leader checks it still holds it: a dead
+/// leader's runs resume within this time (PostgreSQL frees the lock as the session closes).
+const LEASE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub fn spawn(
     args: &RunArgs,
@@ -38,6 +45,13 @@ pub fn spawn(
         ),
     ];
     if let Some(every) = args.reconcile_every {
+        let lease = store::lease::Lease::default();
+        tasks.push(tokio::spawn(lease.clone().hold(
+            args.database.database_url.expose_secret().to_owned(),
+            LEADER_LOCK,
+            LEASE_RETRY,
+            cancel.clone(),
+        )));
         tasks.push(tokio::spawn(crate::reconcile::schedule(
             crate::reconcile::Reconciler {
                 pool: pool.clone(),
@@ -47,6 +61,7 @@ pub fn spawn(
             },
             every,
             args.reconcile_limit,
+            lease,
             cancel.clone(),
         )));
     }
