@@ -63,7 +63,7 @@ async fn open_form(s: &Setup, session: &str) -> (String, String) {
 }
 
 /// The form's fields as shown, with `edits` applied (`None` removes a field, as an unticked box).
-fn edited(html: &str, edits: &[(&str, Option<&str>)]) -> Vec<(String, String)> {
+pub fn edited(html: &str, edits: &[(&str, Option<&str>)]) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = [
         "csrf",
         "base",

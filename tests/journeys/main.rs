@@ -3,6 +3,7 @@
 //! database and broker name prefix. `TEST_LOG=debug` shows the services' logs.
 
 mod apply_convergence;
+mod cluster_replicas;
 mod e2e_journey;
 mod gateway_bad_input;
 mod gateway_admission;
