@@ -28,7 +28,7 @@ validate-deploy: ## Check the Dockerfile, compose file and Kubernetes overlays o
 	scripts/validate-deploy.sh
 
 .PHONY: bench
-bench: ## Run every benchmark beside its raw baseline (release build; results in target/bench/)
+bench: ## Run every benchmark beside its raw baseline (release build; results in target/bench/, or $CARGO_TARGET_DIR/bench/)
 	scripts/bench.sh all
 
 .PHONY: bench-quick

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
-# and writes the results as JSON under target/bench/. `all` also merges them into one table,
-# docs/bench/results.json and the chart docs/bench/ratios.svg (scripts/bench-report.py).
+# and writes the results as JSON under target/bench/ ($CARGO_TARGET_DIR/bench/ when that is
+# set). `all` also merges them into one table, docs/bench/results.json and the chart
+# docs/bench/ratios.svg (scripts/bench-report.py).
 # Usage: scripts/bench.sh [ingest|worker|gateway|import|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, where this script runs cargo), else target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+[[ $target_dir = /* ]] || target_dir=$PWD/$target_dir
 
 scripts/services.sh check
 # wrk generates the HTTP load from a separate, lean process (Debian package).
@@ -17,33 +22,34 @@ if ! command -v wrk >/dev/null 2>&1; then
     echo "wrk is not installed (apt-get install wrk); the ingest benchmark falls back to an in-process client" >&2
   fi
 fi
-mkdir -p target/bench
+out=$target_dir/bench
+mkdir -p "$out"
 which=${1:-all}
 if [ "$which" = quick ]; then
   cargo build --locked -p bench -p sync-worker
-  bench=target/debug/bench
-  $bench ingest --contacts 300 --rounds 1 --json target/bench/quick-ingest.json
-  $bench worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json target/bench/quick-worker.json
-  $bench gateway --seconds 1 --rounds 1 --concurrency 4 --json target/bench/quick-gateway.json
-  $bench import --contacts 2000 --batch-size 500 --json target/bench/quick-import.json
-  python3 scripts/bench-report.py target/bench/quick target/bench/quick-*.json
+  bench=$target_dir/debug/bench
+  "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
+  "$bench" worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json "$out/quick-worker.json"
+  "$bench" gateway --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
+  "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
+  python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
   exit 0
 fi
 cargo build --release --locked -p bench -p sync-worker
 if [ "$which" = ingest ] || [ "$which" = all ]; then
-  target/release/bench ingest --json target/bench/ingest.json
+  "$target_dir/release/bench" ingest --json "$out/ingest.json"
 fi
 if [ "$which" = worker ] || [ "$which" = all ]; then
-  target/release/bench worker --json target/bench/worker.json
+  "$target_dir/release/bench" worker --json "$out/worker.json"
 fi
 if [ "$which" = gateway ] || [ "$which" = all ]; then
-  target/release/bench gateway --json target/bench/gateway.json
+  "$target_dir/release/bench" gateway --json "$out/gateway.json"
 fi
 if [ "$which" = import ] || [ "$which" = all ]; then
-  target/release/bench import --json target/bench/import.json
+  "$target_dir/release/bench" import --json "$out/import.json"
 fi
 if [ "$which" = all ]; then
   echo
-  python3 scripts/bench-report.py docs/bench target/bench/ingest.json target/bench/worker.json \
-    target/bench/gateway.json target/bench/import.json
+  python3 scripts/bench-report.py docs/bench "$out/ingest.json" "$out/worker.json" \
+    "$out/gateway.json" "$out/import.json"
 fi

@@ -39,6 +39,9 @@ import urllib.request
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, as the shell scripts that run cargo there do), else target/.
+TARGET_DIR = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -225,7 +228,7 @@ def main():
     parser.add_argument("--sim", default="http://127.0.0.1:8090", help="secutix-sim's base URL (shop under /shop)")
     parser.add_argument("--mailbox", default=os.path.join(ROOT, ".local", "mailbox"), help="Maildir of the local SMTP catcher")
     parser.add_argument("--database-url", help="our database (default: $DATABASE_URL or the local one)", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/secutix_bridge"))
-    parser.add_argument("--worker-bin", default=os.path.join(ROOT, "target", "debug", "sync-worker"), help="the sync-worker binary (import, replay)")
+    parser.add_argument("--worker-bin", default=os.path.join(TARGET_DIR, "debug", "sync-worker"), help="the sync-worker binary (import, replay)")
     parser.add_argument("--browser", action="store_true", help="sign in at the shop in headless Chromium")
     args = parser.parse_args()
     gateway, sim = args.gateway.rstrip("/"), args.sim.rstrip("/")

@@ -42,6 +42,9 @@ import urllib.request
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, as the shell scripts that run cargo there do), else target/.
+TARGET_DIR = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target")
 PG_ADMIN = os.environ.get("RESILIENCE_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_ADDRESS = ("127.0.0.1", 5432)
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
@@ -299,12 +302,12 @@ def main():
     parser.add_argument("--no-broker-restart", action="store_true", help="skip the RabbitMQ restart")
     parser.add_argument("--soak", action="store_true", help="no faults; sample memory and check its growth")
     parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth of the worker and the ingest between the first and last fifth of the run, MiB (default 64; the simulator's is reported, since its store grows with every contact)")
-    parser.add_argument("--bin", default=os.path.join(ROOT, "target", "debug"), help="directory of the binaries")
+    parser.add_argument("--bin", default=os.path.join(TARGET_DIR, "debug"), help="directory of the binaries (default: the debug build)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the change stream")
     args = parser.parse_args()
 
     run_id = uuid.uuid4().hex[:10]
-    logs = os.path.join(ROOT, "target", "resilience", run_id)
+    logs = os.path.join(TARGET_DIR, "resilience", run_id)
     os.makedirs(logs, exist_ok=True)
     database = f"resilience_{run_id}"
     psql(PG_ADMIN, f'CREATE DATABASE "{database}"')

@@ -7,6 +7,10 @@
 #   soak-hour  the same for an hour
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, where this script runs cargo), else target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+[[ $target_dir = /* ]] || target_dir=$PWD/$target_dir
 
 scripts/services.sh check
 mode=${1:-full}
@@ -23,4 +27,4 @@ if [ "$profile" = release ]; then
 else
   cargo build --locked -p sync-worker -p webhook-ingest -p secutix-sim
 fi
-exec python3 scripts/resilience.py --bin "target/$profile" "${options[@]}" "$@"
+exec python3 scripts/resilience.py --bin "$target_dir/$profile" "${options[@]}" "$@"

@@ -5,6 +5,10 @@
 # contacts, and prints what to try. ctrl-c stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, where this script runs cargo), else target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+[[ $target_dir = /* ]] || target_dir=$PWD/$target_dir
 
 scripts/services.sh check
 
@@ -39,7 +43,7 @@ fi
 python3 -c 'import aiosmtpd' 2>/dev/null || scripts/test-deps.sh
 
 cargo build --workspace --bins --locked
-bin=target/debug
+bin=$target_dir/debug
 
 "$bin/sync-worker" migrate
 

@@ -18,6 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
+# repository root, where this script runs cargo), else target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+[[ $target_dir = /* ]] || target_dir=$root/$target_dir
 started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))"; }
 
@@ -134,7 +138,7 @@ PY
 # --- 3. Environment variables ---------------------------------------------------------------
 # Writes "<program> VAR" lines for every variable each binary (and subcommand) reads.
 collect_env_vars() {
-  local bin=$root/target/debug sub
+  local bin=$target_dir/debug sub
   for b in webhook-ingest auth-gateway; do
     "$bin/$b" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "$b"
   done

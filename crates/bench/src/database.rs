@@ -26,7 +26,7 @@ impl BenchDatabase {
             name,
             url: url.to_string(),
         };
-        let pool_args = crate::worker::run_args("amqp://localhost", "", &database.url, &[])?.database;
+        let pool_args = crate::worker_args::run_args("amqp://localhost", "", &database.url, &[])?.database;
         store::migrate(&infra::db::pool(&pool_args)?).await?;
         Ok(database)
     }

@@ -90,6 +90,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
             secret_hashes: vec![auth_gateway::clients::hash_secret(SECRET)],
             redirect_uris: vec!["https://bench.example.org/cb".into()],
             post_logout_redirect_uris: vec![],
+            ..Default::default()
         }],
     };
     registry.save(&clients)?;
@@ -160,7 +161,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     // Sign-ins.
     let (mut raw, mut ours) = (Vec::new(), Vec::new());
     for _ in 0..args.rounds {
-        raw.push(argon2_rate(duration).await);
+        raw.push(argon2_rate(PASSWORD, duration).await);
         ours.push(login_rate(&base, args.concurrency, duration).await?);
     }
     rows.push(row(

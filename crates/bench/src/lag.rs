@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     database::BenchDatabase,
     ingest::{TOKEN, start_ingest},
-    worker::run_args,
+    worker_args::run_args,
 };
 
 /// Posts one contact per request at `rate` for `duration` through a real ingest and worker,

@@ -10,6 +10,7 @@ pub mod lag;
 pub mod raw;
 pub mod report;
 pub mod worker;
+pub mod worker_args;
 pub mod wrk;
 
 /// Benchmarks of secutix-bridge. Each prints the project's figure beside a raw baseline

@@ -23,6 +23,7 @@ use crate::{
     database::BenchDatabase,
     lag::end_to_end_lag,
     report::{Row, median, print_table, quantile},
+    worker_args::run_args,
 };
 
 #[derive(Debug, Clone, clap::Args)]
@@ -201,31 +202,6 @@ async fn worker_pipeline(
     cancel.cancel();
     task.await??;
     Ok(rate)
-}
-
-pub fn run_args(
-    amqp_url: &str,
-    prefix: &str,
-    database_url: &str,
-    extra: &[&str],
-) -> anyhow::Result<sync_worker::cli::RunArgs> {
-    #[derive(clap::Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        run: sync_worker::cli::RunArgs,
-    }
-    let mut argv = vec![
-        "run",
-        "--listen-addr",
-        "127.0.0.1:0",
-        "--amqp-url",
-        amqp_url,
-        "--amqp-name-prefix",
-        prefix,
-    ];
-    argv.extend(["--database-url", database_url]);
-    argv.extend_from_slice(extra);
-    Ok(infra::config::parse_from::<Wrapper, _, _>(argv)?.run)
 }
 
 /// The raw pipeline: consume, decode, map, one multi-row upsert per batch, ack after commit.

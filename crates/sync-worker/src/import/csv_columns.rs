@@ -18,7 +18,7 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 
-use super::source::{Item, bad, contact};
+use super::record::{Item, bad, contact};
 
 const INDIVIDUAL: [&str; 10] = [
     "title",

@@ -11,9 +11,12 @@ mod copy;
 pub mod csv_columns;
 mod numbers;
 mod progress;
+pub mod record;
 mod report;
 mod runs;
 pub mod source;
+#[cfg(test)]
+mod tests;
 mod web;
 
 use std::{

@@ -1,7 +1,7 @@
 //! Reading an import file record by record, in file order: JSON lines of `getContactData`
 //! objects, a JSON array (of `getContactData` objects or Data Export rows), or CSV with
 //! S-360's bulk-import columns (see [`super::csv_columns`]). A record that cannot be read is
-//! an error naming its position, never its content.
+//! an error naming its position, never its content ([`super::record`]).
 
 use std::{
     fs::File,
@@ -9,8 +9,13 @@ use std::{
     path::Path,
 };
 
-use model::{Contact, secutix};
+use model::Contact;
 use serde_json::Value;
+
+use super::record::{bad, contact};
+// The items `read` yields, named here too: the second pass (`chunks`) reads them as
+// `source::Item`.
+pub use super::record::{Item, Record};
 
 /// File formats the import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,24 +48,6 @@ impl Format {
         }
     }
 }
-
-/// One record that could not become a contact; `position` counts from 1 in file order.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("record {position}: {reason}")]
-pub struct BadRecord {
-    pub position: u64,
-    pub reason: String,
-}
-
-/// One record of the file: its contact and, when the contact can be stored exactly as the file
-/// holds it (a JSON line without NUL escapes), its JSON text.
-#[derive(Debug)]
-pub struct Record {
-    pub contact: Contact,
-    pub text: Option<String>,
-}
-
-pub type Item = Result<Record, BadRecord>;
 
 /// Opens `path` and returns its records as contacts, in order.
 pub fn read(path: &Path, format: Format) -> anyhow::Result<Box<dyn Iterator<Item = Item> + Send>> {
@@ -147,7 +134,8 @@ pub fn jsonl_parts(path: &Path, parts: u64) -> anyhow::Result<Vec<impl BufRead +
 /// decide whether it is a web account and which login it has (its number, `individualContact`,
 /// `role`, `email` and the Data Export row's `individual*` and `socialConnections*` members),
 /// the rest skipped unread. It is the contact [`contact`] maps from the whole line, but for
-/// the members left out (addresses, authorizations, criteria, ...).
+/// the members left out (addresses, authorizations, criteria, ...); the import's tests check
+/// that both decide a web account alike.
 pub fn essentials(line: &str) -> Option<Contact> {
     struct Essentials(serde_json::Map<String, Value>);
 
@@ -182,34 +170,6 @@ pub fn essentials(line: &str) -> Option<Contact> {
     contact(0, Value::Object(kept)).ok().map(|record| record.contact)
 }
 
-/// Maps one JSON record: a `getContactData` object, or a Data Export row (flat names).
-pub fn contact(position: u64, value: Value) -> Item {
-    let parsed = if is_export_row(&value) {
-        secutix::from_data_export_row(value)
-    } else {
-        secutix::from_get_contact_data(value)
-    };
-    parsed
-        .map(|contact| Record { contact, text: None })
-        .map_err(|e| bad(position, &e.to_string()))
-}
-
-fn is_export_row(value: &Value) -> bool {
-    value.as_object().is_some_and(|object| {
-        !object.contains_key("individualContact")
-            && object
-                .keys()
-                .any(|k| k.starts_with("individual") || k == "email" || k.starts_with("socialConnections"))
-    })
-}
-
-pub fn bad(position: u64, reason: &str) -> BadRecord {
-    BadRecord {
-        position,
-        reason: reason.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,44 +196,5 @@ mod tests {
             assert_eq!(split, whole, "{parts} parts");
         }
         let _ = std::fs::remove_file(&path);
-    }
-
-    #[test]
-    fn essentials_decide_a_web_account_as_the_whole_record_does() {
-        let sample = include_str!("../../../model/fixtures/getContactData.sample.json");
-        let mut export_row: Value = serde_json::json!({
-            "contactNumber": "77", "role": "PUBLIC", "individualFirstname": "Fan",
-            "email": "Fan@Example.org", "socialConnections.providerUserReference": "x",
-        });
-        let lines = [
-            serde_json::to_string(&serde_json::from_str::<Value>(sample).expect("json")).expect("json"),
-            export_row.to_string(),
-            {
-                export_row["role"] = "RELAY".into();
-                export_row.to_string()
-            },
-            r#"{"contactNumber": "5", "individualContact": {"email": "a@b.org", "hasLogin": false}}"#.to_owned(),
-            r#"{"contactNumber": "6", "individualContact": {"email": "not an e-mail", "role": "PUBLIC"}}"#.to_owned(),
-            r#"{"individualContact": {"email": "a@b.org", "role": "PUBLIC"}}"#.to_owned(),
-            r#"["not", "an", "object"]"#.to_owned(),
-        ];
-        for line in &lines {
-            let whole = contact(0, serde_json::from_str(line).expect("json"))
-                .ok()
-                .map(|record| record.contact);
-            let light = essentials(line);
-            let decided = |c: &Option<Contact>| {
-                c.as_ref().map(|c| {
-                    (
-                        c.contact_number.clone(),
-                        c.email.clone(),
-                        c.role.clone(),
-                        c.has_login,
-                        super::super::web::refusal(c),
-                    )
-                })
-            };
-            assert_eq!(decided(&light), decided(&whole), "{line}");
-        }
     }
 }
