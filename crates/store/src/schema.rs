@@ -63,6 +63,7 @@ diesel::table! {
         code_hash -> Nullable<Bytea>,
         scope -> Text,
         auth_time -> Timestamptz,
+        successor_sealed -> Nullable<Bytea>,
     }
 }
 

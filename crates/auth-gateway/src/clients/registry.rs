@@ -100,8 +100,9 @@ impl ClientRegistry {
         self.clients.iter().find(|c| c.id == id)
     }
 
-    /// Unique ids; absolute redirect URIs without fragments, over HTTPS except on loopback;
-    /// secrets for confidential clients only.
+    /// Unique ids; absolute redirect URIs without fragments, over HTTPS except on loopback,
+    /// or private-use schemes for public clients (see [`check_client_redirect`]); secrets for
+    /// confidential clients only.
     pub fn validate(&self) -> Result<(), RegistryError> {
         for (index, client) in self.clients.iter().enumerate() {
             let fail = |reason: &str| RegistryError::Client {
@@ -135,8 +136,14 @@ impl ClientRegistry {
             if client.redirect_uris.is_empty() {
                 return Err(fail("at least one redirect URI is required"));
             }
-            for uri in client.redirect_uris.iter().chain(&client.post_logout_redirect_uris) {
-                check_redirect_uri(uri).map_err(|reason| fail(&format!("redirect URI {uri}: {reason}")))?;
+            for (field, uris) in [
+                ("redirect_uris", &client.redirect_uris),
+                ("post_logout_redirect_uris", &client.post_logout_redirect_uris),
+            ] {
+                for uri in uris {
+                    check_client_redirect(uri, client.kind)
+                        .map_err(|reason| fail(&format!("{field} {uri}: {reason}")))?;
+                }
             }
             for (field, uri) in [
                 ("backchannel_logout_uri", &client.backchannel_logout_uri),
@@ -168,9 +175,12 @@ impl Client {
         bool::from(matched)
     }
 
-    /// Exact, character-for-character match (RFC 6749 §3.1.2.3; OAuth 2.0 Security BCP §4.1.3).
+    /// Exact, character-for-character match (RFC 6749 §3.1.2.3; RFC 9700 §4.1.3), but for the
+    /// port of a loopback IP redirect registered without one (see [`redirect_matches`]).
     pub fn allows_redirect(&self, uri: &str) -> bool {
-        self.redirect_uris.iter().any(|registered| registered == uri)
+        self.redirect_uris
+            .iter()
+            .any(|registered| redirect_matches(registered, uri))
     }
 
     /// How long this client's refresh tokens live.
@@ -185,10 +195,12 @@ impl Client {
         ))
     }
 
+    /// Matched as [`Client::allows_redirect`] matches: a native app listening on an ephemeral
+    /// loopback port gets its logout redirect there too.
     pub fn allows_post_logout_redirect(&self, uri: &str) -> bool {
         self.post_logout_redirect_uris
             .iter()
-            .any(|registered| registered == uri)
+            .any(|registered| redirect_matches(registered, uri))
     }
 }
 
@@ -218,6 +230,8 @@ fn decode_hash(stored: &str) -> Option<[u8; 32]> {
     Some(digest)
 }
 
+/// A URI a browser is sent to or loads: HTTPS, or HTTP on loopback (the logout URIs, and the
+/// web form of a redirect URI).
 fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
     let url = url::Url::parse(uri).map_err(|_| "not an absolute URL")?;
     if url.fragment().is_some() {
@@ -228,6 +242,142 @@ fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
         "http" if crate::loopback::is_loopback(&url) => Ok(()),
         _ => Err("must be https (http only on loopback addresses)"),
     }
+}
+
+/// A redirect URI (or post-logout redirect URI) of a client of `kind`: a web URI as
+/// [`check_redirect_uri`] wants it, or, for a native app, a private-use URI scheme (RFC 8252
+/// §7.1) as [`check_private_use`] wants it. A loopback IP redirect registered without a port
+/// matches at any port ([`redirect_matches`]), which is sound only for its canonical spelling.
+fn check_client_redirect(uri: &str, kind: ClientKind) -> Result<(), String> {
+    let url = url::Url::parse(uri).map_err(|_| "not an absolute URL".to_owned())?;
+    if NOT_APP_SCHEMES.contains(&url.scheme()) {
+        return Err(format!("{}: is never a redirect scheme", url.scheme()));
+    }
+    if url.fragment().is_some() {
+        // RFC 6749 §3.1.2: the code is appended to the query; a fragment would swallow it.
+        return Err("must not have a fragment".to_owned());
+    }
+    match url.scheme() {
+        "https" | "http" => {
+            check_redirect_uri(uri)?;
+            let loopback_ip = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                _ => false,
+            };
+            if url.scheme() == "http" && loopback_ip && url.port().is_none() && uri != url.as_str() {
+                return Err(format!(
+                    "a loopback redirect URI without a port matches any port (RFC 8252 §7.3), so it must be \
+                     written as {url}"
+                ));
+            }
+            Ok(())
+        }
+        scheme => check_private_use(uri, &url, scheme, kind),
+    }
+}
+
+/// Schemes that never reach a native app, however a client is registered: script, inline
+/// content, local files, other protocols. The reverse-domain rule of [`check_private_use`]
+/// refuses them too (none has a dot); naming them makes the refusal plain.
+const NOT_APP_SCHEMES: &[&str] = &[
+    "javascript",
+    "vbscript",
+    "data",
+    "blob",
+    "file",
+    "filesystem",
+    "about",
+    "view-source",
+    "jar",
+    "ftp",
+    "ws",
+    "wss",
+    "mailto",
+    "tel",
+    "sms",
+    "intent",
+];
+
+/// A private-use URI scheme redirect (RFC 8252 §7.1), such as `com.club.app:/callback`.
+///
+/// - Its scheme is a reverse domain name, so it contains a dot: §7.1 requires apps to use a
+///   domain they control, and §8.4 asks the server to refuse at least a scheme without a dot,
+///   which any other app could claim on the device (`myapp:`).
+/// - Only public clients: §8.4 classifies native apps as public clients, registered as such,
+///   and §8.5 forbids secrets shipped in an app. A confidential client is a server, which has an
+///   HTTPS URL; a private-use scheme on one would mean an app holding a secret.
+/// - Written in lower case (schemes are case-insensitive, but matching is exact, and Android
+///   intent filters match schemes in lower case), with a path after the scheme, as
+///   `com.club.app:/callback` (§7.1 gives it a single slash; `com.club.app://callback` is also
+///   accepted, as some SDKs write it).
+fn check_private_use(uri: &str, url: &url::Url, scheme: &str, kind: ClientKind) -> Result<(), String> {
+    let reverse_domain = scheme.contains('.')
+        && scheme
+            .split('.')
+            .all(|label| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !reverse_domain {
+        return Err(format!(
+            "{scheme}: is not a private-use scheme: it must be a reverse domain name the app controls, with a dot, \
+             such as com.example.app (RFC 8252 §7.1, §8.4)"
+        ));
+    }
+    if !uri.starts_with(scheme) {
+        return Err(format!("write the scheme in lower case, as {scheme}:"));
+    }
+    if url.cannot_be_a_base() {
+        return Err(format!("needs a path after the scheme, as {scheme}:/callback"));
+    }
+    if kind == ClientKind::Confidential {
+        return Err(
+            "private-use URI schemes are for native apps, which are public clients (RFC 8252 §8.4): register \
+             the app as public (no secret, PKCE)"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// Whether `requested` is the `registered` redirect URI: character for character, except that
+/// a loopback IP literal registered without a port (`http://127.0.0.1/cb`, `http://[::1]/cb`)
+/// matches with any port: RFC 8252 §7.3 and §8.4 have the server accept any port there,
+/// since a native app listens on whatever ephemeral port the system gives it. Path and query
+/// still match exactly. Not `localhost`, whose name may resolve elsewhere (§8.3), nor a URI
+/// registered with a port, which pins it.
+fn redirect_matches(registered: &str, requested: &str) -> bool {
+    if registered == requested {
+        return true;
+    }
+    let Some((authority, rest)) = loopback_without_port(registered) else {
+        return false;
+    };
+    let Some(after) = requested.strip_prefix(authority).and_then(|r| r.strip_prefix(':')) else {
+        return false;
+    };
+    let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+    let (port, tail) = after.split_at(digits);
+    // The canonical spelling of a port only: no leading zero, no port 0.
+    !port.is_empty() && !port.starts_with('0') && port.parse::<u16>().is_ok() && tail == rest
+}
+
+/// `("http://<loopback IP literal>", rest)` for a registered `http` redirect URI whose host is
+/// a loopback IP literal without a port; `None` otherwise.
+fn loopback_without_port(registered: &str) -> Option<(&str, &str)> {
+    const SCHEME: &str = "http://";
+    let after_scheme = registered.strip_prefix(SCHEME)?;
+    let host_end = if after_scheme.starts_with('[') {
+        after_scheme.find(']')? + 1
+    } else {
+        after_scheme.find(['/', '?', '#', ':']).unwrap_or(after_scheme.len())
+    };
+    let host = &after_scheme[..host_end];
+    let loopback = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()),
+        None => host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()),
+    };
+    let rest = &after_scheme[host_end..];
+    (loopback && (rest.is_empty() || rest.starts_with(['/', '?'])))
+        .then(|| registered.split_at(SCHEME.len() + host_end))
 }
 
 #[cfg(test)]
@@ -326,6 +476,195 @@ mod tests {
         assert!(
             ClientRegistry { clients: vec![local] }.validate().is_ok(),
             "http on loopback for development"
+        );
+    }
+}
+
+#[cfg(test)]
+mod native_app_tests {
+    //! RFC 8252 redirects: private-use URI schemes and loopback ports.
+
+    use super::*;
+
+    fn app(redirect_uris: &[&str]) -> Client {
+        Client {
+            id: "fan-app".into(),
+            name: "Fan app".into(),
+            kind: ClientKind::Public,
+            redirect_uris: redirect_uris.iter().map(|&u| u.to_owned()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn refusal(client: Client) -> String {
+        ClientRegistry { clients: vec![client] }
+            .validate()
+            .expect_err("refused")
+            .to_string()
+    }
+
+    #[test]
+    fn public_clients_register_reverse_domain_private_use_schemes() {
+        let client = app(&["com.club.app:/callback", "com.secutix.tixngo:/oauth/club"]);
+        ClientRegistry {
+            clients: vec![client.clone()],
+        }
+        .validate()
+        .expect("accepted");
+        ClientRegistry {
+            clients: vec![app(&["com.club.app://callback"])],
+        }
+        .validate()
+        .expect("the double-slash spelling some SDKs use");
+        assert!(client.allows_redirect("com.club.app:/callback"));
+        for near_miss in [
+            "com.club.app:/callback/",
+            "com.club.app:/Callback",
+            "com.club.app:/callback?x=1",
+            "com.club.app://callback",
+            "com.club.appx:/callback",
+            "com.club:/callback",
+        ] {
+            assert!(!client.allows_redirect(near_miss), "{near_miss}");
+        }
+    }
+
+    #[test]
+    fn private_use_schemes_need_a_dot_and_a_public_client() {
+        let cases = [
+            ("myapp:/callback", "must be a reverse domain name"),
+            ("com..app:/callback", "must be a reverse domain name"),
+            ("com.club+x:/callback", "must be a reverse domain name"),
+            ("Com.Club.App:/callback", "lower case"),
+            ("com.club.app:callback", "needs a path"),
+            ("com.club.app:/callback#x", "must not have a fragment"),
+        ];
+        for (uri, expected) in cases {
+            let error = refusal(app(&[uri]));
+            assert!(error.contains(expected), "{uri}: {error}");
+            assert!(
+                error.starts_with("client fan-app: redirect_uris"),
+                "names the client and the field: {error}"
+            );
+        }
+        let mut confidential = app(&["com.club.app:/callback"]);
+        confidential.kind = ClientKind::Confidential;
+        confidential.secret_hashes = vec![hash_secret("s")];
+        let error = refusal(confidential);
+        assert!(error.contains("public clients (RFC 8252 §8.4)"), "{error}");
+    }
+
+    #[test]
+    fn script_content_and_file_schemes_are_never_redirects() {
+        for uri in [
+            "javascript:alert(document.cookie)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "vbscript:msgbox",
+            "blob:https://evil.example/1",
+            "intent://scan/#Intent;scheme=zxing;end",
+            "ftp://files.example.org/cb",
+        ] {
+            let error = refusal(app(&[uri]));
+            assert!(error.contains("is never a redirect scheme"), "{uri}: {error}");
+        }
+    }
+
+    #[test]
+    fn loopback_ip_redirects_without_a_port_match_any_port() {
+        let client = app(&["http://127.0.0.1/cb", "http://[::1]/cb?app=1"]);
+        ClientRegistry {
+            clients: vec![client.clone()],
+        }
+        .validate()
+        .expect("accepted");
+        for allowed in [
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:51234/cb",
+            "http://127.0.0.1:1/cb",
+            "http://127.0.0.1:65535/cb",
+            "http://[::1]:8080/cb?app=1",
+        ] {
+            assert!(client.allows_redirect(allowed), "{allowed}");
+        }
+        for refused in [
+            "http://127.0.0.1:51234/cb/",
+            "http://127.0.0.1:51234/cb?x=1",
+            "http://127.0.0.1:51234/CB",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:08080/cb",
+            "http://127.0.0.1:65536/cb",
+            "http://127.0.0.1:/cb",
+            "http://127.0.0.1:8080@evil.example/cb",
+            "http://127.0.0.1:8080.evil.example/cb",
+            "http://127.0.0.1:8080/cb#x",
+            "http://127.0.0.2:8080/cb",
+            "https://127.0.0.1:8080/cb",
+            "http://localhost:8080/cb",
+            "http://[::1]:8080/cb?app=2",
+            "http://[0:0:0:0:0:0:0:1]:8080/cb?app=1",
+        ] {
+            assert!(!client.allows_redirect(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_port_or_a_name_pins_the_loopback_redirect() {
+        let client = app(&["http://127.0.0.1:3000/callback", "http://localhost/cb"]);
+        assert!(client.allows_redirect("http://127.0.0.1:3000/callback"));
+        assert!(
+            !client.allows_redirect("http://127.0.0.1:3001/callback"),
+            "a registered port is exact"
+        );
+        assert!(!client.allows_redirect("http://127.0.0.1/callback"));
+        assert!(client.allows_redirect("http://localhost/cb"));
+        assert!(
+            !client.allows_redirect("http://localhost:8080/cb"),
+            "RFC 8252 §8.3: not for localhost"
+        );
+    }
+
+    #[test]
+    fn loopback_redirects_without_a_port_are_written_canonically() {
+        for (uri, canonical) in [
+            ("http://127.1/cb", "http://127.0.0.1/cb"),
+            ("http://127.0.0.1:80/cb", "http://127.0.0.1/cb"),
+            ("http://[0::1]/cb", "http://[::1]/cb"),
+            ("http://127.0.0.1", "http://127.0.0.1/"),
+        ] {
+            let error = refusal(app(&[uri]));
+            assert!(
+                error.contains(&format!("must be written as {canonical}")),
+                "{uri}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn post_logout_redirects_follow_the_same_rules() {
+        let mut client = app(&["com.club.app:/callback"]);
+        client.post_logout_redirect_uris = vec!["com.club.app:/signed-out".into(), "http://127.0.0.1/bye".into()];
+        ClientRegistry {
+            clients: vec![client.clone()],
+        }
+        .validate()
+        .expect("accepted");
+        assert!(client.allows_post_logout_redirect("com.club.app:/signed-out"));
+        assert!(client.allows_post_logout_redirect("http://127.0.0.1:40000/bye"));
+        assert!(!client.allows_post_logout_redirect("http://127.0.0.1:40000/bye/"));
+        client.post_logout_redirect_uris = vec!["myapp:/bye".into()];
+        assert!(refusal(client).starts_with("client fan-app: post_logout_redirect_uris myapp:/bye:"));
+    }
+
+    #[test]
+    fn logout_channel_uris_stay_web_uris() {
+        let mut client = app(&["com.club.app:/callback"]);
+        client.frontchannel_logout_uri = Some("com.club.app:/logout".into());
+        let error = refusal(client);
+        assert!(
+            error.contains("frontchannel_logout_uri") && error.contains("must be https"),
+            "{error}"
         );
     }
 }

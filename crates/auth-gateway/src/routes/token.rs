@@ -1,10 +1,16 @@
 //! `POST /token`: the authorization code and refresh token grants (RFC 6749 §4.1.3, §6; RFC
 //! 7636 §4.6). Codes are single-use: a replayed code revokes the refresh tokens issued from
-//! it. Refresh tokens rotate at every use: presenting a spent one revokes its whole family.
+//! it. Refresh tokens rotate at every use: presenting a spent one revokes its whole family
+//! (RFC 9700 §4.14.2), except when the client it was issued to presents it again within the
+//! client's reuse grace (`refresh_reuse_grace_seconds`) and its successor is still unused:
+//! then it gets that same successor again, as a phone does that lost the first response. How
+//! the same successor is found again from stored hashes is in `store::auth::refresh_tokens`.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, Duration, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
@@ -122,38 +128,161 @@ async fn refresh_grant(
     let stored = refresh_tokens::find(conn, &hash).await.map_err(|_| unavailable())?;
     let stored = stored.ok_or_else(|| invalid_grant("unknown refresh token"))?;
     if stored.client_id != client.id {
+        if stored.used_at.is_some() {
+            // A spent token in another client's hands has leaked: the grace is only for the
+            // client it was issued to.
+            end_family(conn, state, client, stored.family_id).await?;
+        }
         return Err(invalid_grant("the refresh token was issued to another client"));
     }
-    let marked = refresh_tokens::mark_used(conn, &hash)
+    if stored.revoked_at.is_some() {
+        return Err(no_longer_valid());
+    }
+    if stored.used_at.is_none() {
+        if stored.expires_at <= Utc::now() {
+            return Err(no_longer_valid());
+        }
+        can_sign_in(conn, stored.subject_id).await?;
+        let successor = crate::secrets::random_token().ok_or_else(unavailable)?;
+        let sealed = (client.refresh_reuse_grace() > Duration::zero()).then(|| refresh_tokens::seal(token, &successor));
+        let rotated = refresh_tokens::rotate(conn, &hash, &successor, sealed.as_deref(), client.refresh_lifetime())
+            .await
+            .map_err(|_| unavailable())?;
+        if rotated {
+            erase_stale_seals(conn).await;
+            return refreshed(state, client, &stored, successor);
+        }
+        // Another presentation of this token spent it first (or its family was revoked
+        // meanwhile): from here on it is a spent token like any other.
+    }
+    match same_successor(conn, token, &hash, &stored, client).await? {
+        Some(successor) => {
+            can_sign_in(conn, stored.subject_id).await?;
+            tracing::info!(client_id = %client.id, family = %stored.family_id, "Spent refresh token presented again within the reuse grace; same successor returned");
+            refreshed(state, client, &stored, successor)
+        }
+        None => {
+            // Reuse of a spent token: whoever holds the family may be an attacker; end it
+            // (RFC 9700 §4.14.2).
+            end_family(conn, state, client, stored.family_id).await?;
+            Err(no_longer_valid())
+        }
+    }
+}
+
+/// The successor already issued for the spent token `token`, when this client presents it
+/// within its reuse grace and that successor is still unused: a retry after a lost response
+/// gets what the first attempt was given. A successor already spent shows that the client did
+/// receive it, so a presentation of its predecessor is reuse, not a retry.
+async fn same_successor(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    hash: &[u8],
+    stored: &refresh_tokens::StoredRefresh,
+    client: &Client,
+) -> Result<Option<String>, OAuthError> {
+    let grace = client.refresh_reuse_grace();
+    if grace <= Duration::zero() {
+        return Ok(None);
+    }
+    let sealed = refresh_tokens::sealed_successor(conn, hash, grace)
         .await
         .map_err(|_| unavailable())?;
-    if !marked {
-        if stored.used_at.is_some() {
-            // Reuse of a spent token: whoever holds the family may be an attacker; end it.
-            refresh_tokens::revoke_family(conn, stored.family_id)
-                .await
-                .map_err(|_| unavailable())?;
-            state.userinfo_cache.invalidate_all();
-            tracing::warn!(client_id = %client.id, family = %stored.family_id, "Refresh token reused; its family is revoked");
-        }
-        return Err(invalid_grant("the refresh token is no longer valid"));
-    }
-    if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
-        return Err(invalid_grant("the refresh token is no longer valid"));
-    }
-    issue(
-        conn,
-        state,
-        client,
-        stored.subject_id,
+    let Some(successor) = sealed.and_then(|sealed| refresh_tokens::unseal(token, &sealed)) else {
+        return Ok(None);
+    };
+    let row = refresh_tokens::find(conn, &refresh_tokens::hash(&successor))
+        .await
+        .map_err(|_| unavailable())?;
+    let live = row.is_some_and(|row| {
+        row.family_id == stored.family_id
+            && row.client_id == client.id
+            && row.used_at.is_none()
+            && row.revoked_at.is_none()
+            && row.expires_at > Utc::now()
+    });
+    Ok(live.then_some(successor))
+}
+
+/// The answer to a refresh: a fresh access token beside `refresh`, no ID token (OIDC Core
+/// §12.2 lets a refresh response omit it, which spares an RS256 signature per refresh).
+fn refreshed(
+    state: &GatewayState,
+    client: &Client,
+    stored: &refresh_tokens::StoredRefresh,
+    refresh: String,
+) -> Result<HttpResponse, OAuthError> {
+    let (access_token, _) = state
+        .tokens
+        .access_token(
+            &stored.subject_id.to_string(),
+            &client.id,
+            &stored.scope,
+            stored.auth_time.timestamp(),
+            &stored.family_id.to_string(),
+        )
+        .map_err(|_| unavailable())?;
+    Ok(respond(token_response(
+        access_token,
+        state.tokens.access_ttl.as_secs(),
+        None,
+        refresh,
         &stored.scope,
-        None,
-        stored.auth_time,
-        stored.family_id,
-        None,
-        None,
-    )
-    .await
+    )))
+}
+
+async fn can_sign_in(conn: &mut AsyncPgConnection, subject: Uuid) -> Result<(), OAuthError> {
+    match accounts::can_sign_in(conn, subject).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(invalid_grant("the account can no longer sign in")),
+        Err(_) => Err(unavailable()),
+    }
+}
+
+/// Revokes a refresh-token family after a reuse, and with it the family's access tokens.
+async fn end_family(
+    conn: &mut AsyncPgConnection,
+    state: &GatewayState,
+    client: &Client,
+    family: Uuid,
+) -> Result<(), OAuthError> {
+    refresh_tokens::revoke_family(conn, family)
+        .await
+        .map_err(|_| unavailable())?;
+    state.userinfo_cache.invalidate_all();
+    tracing::warn!(client_id = %client.id, %family, "Refresh token reused; its family is revoked");
+    Ok(())
+}
+
+fn no_longer_valid() -> OAuthError {
+    invalid_grant("the refresh token is no longer valid")
+}
+
+/// How long a seal is kept: the registry caps `refresh_reuse_grace_seconds` at 60, so no
+/// client's grace, on any replica, outlasts this.
+const SEAL_RETENTION: Duration = Duration::seconds(60);
+/// How often this process erases stale seals, at most (after a rotation, so an idle gateway
+/// does nothing).
+const ERASE_EVERY_SECONDS: i64 = 10;
+/// When this process last erased stale seals, in Unix seconds.
+static LAST_ERASED: AtomicI64 = AtomicI64::new(0);
+
+/// Erases the seals no grace can need any more, at most every [`ERASE_EVERY_SECONDS`] per
+/// process: a seal read with an old token would yield that token's successor. A failure only
+/// leaves them for the next pass.
+async fn erase_stale_seals(conn: &mut AsyncPgConnection) {
+    let now = Utc::now().timestamp();
+    let last = LAST_ERASED.load(Ordering::Relaxed);
+    if now - last < ERASE_EVERY_SECONDS
+        || LAST_ERASED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return;
+    }
+    if let Err(error) = refresh_tokens::erase_stale_seals(conn, SEAL_RETENTION, 1000).await {
+        tracing::warn!(%error, "Stale refresh-token seals not erased; the next pass will");
+    }
 }
 
 /// Issues an access token and a new refresh token, and an ID token for a code grant (OIDC Core
@@ -214,16 +343,21 @@ async fn issue(
     refresh_tokens::insert(conn, &refresh, &new)
         .await
         .map_err(|_| unavailable())?;
-    Ok(HttpResponse::Ok()
+    Ok(respond(token_response(
+        access_token,
+        state.tokens.access_ttl.as_secs(),
+        id_token,
+        refresh,
+        scope,
+    )))
+}
+
+/// A token response: never cached (RFC 6749 §5.1).
+fn respond(body: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
-        .json(token_response(
-            access_token,
-            state.tokens.access_ttl.as_secs(),
-            id_token,
-            refresh,
-            scope,
-        )))
+        .json(body)
 }
 
 fn token_response(
