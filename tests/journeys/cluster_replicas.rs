@@ -22,21 +22,11 @@ const NUMBER: &str = "0001234567";
 const HEAD: &str = "0009999999";
 
 fn registry(endpoint: &LogoutEndpoint) -> String {
-    let file = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
-    let shop = auth_gateway::clients::Client {
-        id: "shop".into(),
-        name: "S-360 ticket shop".into(),
-        kind: auth_gateway::clients::ClientKind::Confidential,
-        secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-        redirect_uris: vec![REDIRECT.into()],
+    registry_file(vec![auth_gateway::clients::Client {
         backchannel_logout_uri: Some(endpoint.url.clone()),
         backchannel_logout_session_required: true,
-        ..Default::default()
-    };
-    auth_gateway::clients::ClientRegistry { clients: vec![shop] }
-        .save(&file)
-        .expect("registry written");
-    file.to_string_lossy().into_owned()
+        ..shop_client()
+    }])
 }
 
 async fn post(ingest: &tests::Running, contacts: Vec<Value>) {
@@ -170,6 +160,14 @@ async fn the_journey_across_two_gateways_two_ingests_and_three_workers() {
     eventually(Duration::from_secs(15), "the write-back to S-360", || async {
         let contact = sim.state().store.get(NUMBER)?.contact;
         (contact["individualContact"]["firstname"] == "Jeanne").then_some(())
+    })
+    .await;
+    // S-360 holds the change before the worker that sent it records it as done.
+    eventually(Duration::from_secs(10), "the write-back recorded as done", || async {
+        let open =
+            s.db.count("SELECT count(*) AS n FROM writeback_outbox WHERE state <> 'done'")
+                .await;
+        (open == 0).then_some(())
     })
     .await;
     assert_eq!(

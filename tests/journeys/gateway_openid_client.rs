@@ -28,20 +28,11 @@ const POST_LOGOUT: &str = "https://shop.example.org/signed-out";
 /// redirect URI (and no front-channel page, so the sign-out redirects at once); returns its
 /// path.
 fn registry() -> String {
-    let file = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
-    let shop = auth_gateway::clients::Client {
-        id: "shop".into(),
-        name: "S-360 ticket shop".into(),
-        kind: auth_gateway::clients::ClientKind::Confidential,
-        secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
+    registry_file(vec![auth_gateway::clients::Client {
         redirect_uris: vec![RP_REDIRECT.into()],
         post_logout_redirect_uris: vec![POST_LOGOUT.into()],
-        ..Default::default()
-    };
-    auth_gateway::clients::ClientRegistry { clients: vec![shop] }
-        .save(&file)
-        .expect("registry written");
-    file.to_string_lossy().into_owned()
+        ..shop_client()
+    }])
 }
 
 /// Runs the relying party against the gateway at `base`; returns the outcome of each step,

@@ -31,11 +31,15 @@ pub async fn setup() -> Setup {
 
 /// [`setup`] with extra gateway arguments.
 pub async fn setup_with(extra: &[&str]) -> Setup {
+    setup_with_registry(&clients_file(), extra).await
+}
+
+/// [`setup`] with the registry file `clients` (see [`registry_file`]) and extra arguments.
+pub async fn setup_with_registry(clients: &str, extra: &[&str]) -> Setup {
     let db = TestDatabase::create().await;
     let subject = seed_account(&db).await;
 
-    let clients = clients_file();
-    let mut args = vec!["--clients-file", clients.as_str()];
+    let mut args = vec!["--clients-file", clients];
     args.extend_from_slice(extra);
     let gateway = spawn_gateway_with(&db.url, &args).await;
     let client = reqwest::Client::builder()
@@ -50,45 +54,56 @@ pub async fn setup_with(extra: &[&str]) -> Setup {
     }
 }
 
+/// The confidential S-360 shop of the tests (secret [`SHOP_SECRET`], redirect [`REDIRECT`]);
+/// tests that need more of it write `Client { .., ..shop_client() }`.
+pub fn shop_client() -> auth_gateway::clients::Client {
+    auth_gateway::clients::Client {
+        id: "shop".into(),
+        name: "S-360 ticket shop".into(),
+        kind: auth_gateway::clients::ClientKind::Confidential,
+        secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
+        redirect_uris: vec![REDIRECT.into()],
+        ..Default::default()
+    }
+}
+
+/// Writes a client registry of `clients` to a fresh file; returns its path.
+pub fn registry_file(clients: Vec<auth_gateway::clients::Client>) -> String {
+    let file = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
+    auth_gateway::clients::ClientRegistry { clients }
+        .save(&file)
+        .expect("registry written");
+    file.to_string_lossy().into_owned()
+}
+
 /// The client registry of the tests (a confidential shop, a public web app, and a confidential
 /// fan app that must push its authorization requests) in a fresh file;
 /// returns its path.
 pub fn clients_file() -> String {
-    let clients = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
-    let registry = auth_gateway::clients::ClientRegistry {
-        clients: vec![
-            auth_gateway::clients::Client {
-                id: "shop".into(),
-                name: "S-360 ticket shop".into(),
-                kind: auth_gateway::clients::ClientKind::Confidential,
-                secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-                redirect_uris: vec![REDIRECT.into()],
-                post_logout_redirect_uris: vec![],
-                ..Default::default()
-            },
-            auth_gateway::clients::Client {
-                id: "web-app".into(),
-                name: "Club website".into(),
-                kind: auth_gateway::clients::ClientKind::Public,
-                secret_hashes: vec![],
-                redirect_uris: vec![APP_REDIRECT.into()],
-                post_logout_redirect_uris: vec![],
-                ..Default::default()
-            },
-            auth_gateway::clients::Client {
-                id: "par-app".into(),
-                name: "Fan app".into(),
-                kind: auth_gateway::clients::ClientKind::Confidential,
-                secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-                redirect_uris: vec![APP_REDIRECT.into()],
-                post_logout_redirect_uris: vec![],
-                require_pushed_authorization_requests: true,
-                ..Default::default()
-            },
-        ],
-    };
-    registry.save(&clients).expect("registry written");
-    clients.to_string_lossy().into_owned()
+    registry_file(vec![
+        shop_client(),
+        auth_gateway::clients::Client {
+            id: "web-app".into(),
+            name: "Club website".into(),
+            kind: auth_gateway::clients::ClientKind::Public,
+            secret_hashes: vec![],
+            redirect_uris: vec![APP_REDIRECT.into()],
+            post_logout_redirect_uris: vec![],
+            // The rotation tests present a spent token at once: reuse, not a lost answer.
+            refresh_reuse_grace_seconds: Some(0),
+            ..Default::default()
+        },
+        auth_gateway::clients::Client {
+            id: "par-app".into(),
+            name: "Fan app".into(),
+            kind: auth_gateway::clients::ClientKind::Confidential,
+            secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
+            redirect_uris: vec![APP_REDIRECT.into()],
+            post_logout_redirect_uris: vec![],
+            require_pushed_authorization_requests: true,
+            ..Default::default()
+        },
+    ])
 }
 
 /// Contact 0001234567 (Jean Dupont, jean.dupont@example.org) with a web account whose password

@@ -5,13 +5,14 @@
 mod apply_convergence;
 mod cluster_replicas;
 mod e2e_journey;
-mod gateway_bad_input;
 mod gateway_admission;
+mod gateway_bad_input;
 mod gateway_discovery;
 mod gateway_flow;
 mod gateway_hardening;
 mod gateway_jwt_attacks;
 mod gateway_memory;
+mod gateway_native_apps;
 mod gateway_openid_client;
 mod gateway_password;
 mod gateway_profile;

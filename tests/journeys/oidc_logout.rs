@@ -6,9 +6,8 @@
 use std::time::{Duration, Instant};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use reqwest::redirect::Policy;
 use serde_json::Value;
-use tests::{TestDatabase, eventually, relying_party::LogoutEndpoint, spawn_gateway_with};
+use tests::{TestDatabase, eventually, relying_party::LogoutEndpoint};
 
 use crate::{gateway_support::*, oidc_support::*};
 
@@ -18,36 +17,15 @@ const FRONT_CHANNEL: &str = "https://shop.example.org/front-channel-logout";
 /// The gateway with a shop that registered a post-logout URI, a back-channel logout endpoint
 /// (`endpoint`) and a front-channel logout page.
 async fn setup_logout(endpoint: &LogoutEndpoint) -> Setup {
-    let db = TestDatabase::create().await;
-    let subject = seed_account(&db).await;
-    let file = std::env::temp_dir().join(format!("clients-{}.toml", uuid::Uuid::new_v4().simple()));
     let shop = auth_gateway::clients::Client {
-        id: "shop".into(),
-        name: "S-360 ticket shop".into(),
-        kind: auth_gateway::clients::ClientKind::Confidential,
-        secret_hashes: vec![auth_gateway::clients::hash_secret(SHOP_SECRET)],
-        redirect_uris: vec![REDIRECT.into()],
         post_logout_redirect_uris: vec![POST_LOGOUT.into()],
         backchannel_logout_uri: Some(endpoint.url.clone()),
         backchannel_logout_session_required: true,
         frontchannel_logout_uri: Some(FRONT_CHANNEL.into()),
         frontchannel_logout_session_required: true,
-        ..Default::default()
+        ..shop_client()
     };
-    auth_gateway::clients::ClientRegistry { clients: vec![shop] }
-        .save(&file)
-        .expect("registry written");
-    let gateway = spawn_gateway_with(&db.url, &["--clients-file", &file.to_string_lossy()]).await;
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
-    Setup {
-        db,
-        gateway,
-        client,
-        subject,
-    }
+    setup_with_registry(&registry_file(vec![shop]), &[]).await
 }
 
 fn logout_url(s: &Setup, pairs: &[(&str, &str)]) -> String {
@@ -248,7 +226,10 @@ async fn oidcc_rp_initiated_logout_refuses_every_redirect_it_cannot_trust() {
         .expect("answers");
     // No relying party was signed in through this session: straight back, no page needed.
     assert_eq!(response.status(), 302);
-    assert_eq!(response.headers()["location"], format!("{POST_LOGOUT}?state=posted").as_str());
+    assert_eq!(
+        response.headers()["location"],
+        format!("{POST_LOGOUT}?state=posted").as_str()
+    );
     assert_signed_out(&s, &session).await;
 }
 

@@ -30,9 +30,8 @@ impl LogoutEndpoint {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
         let url = format!("http://{}/backchannel-logout", listener.local_addr().expect("address"));
         let shared = received.clone();
-        let server =
-            HttpServer::new(move || {
-                App::new().app_data(web::Data::new(shared.clone())).route(
+        let server = HttpServer::new(move || {
+            App::new().app_data(web::Data::new(shared.clone())).route(
                     "/backchannel-logout",
                     web::post().to(
                         |form: web::Form<std::collections::HashMap<String, String>>,
@@ -47,12 +46,12 @@ impl LogoutEndpoint {
                         },
                     ),
                 )
-            })
-            .workers(1)
-            .disable_signals()
-            .listen(listener)
-            .expect("listens")
-            .run();
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listens")
+        .run();
         tokio::spawn(server);
         Self { url, received }
     }
