@@ -184,7 +184,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn spaces_calls_and_honours_pauses() {
         let limiter = RateLimiter::per_minute(120);
-        assert_eq!(limiter.interval(), Duration::from_millis(525), "half a second, with the margin");
+        assert_eq!(
+            limiter.interval(),
+            Duration::from_millis(525),
+            "half a second, with the margin"
+        );
         let start = Instant::now();
         for _ in 0..5 {
             limiter.acquire().await;
