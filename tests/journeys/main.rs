@@ -38,6 +38,7 @@ mod operations;
 mod reconcile;
 mod secutix_budget;
 mod secutix_client;
+mod sim_logout;
 mod sim_shop;
 mod sim_webhook;
 mod webhook_to_database;

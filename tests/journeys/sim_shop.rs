@@ -18,14 +18,14 @@ use crate::gateway_support::{PASSWORD, Setup, cookie, cookie_value, seed_account
 
 const PROVIDER: &str = "secutix-bridge";
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .expect("client")
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get("location")
@@ -69,7 +69,7 @@ async fn through_the_provider(
 /// With a gateway session, the authorization request goes straight back to the shop's
 /// callback (no password asked), which the browser then follows with the shop's state cookie.
 /// Returns the callback URL and the shop's answer.
-async fn back_to_shop(
+pub(crate) async fn back_to_shop(
     client: &reqwest::Client,
     sim: &SimHandle,
     authorize: &str,
@@ -97,7 +97,7 @@ async fn back_to_shop(
     (callback, answer)
 }
 
-async fn me(client: &reqwest::Client, sim: &SimHandle, shop_session: &str) -> (StatusCode, Value) {
+pub(crate) async fn me(client: &reqwest::Client, sim: &SimHandle, shop_session: &str) -> (StatusCode, Value) {
     let response = client
         .get(format!("{}/shop/me", sim.base_url()))
         .header("cookie", format!("shop_session={shop_session}"))

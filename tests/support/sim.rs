@@ -46,7 +46,8 @@ pub fn free_port() -> u16 {
 }
 
 /// `auth-gateway` on `port` with the issuer `http://127.0.0.1:<port>`, the simulated shop
-/// registered with every given simulator's callback, plus `extra` arguments.
+/// registered with every given simulator's callback and the first one's logout endpoints, plus
+/// `extra` arguments.
 pub async fn spawn_gateway_for_shops(db: &TestDatabase, port: u16, sims: &[&SimHandle], extra: &[&str]) -> Running {
     use clap::Parser;
     infra::telemetry::init_for_tests();
@@ -59,6 +60,15 @@ pub async fn spawn_gateway_for_shops(db: &TestDatabase, port: u16, sims: &[&SimH
             secret_hashes: vec![auth_gateway::clients::hash_secret(SIM_SHOP_SECRET)],
             redirect_uris: sims.iter().map(|s| format!("{}/shop/callback", s.base_url())).collect(),
             post_logout_redirect_uris: vec![],
+            // The first shop hears the provider's logouts, on both channels.
+            backchannel_logout_uri: sims
+                .first()
+                .map(|s| format!("{}/shop/backchannel-logout", s.base_url())),
+            backchannel_logout_session_required: true,
+            frontchannel_logout_uri: sims
+                .first()
+                .map(|s| format!("{}/shop/frontchannel-logout", s.base_url())),
+            frontchannel_logout_session_required: true,
             ..Default::default()
         }],
     }

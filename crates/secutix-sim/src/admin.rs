@@ -12,6 +12,7 @@
 //! | `POST /admin/contacts/{n}/anonymise` | anonymise (keeps country, town, post code) |
 //! | `POST /admin/seed` | `{"count": N}`: the deterministic demo contacts |
 //! | `GET /admin/stats` | counters |
+//! | `GET /admin/calls` | the contact API calls received, each with its time and answer, and the busiest rate window ([`crate::api::calls`]) |
 //! | `POST /admin/webhook/run` | process the Contact Webhook V2 queue now |
 //! | `POST /admin/export/run` | send the Data Export webhook now |
 //! | `GET /admin/export?format=jsonl\|csv` | the export file for the initial import |
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/contacts/{number}/anonymise", web::post().to(anonymise))
             .route("/seed", web::post().to(seed))
             .route("/stats", web::get().to(stats))
+            .route("/calls", web::get().to(crate::api::calls::list))
             .route("/webhook/run", web::post().to(crate::webhook::run_now))
             .route("/export/run", web::post().to(crate::export::run_now))
             .route("/export", web::get().to(crate::export::download)),

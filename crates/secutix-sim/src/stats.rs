@@ -1,5 +1,5 @@
 //! Counters shown at `/admin/stats`: contact API calls and refusals, webhook deliveries,
-//! failures and abandoned contacts, export rows.
+//! failures and abandoned contacts, export rows, logouts the shop received.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,6 +18,9 @@ pub struct Stats {
     pub export_runs: AtomicU64,
     pub export_rows_delivered: AtomicU64,
     pub export_failed_posts: AtomicU64,
+    pub shop_backchannel_logouts: AtomicU64,
+    pub shop_frontchannel_logouts: AtomicU64,
+    pub shop_logouts_refused: AtomicU64,
 }
 
 /// Adds one to a counter.
@@ -51,6 +54,11 @@ impl Stats {
                 "runs": get(&self.export_runs),
                 "rows_delivered": get(&self.export_rows_delivered),
                 "failed_posts": get(&self.export_failed_posts),
+            },
+            "shop": {
+                "backchannel_logouts": get(&self.shop_backchannel_logouts),
+                "frontchannel_logouts": get(&self.shop_frontchannel_logouts),
+                "logouts_refused": get(&self.shop_logouts_refused),
             },
         })
     }

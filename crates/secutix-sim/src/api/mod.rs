@@ -27,6 +27,7 @@
 //! `invalid_token`, 509 (or 429) `rate_limited` with `Retry-After`, 400 for a malformed body,
 //! 422 for a read-only or badly typed member.
 
+pub mod calls;
 pub mod limit;
 pub mod token;
 
@@ -67,6 +68,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct Admission {
     tokens: TokenRules,
     limiter: RateLimiter,
+    limit: u32,
+    window: std::time::Duration,
+    calls: calls::CallLog,
 }
 
 impl Admission {
@@ -74,12 +78,15 @@ impl Admission {
         Self {
             tokens: TokenRules::new(config),
             limiter: RateLimiter::new(config.api_rate_limit, config.api_rate_window),
+            limit: config.api_rate_limit,
+            window: config.api_rate_window,
+            calls: calls::CallLog::default(),
         }
     }
 }
 
-/// The token check, then the rate limit; both counted.
-fn admit(state: &SimState, admission: &Admission, req: &HttpRequest) -> Result<(), ApiError> {
+/// The token check, then the rate limit; both counted, and the call logged.
+fn admit(state: &SimState, admission: &Admission, req: &HttpRequest, operation: &'static str) -> Result<(), ApiError> {
     stats::bump(&state.stats.api_calls);
     let authorization = req
         .headers()
@@ -87,9 +94,17 @@ fn admit(state: &SimState, admission: &Admission, req: &HttpRequest) -> Result<(
         .and_then(|v| v.to_str().ok());
     if let Err(error) = admission.tokens.check(authorization, SystemTime::now()) {
         stats::bump(&state.stats.api_rejected_token);
+        admission.calls.record(operation, calls::Outcome::InvalidToken);
         return Err(ApiError::InvalidToken(error.to_string()));
     }
-    admission.limiter.check(Instant::now()).map_err(|retry_after| {
+    let admitted = admission.limiter.check(Instant::now());
+    let outcome = if admitted.is_ok() {
+        calls::Outcome::Admitted
+    } else {
+        calls::Outcome::RateLimited
+    };
+    admission.calls.record(operation, outcome);
+    admitted.map_err(|retry_after| {
         stats::bump(&state.stats.api_rejected_limit);
         ApiError::RateLimited {
             status: state.config.api.api_limit_status,
@@ -116,7 +131,7 @@ async fn get_contact_data(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admit(&state, &admission, &req)?;
+    admit(&state, &admission, &req, "getContactData")?;
     let body = json_body(&body)?;
     let number =
         contact_number(&body)?.ok_or_else(|| ApiError::bad_request("wrong_shape", "contactNumber is required"))?;
@@ -133,7 +148,7 @@ async fn save_individual_contact_data(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admit(&state, &admission, &req)?;
+    admit(&state, &admission, &req, "saveIndividualContactData")?;
     let mut body = json_body(&body)?;
     let number = contact_number(&body)?;
     let object = body
@@ -175,7 +190,7 @@ async fn add_link(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    admit(&state, &admission, &req)?;
+    admit(&state, &admission, &req, "addLink")?;
     let body: AddLink = serde_json::from_value(json_body(&body)?).map_err(|_| {
         ApiError::bad_request(
             "wrong_shape",

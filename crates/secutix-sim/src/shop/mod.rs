@@ -8,6 +8,7 @@
 //! | `GET /shop/callback` | the redirect URI: `state` bound to the browser by a cookie, code exchange with PKCE, ID token and userinfo checks, then the SSO link ([`link`]) |
 //! | `GET /shop/me` | JSON `{contactNumber, firstname, lastname, email, ssoId, userinfo}` of the signed-in user (`userinfo`: the provider's answer at sign-in), else 401 |
 //! | `POST /shop/logout` | signs out of the shop |
+//! | `POST /shop/backchannel-logout`, `GET /shop/frontchannel-logout` | the provider ends shop sessions ([`logout`]) |
 //!
 //! The redirect URI to register at the provider is `<SIM_PUBLIC_URL>/shop/callback`.
 //!
@@ -15,6 +16,7 @@
 //! without an issuer), not part of the shared state: nothing else reads them.
 
 pub mod link;
+pub mod logout;
 pub mod oidc;
 pub mod pages;
 
@@ -54,6 +56,8 @@ struct Pending {
 struct Session {
     contact_number: String,
     sub: String,
+    /// The provider's session (`sid` of the ID token), which its logouts name.
+    sid: Option<String>,
     /// The provider's userinfo answer at sign-in, as the shop read it.
     userinfo: serde_json::Value,
 }
@@ -66,6 +70,8 @@ pub struct Shop {
     exclusive: bool,
     pending: Mutex<HashMap<String, Pending>>,
     sessions: Mutex<HashMap<String, Session>>,
+    /// Logout token ids already used, against replay.
+    logout_tokens_seen: Mutex<HashMap<String, Instant>>,
 }
 
 impl Shop {
@@ -79,6 +85,7 @@ impl Shop {
             exclusive: config.shop_exclusive,
             pending: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
+            logout_tokens_seen: logout::seen_tokens(),
         })
     }
 }
@@ -90,6 +97,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(login))
             .route("/me", web::get().to(me))
             .route("/logout", web::post().to(logout))
+            .route("/backchannel-logout", web::post().to(logout::backchannel))
+            .route("/frontchannel-logout", web::get().to(logout::frontchannel))
             .route("", web::get().to(page))
             .route("/{tail:.*}", web::get().to(page)),
     );
@@ -247,6 +256,7 @@ async fn callback(
         Err(error) => return Ok(pages::failed(StatusCode::UNAUTHORIZED, &error.to_string())),
     };
     let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
+    let sid = claims["sid"].as_str().map(str::to_owned);
     let record = match link::link(&state.store, &shop.provider_name, &sub, &userinfo)? {
         Linked::SignedIn(record) | Linked::Created(record) => record,
         Linked::EmailMismatch => {
@@ -261,6 +271,7 @@ async fn callback(
         Session {
             contact_number: record.contact_number.clone(),
             sub,
+            sid,
             userinfo,
         },
     );

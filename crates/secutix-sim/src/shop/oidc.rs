@@ -19,13 +19,15 @@ pub enum OidcError {
     Provider(&'static str),
     #[error("the identity provider's discovery document names another issuer")]
     IssuerMismatch,
-    #[error("the ID token must be signed with RS256")]
+    #[error("the token must be signed with RS256")]
     Algorithm,
-    #[error("the ID token's key is not in the provider's JWKS")]
+    #[error("the token's typ header is not the one its kind requires")]
+    Type,
+    #[error("the token's key is not in the provider's JWKS")]
     UnknownKey,
-    #[error("the ID token's signature does not verify")]
+    #[error("the token's signature does not verify")]
     Signature,
-    #[error("the ID token's {0} claim is wrong")]
+    #[error("the token's {0} claim is wrong")]
     Claim(&'static str),
     #[error("the ID token has expired")]
     Expired,
@@ -188,9 +190,28 @@ impl RelyingParty {
     }
 
     async fn verify_id_token(&self, provider: &Provider, token: &str, nonce: &str) -> Result<Value, OidcError> {
+        let claims = self.verified_claims(provider, token, None).await?;
+        check_claims(&claims, &provider.issuer, &self.client_id, nonce, unix_now())?;
+        Ok(claims)
+    }
+
+    /// A token's claims once its signature verifies with the provider's key named by `kid`,
+    /// RS256 only (the JWKS is fetched again for an unknown key), and its `typ` header is
+    /// `typ` when one is required. The claims themselves are the caller's to check.
+    pub async fn verified_claims(
+        &self,
+        provider: &Provider,
+        token: &str,
+        typ: Option<&str>,
+    ) -> Result<Value, OidcError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| OidcError::Algorithm)?;
         if header.alg != Algorithm::RS256 {
             return Err(OidcError::Algorithm);
+        }
+        if let Some(typ) = typ
+            && header.typ.as_deref().is_none_or(|t| !t.eq_ignore_ascii_case(typ))
+        {
+            return Err(OidcError::Type);
         }
         let kid = header.kid.ok_or(OidcError::UnknownKey)?;
         let mut jwk = self.jwks.read().await.find(&kid).cloned();
@@ -201,19 +222,30 @@ impl RelyingParty {
         }
         let key = DecodingKey::from_jwk(&jwk.ok_or(OidcError::UnknownKey)?).map_err(|_| OidcError::UnknownKey)?;
         let mut validation = Validation::new(Algorithm::RS256);
-        // Claims are checked by `check_claims`, with messages of our own.
+        // Claims are checked by the caller, with messages of our own.
         validation.validate_exp = false;
         validation.validate_aud = false;
         validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        Ok(jsonwebtoken::decode::<Value>(token, &key, &validation)
             .map_err(|_| OidcError::Signature)?
-            .claims;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
-        check_claims(&claims, &provider.issuer, &self.client_id, nonce, now)?;
-        Ok(claims)
+            .claims)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+}
+
+/// `aud` names `client_id`, as a string or in a list.
+pub fn audience_contains(claims: &Value, client_id: &str) -> bool {
+    match &claims["aud"] {
+        Value::String(aud) => aud == client_id,
+        Value::Array(list) => list.iter().any(|a| a.as_str() == Some(client_id)),
+        _ => false,
     }
 }
 
