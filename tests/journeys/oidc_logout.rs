@@ -16,7 +16,7 @@ const FRONT_CHANNEL: &str = "https://shop.example.org/front-channel-logout";
 
 /// The gateway with a shop that registered a post-logout URI, a back-channel logout endpoint
 /// (`endpoint`) and a front-channel logout page.
-async fn setup_logout(endpoint: &LogoutEndpoint) -> Setup {
+pub(crate) async fn setup_logout(endpoint: &LogoutEndpoint) -> Setup {
     let shop = auth_gateway::clients::Client {
         post_logout_redirect_uris: vec![POST_LOGOUT.into()],
         backchannel_logout_uri: Some(endpoint.url.clone()),
@@ -44,7 +44,7 @@ async fn get(s: &Setup, url: &str, session: &str) -> reqwest::Response {
 }
 
 /// The session can no longer answer `prompt=none`.
-async fn assert_signed_out(s: &Setup, session: &str) {
+pub(crate) async fn assert_signed_out(s: &Setup, session: &str) {
     let silent = authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[("prompt", "none")]);
     let Answer::Redirect(params) = visit(s, &silent, Some(session)).await else {
         panic!("prompt=none never shows a page");
@@ -54,7 +54,7 @@ async fn assert_signed_out(s: &Setup, session: &str) {
 
 /// The logout tokens received, decoded after checking them as a relying party must
 /// (Back-Channel Logout §2.6): signature by a key of the JWKS, `typ`, `iss`, `aud`, `iat`.
-async fn verified(s: &Setup, endpoint: &LogoutEndpoint, count: usize) -> Vec<Value> {
+pub(crate) async fn verified(s: &Setup, endpoint: &LogoutEndpoint, count: usize) -> Vec<Value> {
     let tokens = eventually(Duration::from_secs(10), "back-channel logouts", || async {
         let tokens = endpoint.tokens();
         (tokens.len() >= count).then_some(tokens)

@@ -102,6 +102,7 @@ impl Application {
         let registry = prometheus::Registry::new();
         state.userinfo_cache.register(&registry)?;
         state.passwords.register(&registry)?;
+        registry.register(Box::new(crate::account::ERASURE_REQUESTS.clone()))?;
         let deliverer =
             crate::backchannel::Deliverer::new(pool.clone(), state.clients.clone(), state.tokens.clone(), &registry)?;
         tokio::spawn(deliverer.run(cancel.clone()));
@@ -154,6 +155,10 @@ impl Application {
                         .route(web::get().to(routes::password::reset_form))
                         .route(web::post().to(routes::password::reset)),
                 )
+                .service(resource("/account", "GET").route(web::get().to(crate::account::show)))
+                .service(resource("/account/sessions/end", "POST").route(web::post().to(crate::account::end_sessions)))
+                .service(resource("/account/export", "GET").route(web::get().to(crate::account::download)))
+                .service(resource("/account/delete", "POST").route(web::post().to(crate::account::delete)))
                 .service(
                     resource("/profile", "GET, POST")
                         .route(web::get().to(crate::profile::show))

@@ -1,5 +1,6 @@
 //! `auth-gateway`: the OpenID Connect provider of secutix-bridge.
 
+pub mod account;
 pub mod app;
 pub mod backchannel;
 pub mod cache;

@@ -33,7 +33,7 @@ impl Lang {
         Self::negotiate(header.and_then(|v| v.to_str().ok()).unwrap_or(""))
     }
 
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Self::En => "en",
             Self::Fr => "fr",

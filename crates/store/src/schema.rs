@@ -240,6 +240,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    erasure_requests (id) {
+        id -> Int8,
+        subject_id -> Uuid,
+        contact_number -> Nullable<Varchar>,
+        requested_at -> Timestamptz,
+        erased -> Jsonb,
+        pending -> Jsonb,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
@@ -262,5 +274,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_checks,
     pushed_authorization_requests,
     logout_deliveries,
+    erasure_requests,
     secutix_budget
 );

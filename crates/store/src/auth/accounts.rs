@@ -120,3 +120,15 @@ pub async fn lock(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()
         .await
         .map(drop)
 }
+
+/// The account's password hash, to confirm the fan before an irreversible step (`None`: no
+/// such account, or no password set).
+pub async fn password_hash(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Option<String>> {
+    Ok(accounts::table
+        .find(subject)
+        .select(accounts::password_hash)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}

@@ -1,13 +1,15 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
 //! revoked access tokens, sign-in throttling, set-password links, pushed authorization requests,
-//! back-channel logouts owed) or, for [`accounts`], the
+//! back-channel logouts owed, erasure requests) or, for [`accounts`], the
 //! credential columns of `accounts` and the reads a sign-in needs. Contact data is only read
 //! here (an account signs in while its contact is absent or active); `sync-worker` alone
 //! writes it.
 
 pub mod accounts;
 pub mod codes;
+pub mod erasure;
+pub mod export;
 pub mod grants;
 pub mod logouts;
 pub mod password_tokens;

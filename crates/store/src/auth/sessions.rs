@@ -113,6 +113,28 @@ pub async fn revoke_all(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryRes
     Ok(())
 }
 
+/// A live session of an account, as its owner sees it on "my sessions".
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct Live {
+    pub id: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// The account's live sessions, the most recently used first.
+pub async fn live(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Vec<Live>> {
+    let now = Utc::now();
+    sessions::table
+        .filter(sessions::subject_id.eq(subject))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(now - IDLE_TIMEOUT))
+        .order(sessions::last_seen_at.desc())
+        .select((sessions::id, sessions::created_at, sessions::last_seen_at))
+        .load(conn)
+        .await
+}
+
 /// The session's `sid` as relying parties see it (OIDC Back-Channel Logout §2.1): the first
 /// 128 bits of the SHA-256 of the stored id, in hex. It names the session without revealing
 /// the cookie, and the database computes the same value (`logouts`).

@@ -155,11 +155,7 @@ async fn relink(conn: &mut AsyncPgConnection, subject: Uuid, target: &str) -> Qu
 }
 
 async fn delete_account(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
-    store::auth::logouts::queue_for_subject(conn, subject).await?;
-    diesel::delete(accounts::table.find(subject))
-        .execute(conn)
-        .await
-        .map(drop)
+    store::auth::erasure::delete_account(conn, subject).await.map(drop)
 }
 
 async fn audit(
