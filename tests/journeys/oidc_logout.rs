@@ -1,7 +1,8 @@
 //! The conformance suite's `oidcc-rp-initiated-logout-certification-test-plan` and
 //! `oidcc-backchannel-rp-initiated-logout-certification-test-plan`, module by module, and the
 //! back-channel logouts sent whenever a session ends: sign-out, a password change, a merge and
-//! an anonymisation applied by the worker, and an endpoint that is down for a while.
+//! an anonymisation applied by the worker, an administrator's revocation, and an endpoint that
+//! is down for a while ("sign out everywhere" and account deletion: `gateway_account`).
 
 use std::time::{Duration, Instant};
 
@@ -319,4 +320,56 @@ async fn an_unreachable_endpoint_is_retried_without_slowing_the_sign_out() {
         s.db.count("SELECT count(*) AS n FROM logout_deliveries WHERE state = 'delivered' AND attempts = 3")
             .await;
     assert_eq!(state, 1, "one row, delivered at the third attempt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrators_revocation_reaches_the_relying_party() {
+    let endpoint = LogoutEndpoint::start(0);
+    let s = setup_logout(&endpoint).await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let database = tests::database::database_args(&s.db.url);
+    let whose = |email: &str| auth_gateway::sessions_admin::Whose {
+        subject: None,
+        email: Some(email.into()),
+    };
+    let unknown = auth_gateway::sessions_admin::run(
+        auth_gateway::sessions_admin::SessionsCommand::End(whose("nobody@example.org")),
+        &database,
+    )
+    .await;
+    assert!(unknown.is_err(), "an unknown address is an error, not a silent success");
+    let listed = auth_gateway::sessions_admin::run(
+        auth_gateway::sessions_admin::SessionsCommand::List(whose("jean.dupont@example.org")),
+        &database,
+    )
+    .await
+    .expect("listed");
+    let sid = id_claims(&s, &tokens).await["sid"].as_str().expect("sid").to_owned();
+    assert!(
+        listed.starts_with("1 live session(s)") && listed.contains(&sid),
+        "{listed}"
+    );
+    let ended = auth_gateway::sessions_admin::run(
+        auth_gateway::sessions_admin::SessionsCommand::End(whose("jean.dupont@example.org")),
+        &database,
+    )
+    .await
+    .expect("ended");
+    assert!(ended.starts_with("ended 1 live session(s)"), "{ended}");
+    assert_signed_out(&s, &session).await;
+    let logouts = verified(&s, &endpoint, 1).await;
+    assert_eq!(logouts[0]["sid"], sid.as_str());
+    let (status, _) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            (
+                "refresh_token",
+                tokens["refresh_token"].as_str().expect("refresh token"),
+            ),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(status, 400, "the refresh token ended with the session");
 }

@@ -123,6 +123,9 @@ pub enum Command {
     /// Manage the client registry (relying parties such as the S-360 ticket shop).
     #[command(subcommand)]
     Client(crate::clients::admin::ClientCommand),
+    /// End or list a fan's sessions (an administrator's revocation); uses DATABASE_URL.
+    #[command(subcommand)]
+    Sessions(crate::sessions_admin::SessionsCommand),
 }
 
 fn parse_issuer(value: &str) -> Result<url::Url, String> {

@@ -17,6 +17,7 @@ pub mod profile;
 pub mod routes;
 pub mod secrets;
 pub mod session_cookie;
+pub mod sessions_admin;
 pub mod state;
 pub mod tokens;
 

@@ -14,6 +14,13 @@ async fn main() -> anyhow::Result<ExitCode> {
             println!("{}", auth_gateway::clients::admin::run(command)?);
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::Sessions(command)) => {
+            println!(
+                "{}",
+                auth_gateway::sessions_admin::run(command, &settings.database).await?
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         None => {}
     }
     let _telemetry = infra::telemetry::init("auth-gateway", &settings.telemetry)?;
