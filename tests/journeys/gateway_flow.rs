@@ -206,7 +206,12 @@ async fn authorization_errors_follow_the_specifications() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_independent_oidc_client_library_completes_the_flow() {
-    let s = setup().await;
+    const POST_LOGOUT: &str = "https://shop.example.org/signed-out";
+    let shop = auth_gateway::clients::Client {
+        post_logout_redirect_uris: vec![POST_LOGOUT.into()],
+        ..shop_client()
+    };
+    let s = setup_with_registry(&registry_file(vec![shop]), &[]).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/oidc/authlib_client.py");
     let output = tokio::process::Command::new("python3")
         .args([
@@ -217,6 +222,7 @@ async fn an_independent_oidc_client_library_completes_the_flow() {
             REDIRECT,
             "jean.dupont@example.org",
             PASSWORD,
+            POST_LOGOUT,
         ])
         .output()
         .await
@@ -238,6 +244,10 @@ async fn an_independent_oidc_client_library_completes_the_flow() {
     assert_eq!(seen["silent_has_code"], true, "prompt=none with a session");
     assert_eq!(seen["anonymous_error"], "login_required", "prompt=none without one");
     assert_eq!(seen["refresh_rotated"], true);
+    assert_eq!(seen["reauth_auth_time_advanced"], true, "max_age=0 asked for a new sign-in");
+    assert_eq!(seen["reauth_same_sub"], true);
+    assert_eq!(seen["logout_onward"], format!("{POST_LOGOUT}?state=bye"));
+    assert_eq!(seen["after_logout_error"], "login_required", "the session ended");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
