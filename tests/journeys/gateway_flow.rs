@@ -244,7 +244,10 @@ async fn an_independent_oidc_client_library_completes_the_flow() {
     assert_eq!(seen["silent_has_code"], true, "prompt=none with a session");
     assert_eq!(seen["anonymous_error"], "login_required", "prompt=none without one");
     assert_eq!(seen["refresh_rotated"], true);
-    assert_eq!(seen["reauth_auth_time_advanced"], true, "max_age=0 asked for a new sign-in");
+    assert_eq!(
+        seen["reauth_auth_time_advanced"], true,
+        "max_age=0 asked for a new sign-in"
+    );
     assert_eq!(seen["reauth_same_sub"], true);
     assert_eq!(seen["logout_onward"], format!("{POST_LOGOUT}?state=bye"));
     assert_eq!(seen["after_logout_error"], "login_required", "the session ended");
