@@ -38,6 +38,7 @@ mod oidc_support;
 mod operations;
 mod reconcile;
 mod secutix_budget;
+mod secutix_budget_cluster;
 mod secutix_client;
 mod sim_logout;
 mod sim_shop;
