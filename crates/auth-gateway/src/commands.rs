@@ -43,7 +43,7 @@ pub async fn send_mail(
         contact_number: contact_number.to_owned(),
         recipient: recipient.to_owned(),
         template: template.to_owned(),
-        locale: if lang == Lang::Fr { "fr".into() } else { "en".into() },
+        locale: lang.code().into(),
         link: link.to_owned(),
     };
     publish(

@@ -1,11 +1,12 @@
-//! Server-rendered pages (no JavaScript needed), in English or French following the user's
-//! language. Every value shown is HTML-escaped.
+//! Server-rendered pages (no JavaScript needed), in English, French or German following the
+//! user's language. Every value shown is HTML-escaped.
 
 /// A supported page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     En,
     Fr,
+    De,
 }
 
 impl Lang {
@@ -20,6 +21,7 @@ impl Lang {
                 .to_ascii_lowercase();
             match primary.as_str() {
                 "fr" => return Self::Fr,
+                "de" => return Self::De,
                 "en" => return Self::En,
                 _ => {}
             }
@@ -37,6 +39,7 @@ impl Lang {
         match self {
             Self::En => "en",
             Self::Fr => "fr",
+            Self::De => "de",
         }
     }
 }
@@ -113,6 +116,29 @@ pub fn texts(lang: Lang) -> &'static Texts {
             link_invalid: "Ce lien a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
             send_link: "M'envoyer un lien",
             save: "Enregistrer le mot de passe",
+        },
+        Lang::De => &Texts {
+            sign_in: "Anmelden",
+            email: "E-Mail-Adresse",
+            password: "Passwort",
+            submit: "Anmelden",
+            failed: "Die E-Mail-Adresse oder das Passwort ist nicht richtig.",
+            locked: "Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.",
+            error: "Diese Anfrage kann nicht ausgeführt werden",
+            signed_in: "Sie sind angemeldet.",
+            signed_out: "Sie sind abgemeldet.",
+            continue_link: "Weiter",
+            busy_title: "Gleich geschafft",
+            busy: "Gerade melden sich sehr viele Fans an. Diese Seite versucht es in wenigen Sekunden von selbst erneut; Sie müssen nichts tun.",
+            forgot: "Passwort vergessen",
+            forgot_sent: "Falls für diese Adresse ein Konto besteht, haben wir ihr einen Link geschickt, um ein neues Passwort zu wählen.",
+            new_password: "Neues Passwort",
+            repeat_password: "Neues Passwort wiederholen",
+            password_rules: "Verwenden Sie mindestens 10 Zeichen und geben Sie zweimal dasselbe Passwort ein.",
+            password_changed: "Ihr Passwort ist gespeichert. Alle anderen Sitzungen wurden abgemeldet; bitte melden Sie sich an.",
+            link_invalid: "Dieser Link ist abgelaufen oder wurde bereits verwendet. Fordern Sie einen neuen an.",
+            send_link: "Link senden",
+            save: "Passwort speichern",
         },
     }
 }
@@ -277,11 +303,16 @@ mod tests {
     #[test]
     fn negotiates_the_language_and_escapes_values() {
         assert_eq!(Lang::negotiate("fr-CH, en;q=0.8"), Lang::Fr);
-        assert_eq!(Lang::negotiate("de, en-GB"), Lang::En);
+        assert_eq!(Lang::negotiate("de, en-GB"), Lang::De);
+        assert_eq!(Lang::negotiate("it, de-CH;q=0.9, fr;q=0.8"), Lang::De);
+        assert_eq!(Lang::negotiate("de_AT"), Lang::De);
+        assert_eq!(Lang::negotiate("it"), Lang::En);
         assert_eq!(Lang::negotiate(""), Lang::En);
         let page = login(Lang::Fr, "tok", "/authorize?a=1&b=\"2\"", "<script>", None);
         assert!(page.contains("lang=\"fr\"") && page.contains("Mot de passe"));
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
         assert!(page.contains("/authorize?a=1&amp;b=&quot;2&quot;"));
+        let page = login(Lang::De, "tok", "/authorize", "", None);
+        assert!(page.contains("lang=\"de\"") && page.contains("Passwort"));
     }
 }

@@ -107,10 +107,10 @@ const DE: Texts = Texts {
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
-    match lang.code() {
-        "fr" => &FR,
-        "de" => &DE,
-        _ => &EN,
+    match lang {
+        Lang::En => &EN,
+        Lang::Fr => &FR,
+        Lang::De => &DE,
     }
 }
 

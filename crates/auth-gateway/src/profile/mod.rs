@@ -202,6 +202,7 @@ async fn load(conn: &mut AsyncPgConnection, subject: Uuid, req: &HttpRequest) ->
         |(contact_number, first, last, birth, phone, language, addresses, opt_ins, raw)| {
             let lang = match language.as_deref() {
                 Some("fr") => Lang::Fr,
+                Some("de") => Lang::De,
                 Some("en") => Lang::En,
                 _ => Lang::of_request(req),
             };

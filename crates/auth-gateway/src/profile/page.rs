@@ -1,4 +1,4 @@
-//! The "complete or update my profile" page, in English or French, with each field's error
+//! The "complete or update my profile" page, in English, French or German, with each field's error
 //! beside it. No JavaScript; every value is HTML-escaped.
 
 use super::form::{LANGUAGES, NAME_MAX, Problem, Problems, Profile, TOWN_MAX, ZIP_MAX};
@@ -67,10 +67,32 @@ const FR: Texts = Texts {
     back: "Retour à mon profil",
 };
 
+const DE: Texts = Texts {
+    title: "Mein Profil",
+    intro: "Ergänzen oder aktualisieren Sie Ihre Angaben. Der Ticketshop erhält Ihre Änderungen.",
+    first_name: "Vorname",
+    last_name: "Nachname",
+    birth_date: "Geburtsdatum (JJJJ-MM-TT)",
+    phone: "Mobiltelefon",
+    language: "Sprache",
+    address: "Hauptadresse",
+    street: "Strasse",
+    zip_code: "Postleitzahl",
+    town: "Ort",
+    country: "Land (zwei Buchstaben, z. B. CH, DE, AT)",
+    opt_ins: "Ich möchte erhalten",
+    save: "Speichern",
+    invalid: "Bitte korrigieren Sie die unten markierten Felder.",
+    saved: "Ihre Änderungen sind gespeichert. Der Ticketshop zeigt sie in Kürze an.",
+    unchanged: "Es wurde nichts geändert.",
+    back: "Zurück zu meinem Profil",
+};
+
 fn texts(lang: Lang) -> &'static Texts {
     match lang {
         Lang::En => &EN,
         Lang::Fr => &FR,
+        Lang::De => &DE,
     }
 }
 
@@ -78,20 +100,28 @@ fn problem_text(lang: Lang, problem: Problem) -> String {
     match (lang, problem) {
         (Lang::En, Problem::Required) => "This field is required.".into(),
         (Lang::Fr, Problem::Required) => "Ce champ est obligatoire.".into(),
+        (Lang::De, Problem::Required) => "Dieses Feld ist erforderlich.".into(),
         (Lang::En, Problem::TooLong(max)) => format!("At most {max} characters."),
         (Lang::Fr, Problem::TooLong(max)) => format!("{max} caractères au plus."),
+        (Lang::De, Problem::TooLong(max)) => format!("Höchstens {max} Zeichen."),
         (Lang::En, Problem::Control) => "Contains characters that are not allowed.".into(),
         (Lang::Fr, Problem::Control) => "Contient des caractères non autorisés.".into(),
+        (Lang::De, Problem::Control) => "Enthält nicht erlaubte Zeichen.".into(),
         (Lang::En, Problem::Date) => "Enter a past date as YYYY-MM-DD, after 1900.".into(),
         (Lang::Fr, Problem::Date) => "Saisissez une date passée, au format AAAA-MM-JJ, après 1900.".into(),
+        (Lang::De, Problem::Date) => "Geben Sie ein vergangenes Datum nach 1900 als JJJJ-MM-TT ein.".into(),
         (Lang::En, Problem::Phone) => "Enter digits only, optionally starting with +.".into(),
         (Lang::Fr, Problem::Phone) => "Saisissez uniquement des chiffres, éventuellement précédés de +.".into(),
+        (Lang::De, Problem::Phone) => "Geben Sie nur Ziffern ein, wahlweise mit + am Anfang.".into(),
         (Lang::En, Problem::Language) => "Choose a language from the list.".into(),
         (Lang::Fr, Problem::Language) => "Choisissez une langue dans la liste.".into(),
+        (Lang::De, Problem::Language) => "Wählen Sie eine Sprache aus der Liste.".into(),
         (Lang::En, Problem::Country) => "Enter the two-letter ISO country code.".into(),
         (Lang::Fr, Problem::Country) => "Saisissez le code pays ISO à deux lettres.".into(),
+        (Lang::De, Problem::Country) => "Geben Sie den zweistelligen ISO-Ländercode ein.".into(),
         (Lang::En, Problem::CountryUk) => "For the United Kingdom, enter GB.".into(),
         (Lang::Fr, Problem::CountryUk) => "Pour le Royaume-Uni, saisissez GB.".into(),
+        (Lang::De, Problem::CountryUk) => "Für das Vereinigte Königreich geben Sie GB ein.".into(),
     }
 }
 

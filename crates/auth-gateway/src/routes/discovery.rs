@@ -61,7 +61,7 @@ pub fn document(issuer: &url::Url, access_token_alg: &str) -> serde_json::Value 
         ],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "display_values_supported": ["page", "popup", "touch"],
-        "ui_locales_supported": ["en", "fr"],
+        "ui_locales_supported": ["en", "fr", "de"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
