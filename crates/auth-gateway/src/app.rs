@@ -37,6 +37,10 @@ impl Application {
     /// whether it answers.
     pub async fn build(settings: Settings, cancel: CancellationToken) -> anyhow::Result<Self> {
         let keys = load_keys(&settings.keys)?;
+        crate::theme::install(match &settings.theme_dir {
+            Some(dir) => crate::theme::load(dir)?,
+            None => crate::theme::Theme::builtin(),
+        });
         let access_alg = match settings.keys.access_token_alg.as_str() {
             "EdDSA" => jsonwebtoken::Algorithm::EdDSA,
             "RS256" => jsonwebtoken::Algorithm::RS256,
@@ -164,6 +168,8 @@ impl Application {
                         .route(web::get().to(crate::profile::show))
                         .route(web::post().to(crate::profile::submit)),
                 )
+                .service(resource("/theme/style.css", "GET").route(web::get().to(crate::theme::routes::style)))
+                .service(resource("/theme/logo", "GET").route(web::get().to(crate::theme::routes::logo)))
                 .service(resource("/", "GET").route(web::get().to(routes::login::home)))
                 .default_service(web::to(fallback::not_found))
         })

@@ -77,6 +77,12 @@ pub struct Settings {
     )]
     pub signin_wait: u64,
 
+    /// A theme directory: `theme.toml` (organisation name, logo, colours, footer links) and an
+    /// optional `extra.css` (see docs/configuration.md); validated at start-up. Without it, the
+    /// built-in theme.
+    #[arg(long, env = "GATEWAY_THEME_DIR", value_name = "GATEWAY_THEME_DIR")]
+    pub theme_dir: Option<PathBuf>,
+
     /// The client registry file (see `auth-gateway client add --help`); validated at start-up.
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,

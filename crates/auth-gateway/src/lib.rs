@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod session_cookie;
 pub mod sessions_admin;
 pub mod state;
+pub mod theme;
 pub mod tokens;
 
 pub use app::Application;

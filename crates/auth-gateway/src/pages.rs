@@ -67,6 +67,13 @@ pub struct Texts {
     pub link_invalid: &'static str,
     pub send_link: &'static str,
     pub save: &'static str,
+    pub forgot_link: &'static str,
+    pub no_account: &'static str,
+    pub create_account: &'static str,
+    pub footer_label: &'static str,
+    pub privacy: &'static str,
+    pub terms: &'static str,
+    pub imprint: &'static str,
 }
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -93,6 +100,13 @@ pub fn texts(lang: Lang) -> &'static Texts {
             link_invalid: "This link has expired or was already used. Ask for a new one.",
             send_link: "Send me a link",
             save: "Save the password",
+            forgot_link: "Forgot your password?",
+            no_account: "New here?",
+            create_account: "Create an account",
+            footer_label: "Legal",
+            privacy: "Privacy policy",
+            terms: "Terms of use",
+            imprint: "Imprint",
         },
         Lang::Fr => &Texts {
             sign_in: "Connexion",
@@ -116,6 +130,13 @@ pub fn texts(lang: Lang) -> &'static Texts {
             link_invalid: "Ce lien a expiré ou a déjà été utilisé. Demandez-en un nouveau.",
             send_link: "M'envoyer un lien",
             save: "Enregistrer le mot de passe",
+            forgot_link: "Mot de passe oublié ?",
+            no_account: "Pas encore de compte ?",
+            create_account: "Créer un compte",
+            footer_label: "Informations légales",
+            privacy: "Politique de confidentialité",
+            terms: "Conditions d'utilisation",
+            imprint: "Mentions légales",
         },
         Lang::De => &Texts {
             sign_in: "Anmelden",
@@ -139,6 +160,13 @@ pub fn texts(lang: Lang) -> &'static Texts {
             link_invalid: "Dieser Link ist abgelaufen oder wurde bereits verwendet. Fordern Sie einen neuen an.",
             send_link: "Link senden",
             save: "Passwort speichern",
+            forgot_link: "Passwort vergessen?",
+            no_account: "Noch kein Konto?",
+            create_account: "Konto erstellen",
+            footer_label: "Rechtliches",
+            privacy: "Datenschutzerklärung",
+            terms: "Nutzungsbedingungen",
+            imprint: "Impressum",
         },
     }
 }
@@ -158,15 +186,37 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A whole page in the installed theme (`crate::theme`): the club's name and logo above a card
+/// holding `body`, the theme's footer links below.
 pub fn layout(lang: Lang, title: &str, body: &str) -> String {
+    let theme = crate::theme::current();
+    let t = texts(lang);
+    let links: String = theme
+        .footer
+        .iter()
+        .map(|(kind, url)| {
+            let label = match *kind {
+                "privacy" => t.privacy,
+                "terms" => t.terms,
+                _ => t.imprint,
+            };
+            format!("<a href=\"{}\">{}</a>", escape(url), escape(label))
+        })
+        .collect();
+    let nav = if links.is_empty() {
+        String::new()
+    } else {
+        format!("<nav aria-label=\"{}\">{links}</nav>", escape(t.footer_label))
+    };
+    let organisation = escape(&theme.organisation);
     format!(
-        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>body{{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}}\
-         label{{display:block;margin-top:1rem}}input{{width:100%;padding:.5rem;box-sizing:border-box}}\
-         button{{margin-top:1.5rem;padding:.6rem 1.2rem}}.error{{color:#a00}}</style></head>\
-         <body><main>{body}</main></body></html>",
-        lang.code(),
-        escape(title)
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · {organisation}</title><link rel=\"stylesheet\" href=\"/theme/style.css?v={version}\"></head>\
+         <body><header class=\"brand\"><img src=\"/theme/logo?v={version}\" alt=\"\" width=\"48\" height=\"48\"><span>{organisation}</span></header>\
+         <main><div class=\"card\">{body}</div></main><footer>{nav}<p>{organisation}</p></footer></body></html>",
+        lang = lang.code(),
+        title = escape(title),
+        version = theme.version,
     )
 }
 
@@ -181,7 +231,9 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"return_to\" value=\"{}\">\
          <label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\
          <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\">{}</button></form>",
+         <button type=\"submit\">{}</button></form>\
+         <p class=\"links\"><a href=\"/password/forgot\">{}</a></p>\
+         <p class=\"muted\">{} <a href=\"/signup?return_to={}\">{}</a></p>",
         escape(t.sign_in),
         escape(csrf),
         escape(return_to),
@@ -189,6 +241,10 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
         escape(email),
         escape(t.password),
         escape(t.submit),
+        escape(t.forgot_link),
+        escape(t.no_account),
+        escape(&url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()),
+        escape(t.create_account),
     );
     layout(lang, t.sign_in, &body)
 }
@@ -314,5 +370,20 @@ mod tests {
         assert!(page.contains("/authorize?a=1&amp;b=&quot;2&quot;"));
         let page = login(Lang::De, "tok", "/authorize", "", None);
         assert!(page.contains("lang=\"de\"") && page.contains("Passwort"));
+    }
+
+    #[test]
+    fn the_sign_in_page_leads_to_sign_up_with_the_same_return_to_and_to_the_forgotten_password() {
+        let page = login(Lang::En, "tok", "/authorize?client_id=shop&state=a b", "", None);
+        assert!(page.contains("href=\"/password/forgot\""));
+        assert!(page.contains("href=\"/signup?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
+    }
+
+    #[test]
+    fn every_page_is_in_the_theme() {
+        let page = error(Lang::Fr, "x");
+        let theme = crate::theme::current();
+        assert!(page.contains(&format!("/theme/style.css?v={}", theme.version)));
+        assert!(page.contains(&escape(&theme.organisation)) && page.contains("class=\"card\""));
     }
 }

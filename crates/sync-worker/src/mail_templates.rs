@@ -1,6 +1,8 @@
 //! The mails' words: a subject, a plain-text body and an HTML body for each template, in
 //! English, French and German, chosen by the contact's language (English when it is another
-//! one). The HTML is escaped, so a link can never break out of its attribute.
+//! one), each signed with the organisation's name (`MAIL_ORGANISATION`, the name of the gateway's
+//! theme), which also ends the subject. The HTML is escaped, so a link can never break out of its
+//! attribute.
 
 /// A mail ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +96,9 @@ fn words(template: &str, lang: Lang) -> Words {
     }
 }
 
-/// The mail for `template` in the language of `locale` (ISO 639-1, possibly with a region).
-pub fn render(template: &str, locale: &str, link: &str) -> Rendered {
+/// The mail for `template` in the language of `locale` (ISO 639-1, possibly with a region),
+/// from `organisation`.
+pub fn render(template: &str, locale: &str, link: &str, organisation: &str) -> Rendered {
     let lang = match locale.get(..2).map(str::to_ascii_lowercase).as_deref() {
         Some("fr") => Lang::Fr,
         Some("de") => Lang::De,
@@ -133,9 +136,11 @@ pub fn render(template: &str, locale: &str, link: &str) -> Rendered {
         text.push('\n');
         html.push_str(&format!("<p>{}</p>", escape(w.after)));
     }
+    text.push_str(&format!("\n-- \n{organisation}\n"));
+    html.push_str(&format!("<p style=\"color: #4d5a55\">{}</p>", escape(organisation)));
     html.push_str("</body></html>\n");
     Rendered {
-        subject: w.subject.to_owned(),
+        subject: format!("{} · {organisation}", w.subject),
         text,
         html,
     }
@@ -163,21 +168,28 @@ mod tests {
             ("it", "Set your password"),
             ("", "Set your password"),
         ] {
-            let mail = render("set-password", locale, link);
-            assert_eq!(mail.subject, subject);
+            let mail = render("set-password", locale, link, "FC Example");
+            assert_eq!(mail.subject, format!("{subject} · FC Example"));
+            assert!(mail.text.ends_with("\n-- \nFC Example\n") && mail.html.contains(">FC Example</p>"));
             assert!(mail.text.contains(link));
             assert!(
                 mail.html
                     .contains("https://id.example.org/password/reset?token=abc&amp;x=1")
             );
         }
-        let changed = render("password-changed", "de", "");
+        let changed = render("password-changed", "de", "", "FC <Example>");
         assert!(changed.text.contains("geändert") && !changed.html.contains("<a "));
+        assert!(changed.html.contains("FC &lt;Example&gt;"));
     }
 
     #[test]
     fn links_cannot_break_out_of_the_html() {
-        let mail = render("password-reset", "en", "https://x.example/\"><script>alert(1)</script>");
+        let mail = render(
+            "password-reset",
+            "en",
+            "https://x.example/\"><script>alert(1)</script>",
+            "FC",
+        );
         assert!(!mail.html.contains("<script>"));
         assert!(mail.html.contains("&quot;&gt;&lt;script&gt;"));
     }

@@ -35,6 +35,16 @@ pub struct MailArgs {
         default_value = "secutix-bridge <no-reply@localhost>"
     )]
     pub mail_from: String,
+
+    /// The organisation's name, at the end of every mail's subject and as its signature; set it
+    /// to the `organisation` of the gateway's theme (`GATEWAY_THEME_DIR`).
+    #[arg(
+        long,
+        env = "MAIL_ORGANISATION",
+        value_name = "MAIL_ORGANISATION",
+        default_value = "Ticket office"
+    )]
+    pub mail_organisation: String,
 }
 
 /// Mails sent per round.
@@ -44,6 +54,7 @@ pub struct Mailer {
     pool: PgPool,
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    organisation: String,
 }
 
 #[derive(Queryable)]
@@ -72,7 +83,12 @@ impl Mailer {
             .mail_from
             .parse()
             .map_err(|_| anyhow::anyhow!("MAIL_FROM is not a mailbox"))?;
-        Ok(Self { pool, transport, from })
+        Ok(Self {
+            pool,
+            transport,
+            from,
+            organisation: args.mail_organisation.clone(),
+        })
     }
 
     /// Sends until cancelled, queuing the mails imports owe as the outbox empties
@@ -125,6 +141,7 @@ impl Mailer {
                     &mail.template,
                     mail.payload["locale"].as_str().unwrap_or_default(),
                     mail.payload["link"].as_str().unwrap_or_default(),
+                    &self.organisation,
                 );
                 let message = Message::builder()
                     .from(self.from.clone())

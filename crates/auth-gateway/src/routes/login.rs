@@ -31,7 +31,7 @@ pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> 
         .insert_header(("X-Frame-Options", "DENY"))
         .insert_header((
             "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'",
         ))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .content_type("text/html; charset=utf-8")
