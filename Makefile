@@ -73,7 +73,7 @@ down: ## Stop the Docker Compose stack
 	docker compose down
 
 .PHONY: resilience
-resilience: ## Faults under load (worker SIGKILL, ingest restart, broker connections closed, PostgreSQL down 10 s, RabbitMQ restart); checks nothing is lost
+resilience: ## Faults under load (worker SIGKILL, ingest restart, broker connections closed, PostgreSQL down 10 s, RabbitMQ restart, a 3-node broker cluster losing its queue leader); checks nothing is lost
 	scripts/resilience.sh full
 
 .PHONY: resilience-short

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Resilience and soak runs: the real services under a steady stream of S-360 changes, with faults.
 
-    scripts/resilience.py [--duration S] [--rate N] [--no-broker-restart] [--soak] [--bin DIR]
+    scripts/resilience.py [--duration S] [--rate N] [--no-broker-restart] [--soak] [--broker-cluster] [--bin DIR]
 
 Starts, as native processes against the local PostgreSQL and RabbitMQ: `secutix-sim` (the
 S-360 stand-in, posting Contact Webhook V2 every second), `webhook-ingest`, and `sync-worker`
@@ -15,6 +15,10 @@ Resilience mode (default) injects, spread over the run:
   3. the broker closing every connection of our services (`rabbitmqctl close_connection`);
   4. PostgreSQL unreachable for ten seconds (the proxy drops and refuses connections);
   5. unless --no-broker-restart: a RabbitMQ restart (`rabbitmqctl stop_app` / `start_app`).
+Broker-cluster mode (--broker-cluster) starts a three-node RabbitMQ cluster of its own
+(scripts/broker-cluster.sh), gives the services every node's address, checks that the quorum
+queues and the stream are replicated on the three nodes, and injects one fault: a kill -9 of
+the node leading `sync-worker.contacts`. The cluster is torn down afterwards.
 Soak mode (--soak) injects nothing, runs at the given rate and samples every process's memory.
 
 Afterwards it waits for the pipeline to drain and checks: every contact of the simulator is in
@@ -49,6 +53,9 @@ PG_ADMIN = os.environ.get("RESILIENCE_PG_ADMIN", "postgres://postgres@127.0.0.1:
 PG_ADDRESS = ("127.0.0.1", 5432)
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
 INGEST_TOKEN = "resilience-" + uuid.uuid4().hex
+# How the script reaches the broker's CLI; --broker-cluster points it at a node still up.
+RABBITMQCTL = ["rabbitmqctl", "-q"]
+CLUSTER = os.path.join(ROOT, "scripts", "broker-cluster.sh")
 PERSONAL_COLUMNS = ["title", "first_name", "last_name", "birth_date", "email", "phone"]
 
 
@@ -279,14 +286,14 @@ def broker_connections_of(pids):
         if any(f"pid={pid}," in line for pid in pids):
             ports.add(line.split()[3].rsplit(":", 1)[1])
     listing = subprocess.run(
-        ["rabbitmqctl", "-q", "list_connections", "pid", "peer_port"], capture_output=True, text=True
+        [*RABBITMQCTL, "list_connections", "pid", "peer_port"], capture_output=True, text=True
     ).stdout
     return [line.split()[0] for line in listing.splitlines() if line.split()[-1:] and line.split()[-1] in ports]
 
 
 def queue_depth(name):
     listing = subprocess.run(
-        ["rabbitmqctl", "-q", "list_queues", "name", "messages"], capture_output=True, text=True
+        [*RABBITMQCTL, "list_queues", "name", "messages"], capture_output=True, text=True
     ).stdout
     for line in listing.splitlines():
         parts = line.split()
@@ -304,7 +311,13 @@ def main():
     parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth of the worker and the ingest between the first and last fifth of the run, MiB (default 64; the simulator's is reported, since its store grows with every contact)")
     parser.add_argument("--bin", default=os.path.join(TARGET_DIR, "debug"), help="directory of the binaries (default: the debug build)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the change stream")
+    parser.add_argument("--broker-cluster", action="store_true", help="run against a three-node RabbitMQ cluster of its own and kill -9 the node leading the worker's queue")
     args = parser.parse_args()
+    amqp_url = AMQP_URL
+    if args.broker_cluster:
+        subprocess.run([CLUSTER, "start"], check=True)
+        amqp_url = subprocess.run([CLUSTER, "urls"], check=True, capture_output=True, text=True).stdout.strip()
+        RABBITMQCTL[:] = ["rabbitmqctl", "-q", "-n", "bridge1@localhost"]
 
     run_id = uuid.uuid4().hex[:10]
     logs = os.path.join(TARGET_DIR, "resilience", run_id)
@@ -317,7 +330,7 @@ def main():
     subprocess.run([f"{args.bin}/sync-worker", "migrate"], env=dict(os.environ, DATABASE_URL=database_url), check=True, capture_output=True)
 
     proxy = Proxy(PG_ADDRESS)
-    common = {"AMQP_URL": AMQP_URL, "AMQP_NAME_PREFIX": prefix, "RUST_LOG": "info"}
+    common = {"AMQP_URL": amqp_url, "AMQP_NAME_PREFIX": prefix, "RUST_LOG": "info"}
     worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], dict(common, DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"), free_port(), logs)
     ingest = Service("webhook-ingest", [f"{args.bin}/webhook-ingest"], dict(common, INGEST_BEARER_TOKEN=INGEST_TOKEN), free_port(), logs)
     ingest_port = ingest.port
@@ -343,7 +356,12 @@ def main():
         driver = Driver(sim.url, args.rate, args.seed)
         driver.start()
         started = time.time()
-        faults = [] if args.soak else fault_plan(args, worker, ingest, proxy)
+        if args.soak:
+            faults = []
+        elif args.broker_cluster:
+            faults = cluster_fault_plan(prefix, failures)
+        else:
+            faults = fault_plan(args, worker, ingest, proxy)
         while time.time() - started < args.duration:
             elapsed = time.time() - started
             while faults and elapsed >= faults[0][0] * args.duration:
@@ -370,6 +388,8 @@ def main():
         for service in services:
             service.stop()
         cleanup(database, prefix)
+        if args.broker_cluster:
+            subprocess.run([CLUSTER, "stop"], capture_output=True)
     if failures:
         for failure in failures:
             log(f"FAILED: {failure}")
@@ -389,7 +409,7 @@ def fault_plan(args, worker, ingest, proxy):
     def close_broker_connections():
         ids = broker_connections_of([worker.process.pid, ingest.process.pid])
         for connection in ids:
-            subprocess.run(["rabbitmqctl", "-q", "close_connection", connection, "resilience test"], capture_output=True)
+            subprocess.run([*RABBITMQCTL, "close_connection", connection, "resilience test"], capture_output=True)
         log(f"closed {len(ids)} broker connections")
 
     def database_outage():
@@ -398,10 +418,10 @@ def fault_plan(args, worker, ingest, proxy):
         proxy.set_down(False)
 
     def broker_restart():
-        subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, capture_output=True)
+        subprocess.run([*RABBITMQCTL, "stop_app"], check=True, capture_output=True)
         time.sleep(3)
-        subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "-q", "await_startup"], capture_output=True)
+        subprocess.run([*RABBITMQCTL, "start_app"], check=True, capture_output=True)
+        subprocess.run([*RABBITMQCTL, "await_startup"], capture_output=True)
 
     plan = [
         (0.12, "SIGKILL sync-worker, restart it", restart(worker, signal.SIGKILL, 1)),
@@ -412,6 +432,29 @@ def fault_plan(args, worker, ingest, proxy):
     if not args.no_broker_restart:
         plan.append((0.8, "RabbitMQ restart", broker_restart))
     return plan
+
+
+def cluster_fault_plan(prefix, failures):
+    """Checks the replication, then kills -9 the node leading the worker's queue; the script's
+    own CLI calls move to a node still up."""
+    queue = f"{prefix}sync-worker.contacts"
+
+    def kill_leader():
+        listing = subprocess.run([*RABBITMQCTL, "list_queues", "name", "type", "members", "--formatter", "json"],
+                                 capture_output=True, text=True, check=True).stdout
+        for q in json.loads(listing):
+            if q["name"].startswith(prefix) and q["type"] in ("quorum", "stream"):
+                members = len(q["members"]) if isinstance(q["members"], list) else 0
+                log(f"{q['name']} ({q['type']}): replicated on {members} nodes")
+                if members != 3:
+                    failures.append(f"{q['name']} is replicated on {members} nodes, not 3")
+        leader = subprocess.run([CLUSTER, "leader", queue], check=True, capture_output=True, text=True).stdout.strip()
+        subprocess.run([CLUSTER, "kill", leader], check=True)
+        survivor = "1" if leader != "1" else "2"
+        RABBITMQCTL[:] = ["rabbitmqctl", "-q", "-n", f"bridge{survivor}@localhost"]
+        log(f"killed -9 node bridge{leader}, the leader of {queue}")
+
+    return [(0.4, "kill -9 the RabbitMQ node leading the worker's queue", kill_leader)]
 
 
 def check_convergence(sim, database_url, prefix, failures):
@@ -506,10 +549,10 @@ def check_memory(services, bound_mb, failures):
 
 def cleanup(database, prefix):
     psql(PG_ADMIN, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True).stdout
+    listing = subprocess.run([*RABBITMQCTL, "list_queues", "name"], capture_output=True, text=True).stdout
     for name in listing.split():
         if name.startswith(prefix):
-            subprocess.run(["rabbitmqctl", "-q", "delete_queue", name], capture_output=True)
+            subprocess.run([*RABBITMQCTL, "delete_queue", name], capture_output=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the services and runs scripts/resilience.py (see its --help).
 # Usage: scripts/resilience.sh [full|short|soak|soak-hour] [extra resilience.py options]
-#   full       five minutes at 40 changes/s with every fault, RabbitMQ restart included
-#   short      one minute at 20 changes/s with every fault (CI runs it)
+#   full       five minutes at 40 changes/s with every fault, RabbitMQ restart included, then
+#              two minutes against a three-node RabbitMQ cluster whose queue leader is killed -9
+#   short      one minute at 20 changes/s with every fault, then 40 s against the cluster (CI)
 #   soak       ten minutes at 150 changes/s, no faults, memory growth bounded
 #   soak-hour  the same for an hour
 set -euo pipefail
@@ -15,9 +16,10 @@ target_dir=${CARGO_TARGET_DIR:-target}
 scripts/services.sh check
 mode=${1:-full}
 shift || true
+cluster=()
 case "$mode" in
-  full) profile=release; options=(--duration 300 --rate 40) ;;
-  short) profile=debug; options=(--duration 60 --rate 20) ;;
+  full) profile=release; options=(--duration 300 --rate 40); cluster=(--broker-cluster --duration 120 --rate 40) ;;
+  short) profile=debug; options=(--duration 60 --rate 20); cluster=(--broker-cluster --duration 40 --rate 20) ;;
   soak) profile=release; options=(--soak --duration 600 --rate 150) ;;
   soak-hour) profile=release; options=(--soak --duration 3600 --rate 150) ;;
   *) echo "usage: $0 [full|short|soak|soak-hour] [options]" >&2; exit 2 ;;
@@ -27,4 +29,7 @@ if [ "$profile" = release ]; then
 else
   cargo build --locked -p sync-worker -p webhook-ingest -p secutix-sim
 fi
-exec python3 scripts/resilience.py --bin "$target_dir/$profile" "${options[@]}" "$@"
+python3 scripts/resilience.py --bin "$target_dir/$profile" "${options[@]}" "$@"
+if [ ${#cluster[@]} -gt 0 ]; then
+  python3 scripts/resilience.py --bin "$target_dir/$profile" "${cluster[@]}" "$@"
+fi

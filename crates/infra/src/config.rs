@@ -37,7 +37,9 @@ pub enum LogFormat {
 /// RabbitMQ options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct AmqpArgs {
-    /// RabbitMQ URL, `amqp://user:password@host:port/vhost` (`%2f` is the default vhost).
+    /// RabbitMQ URL, `amqp://user:password@host:port/vhost` (`%2f` is the default vhost); for a
+    /// cluster, every node's URL separated by commas: connections go to the first node that
+    /// answers, and fail over to the others when it goes.
     #[arg(long, env = "AMQP_URL",
         hide_env_values = true, value_name = "AMQP_URL", default_value = DEFAULT_AMQP_URL,
           value_parser = parse_amqp_url, hide_default_value = false)]
@@ -79,8 +81,12 @@ fn parse_url_with_scheme(value: &str, schemes: &[&str]) -> Result<SecretString, 
     Ok(SecretString::from(value.to_owned()))
 }
 
+/// One broker URL, or the nodes of a cluster separated by commas, each checked.
 fn parse_amqp_url(value: &str) -> Result<SecretString, String> {
-    parse_url_with_scheme(value, &["amqp", "amqps"])
+    for (index, node) in value.split(',').map(str::trim).enumerate() {
+        parse_url_with_scheme(node, &["amqp", "amqps"]).map_err(|e| format!("broker {}: {e}", index + 1))?;
+    }
+    Ok(SecretString::from(value.to_owned()))
 }
 
 fn parse_database_url(value: &str) -> Result<SecretString, String> {
@@ -131,6 +137,9 @@ mod tests {
         assert!(!error.contains("hunter2"), "{error}");
         assert!(parse_database_url("postgres://u:p@localhost/db").is_ok());
         assert!(parse_amqp_url("not a url").is_err());
+        assert!(parse_amqp_url("amqp://a:5701/%2f,amqp://b:5702/%2f").is_ok());
+        let second = parse_amqp_url("amqp://a:5701/%2f,http://b").expect_err("the second node is wrong");
+        assert!(second.starts_with("broker 2:"), "{second}");
         assert_eq!(
             parse_amqp_url("amqps://u:p@broker/%2f").expect("valid").expose_secret(),
             "amqps://u:p@broker/%2f"
