@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Resilience and soak runs: the real services under a steady stream of S-360 changes, with faults.
 
-    scripts/resilience.py [--duration S] [--rate N] [--no-broker-restart] [--soak] [--broker-cluster] [--bin DIR]
+    scripts/resilience.py [--duration S] [--rate N] [--no-broker-restart] [--soak] [--broker-cluster] [--pg-switchover] [--bin DIR]
 
 Starts, as native processes against the local PostgreSQL and RabbitMQ: `secutix-sim` (the
 S-360 stand-in, posting Contact Webhook V2 every second), `webhook-ingest`, and `sync-worker`
@@ -19,6 +19,10 @@ Broker-cluster mode (--broker-cluster) starts a three-node RabbitMQ cluster of i
 (scripts/broker-cluster.sh), gives the services every node's address, checks that the quorum
 queues and the stream are replicated on the three nodes, and injects one fault: a kill -9 of
 the node leading `sync-worker.contacts`. The cluster is torn down afterwards.
+Switchover mode (--pg-switchover) runs the database on a primary and a streaming standby of its
+own (scripts/pg-pair.sh, `pg_basebackup -R`), gives the worker both hosts with
+`target_session_attrs=read-write`, and injects one fault: the primary stops at once and the
+standby is promoted. Both servers are removed afterwards.
 Soak mode (--soak) injects nothing, runs at the given rate and samples every process's memory.
 
 Afterwards it waits for the pipeline to drain and checks: every contact of the simulator is in
@@ -49,7 +53,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
 # repository root, as the shell scripts that run cargo there do), else target/.
 TARGET_DIR = os.path.join(ROOT, os.environ.get("CARGO_TARGET_DIR") or "target")
-PG_ADMIN = os.environ.get("RESILIENCE_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+# Where the run's database is created; --pg-switchover points it at a primary and its standby.
+PG_ADMIN = [os.environ.get("RESILIENCE_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")]
+PG_PAIR = os.path.join(ROOT, "scripts", "pg-pair.sh")
 PG_ADDRESS = ("127.0.0.1", 5432)
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
 INGEST_TOKEN = "resilience-" + uuid.uuid4().hex
@@ -61,6 +67,13 @@ PERSONAL_COLUMNS = ["title", "first_name", "last_name", "birth_date", "email", "
 
 def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def database_url_of(database):
+    """The run's database on the admin URL's server(s), keeping its query string."""
+    base, _, rest = PG_ADMIN[0].rpartition("/")
+    query = rest.partition("?")[2]
+    return f"{base}/{database}" + (f"?{query}" if query else "")
 
 
 def free_port():
@@ -311,9 +324,13 @@ def main():
     parser.add_argument("--rss-growth-mb", type=float, default=64, help="soak: largest accepted memory growth of the worker and the ingest between the first and last fifth of the run, MiB (default 64; the simulator's is reported, since its store grows with every contact)")
     parser.add_argument("--bin", default=os.path.join(TARGET_DIR, "debug"), help="directory of the binaries (default: the debug build)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the change stream")
+    parser.add_argument("--pg-switchover", action="store_true", help="run against a PostgreSQL primary and streaming standby of its own and switch over to the standby under load")
     parser.add_argument("--broker-cluster", action="store_true", help="run against a three-node RabbitMQ cluster of its own and kill -9 the node leading the worker's queue")
     args = parser.parse_args()
     amqp_url = AMQP_URL
+    if args.pg_switchover:
+        subprocess.run([PG_PAIR, "start"], check=True)
+        PG_ADMIN[0] = subprocess.run([PG_PAIR, "url", "postgres"], check=True, capture_output=True, text=True).stdout.strip()
     if args.broker_cluster:
         subprocess.run([CLUSTER, "start"], check=True)
         amqp_url = subprocess.run([CLUSTER, "urls"], check=True, capture_output=True, text=True).stdout.strip()
@@ -323,15 +340,17 @@ def main():
     logs = os.path.join(TARGET_DIR, "resilience", run_id)
     os.makedirs(logs, exist_ok=True)
     database = f"resilience_{run_id}"
-    psql(PG_ADMIN, f'CREATE DATABASE "{database}"')
-    database_url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
+    psql(PG_ADMIN[0], f'CREATE DATABASE "{database}"')
+    database_url = database_url_of(database)
     prefix = f"resilience-{run_id}."
     log(f"run {run_id}: database {database}, broker prefix {prefix}, logs in {logs}")
     subprocess.run([f"{args.bin}/sync-worker", "migrate"], env=dict(os.environ, DATABASE_URL=database_url), check=True, capture_output=True)
 
     proxy = Proxy(PG_ADDRESS)
     common = {"AMQP_URL": amqp_url, "AMQP_NAME_PREFIX": prefix, "RUST_LOG": "info"}
-    worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], dict(common, DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"), free_port(), logs)
+    # The worker reaches the database through the proxy, or, for the switchover, at both hosts.
+    worker_database = database_url if args.pg_switchover else f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
+    worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], dict(common, DATABASE_URL=worker_database), free_port(), logs)
     ingest = Service("webhook-ingest", [f"{args.bin}/webhook-ingest"], dict(common, INGEST_BEARER_TOKEN=INGEST_TOKEN), free_port(), logs)
     ingest_port = ingest.port
     sim = Service(
@@ -360,6 +379,9 @@ def main():
             faults = []
         elif args.broker_cluster:
             faults = cluster_fault_plan(prefix, failures)
+        elif args.pg_switchover:
+            faults = [(0.4, "PostgreSQL switchover: the primary stops, its standby is promoted",
+                       lambda: subprocess.run([PG_PAIR, "switchover"], check=True))]
         else:
             faults = fault_plan(args, worker, ingest, proxy)
         while time.time() - started < args.duration:
@@ -390,6 +412,8 @@ def main():
         cleanup(database, prefix)
         if args.broker_cluster:
             subprocess.run([CLUSTER, "stop"], capture_output=True)
+        if args.pg_switchover:
+            subprocess.run([PG_PAIR, "stop"], capture_output=True)
     if failures:
         for failure in failures:
             log(f"FAILED: {failure}")
@@ -548,7 +572,7 @@ def check_memory(services, bound_mb, failures):
 
 
 def cleanup(database, prefix):
-    psql(PG_ADMIN, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    psql(PG_ADMIN[0], f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     listing = subprocess.run([*RABBITMQCTL, "list_queues", "name"], capture_output=True, text=True).stdout
     for name in listing.split():
         if name.startswith(prefix):

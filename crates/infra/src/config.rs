@@ -54,7 +54,9 @@ pub struct AmqpArgs {
 /// PostgreSQL options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DatabaseArgs {
-    /// PostgreSQL URL, `postgres://user:password@host:port/database`.
+    /// PostgreSQL URL, `postgres://user:password@host:port/database`; for a primary and its
+    /// standbys, every host separated by commas with `?target_session_attrs=read-write`, so
+    /// connections go to whichever accepts writes (after a switchover, the promoted one).
     #[arg(long, env = "DATABASE_URL",
         hide_env_values = true, value_name = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL,
           value_parser = parse_database_url)]
@@ -89,8 +91,21 @@ fn parse_amqp_url(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value.to_owned()))
 }
 
+/// A PostgreSQL URL, possibly naming several hosts as libpq does
+/// (`postgres://u@a:5432,b:5432/db?target_session_attrs=read-write`): each host is checked in
+/// a URL of its own.
 fn parse_database_url(value: &str) -> Result<SecretString, String> {
-    parse_url_with_scheme(value, &["postgres", "postgresql"])
+    let schemes = ["postgres", "postgresql"];
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return parse_url_with_scheme(value, &schemes);
+    };
+    let (user, rest) = rest.rsplit_once('@').map_or(("", rest), |(u, r)| (u, r));
+    let (hosts, path) = rest.find(['/', '?']).map_or((rest, ""), |at| rest.split_at(at));
+    for (index, host) in hosts.split(',').enumerate() {
+        let single = format!("{scheme}://{user}@{host}{path}");
+        parse_url_with_scheme(&single, &schemes).map_err(|e| format!("host {}: {e}", index + 1))?;
+    }
+    Ok(SecretString::from(value.to_owned()))
 }
 
 /// Parses a whole or fractional number of seconds (`5`, `0.25`).
@@ -136,6 +151,13 @@ mod tests {
         let error = parse_database_url("mysql://root:hunter2@db/x").expect_err("wrong scheme");
         assert!(!error.contains("hunter2"), "{error}");
         assert!(parse_database_url("postgres://u:p@localhost/db").is_ok());
+        assert!(
+            parse_database_url("postgres://u@10.0.0.1:5441,10.0.0.2:5442/db?target_session_attrs=read-write").is_ok()
+        );
+        assert!(parse_database_url("postgresql://a,b/db").is_ok());
+        let second = parse_database_url("postgres://u:p@a:5432,b:port/db").expect_err("a bad port");
+        assert!(second.starts_with("host 2:"), "{second}");
+        assert!(!second.contains("u:p"), "never the password: {second}");
         assert!(parse_amqp_url("not a url").is_err());
         assert!(parse_amqp_url("amqp://a:5701/%2f,amqp://b:5702/%2f").is_ok());
         let second = parse_amqp_url("amqp://a:5701/%2f,http://b").expect_err("the second node is wrong");
