@@ -2,7 +2,7 @@
 # Installs what the tests use besides cargo, each only when missing: the independent
 # implementations they check against (the Standard Webhooks reference library, the Authlib
 # OIDC client, jose as a relying party following a key rotation), a real SMTP server
-# (aiosmtpd) for the mail tests, Debian's Chromium and playwright-core for the browser test.
+# (aiosmtpd) for the mail tests, Debian's Chromium, playwright-core and axe-core for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/jose ] \
-   || [ ! -d tests/browser/node_modules/openid-client ]; then
+   || [ ! -d tests/browser/node_modules/openid-client ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi

@@ -5,6 +5,7 @@
 mod apply_convergence;
 mod cluster_replicas;
 mod e2e_journey;
+mod gateway_accessibility;
 mod gateway_account;
 mod gateway_admission;
 mod gateway_bad_input;

@@ -86,7 +86,7 @@ static THEME: OnceLock<Theme> = OnceLock::new();
 /// Makes `theme` the process's theme (the first call wins: one gateway per process).
 pub fn install(theme: Theme) {
     if THEME.set(theme).is_err() {
-        tracing::warn!("A theme was already installed; keeping it");
+        tracing::debug!("A theme was already installed; keeping it");
     }
 }
 
