@@ -2,7 +2,10 @@
 # A PostgreSQL primary and its streaming standby on this machine, separate from its own server,
 # for the switchover test (`scripts/resilience.py --pg-switchover`): the primary on port 5441,
 # the standby made by `pg_basebackup -R` on 5442, trust authentication on 127.0.0.1, state under
-# $PG_PAIR_DIR (default /tmp/secutix-bridge-pg-pair).
+# $PG_PAIR_DIR (default /tmp/secutix-bridge-pg-pair). Replication is synchronous, as a
+# production failover setup should be (CloudNativePG's synchronous replicas, Patroni's
+# synchronous_mode): a commit returns once the standby has it, so promoting the standby loses no
+# committed write and the test's "nothing lost" is the services' doing, not luck.
 # Usage: scripts/pg-pair.sh start | url DATABASE | switchover | stop
 set -euo pipefail
 base=${PG_PAIR_DIR:-/tmp/secutix-bridge-pg-pair}
@@ -26,7 +29,15 @@ CONF
     as_postgres "$bin/pg_basebackup" -h 127.0.0.1 -p 5441 -U postgres -D "$base/standby" -R -X stream
     echo "port = 5442" >>"$base/standby/postgresql.auto.conf"
     as_postgres "$bin/pg_ctl" -D "$base/standby" -l "$base/standby.log" -w start >/dev/null
-    echo "primary on 5441, streaming standby on 5442"
+    # Synchronous once the standby streams; set after the base backup, so the standby (the next
+    # primary, with no standby of its own) does not inherit it and wait forever.
+    for _ in $(seq 1 100); do
+      [ "$(psql -h 127.0.0.1 -p 5441 -U postgres -AtqX -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 1 ] && break
+      sleep 0.1
+    done
+    psql -h 127.0.0.1 -p 5441 -U postgres -qX -v ON_ERROR_STOP=1 \
+      -c "ALTER SYSTEM SET synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" >/dev/null
+    echo "primary on 5441, synchronous streaming standby on 5442"
     ;;
   url)
     # Both hosts: libpq and tokio-postgres connect to the one that accepts writes.
@@ -45,7 +56,7 @@ CONF
     rm -rf "$base"
     ;;
   *)
-    sed -n 2,6p "$0" >&2
+    sed -n 2,9p "$0" >&2
     exit 2
     ;;
 esac

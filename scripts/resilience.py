@@ -7,6 +7,8 @@ Starts, as native processes against the local PostgreSQL and RabbitMQ: `secutix-
 S-360 stand-in, posting Contact Webhook V2 every second), `webhook-ingest`, and `sync-worker`
 (whose database connections go through a TCP proxy this script controls). A driver thread asks
 the simulator for N contact changes per second (creations, updates, merges, anonymisations).
+The simulator's webhook reaches the ingest through an HTTP proxy of this script that records
+the status of every answer of the ingest, printed as a tally at the end.
 
 Resilience mode (default) injects, spread over the run:
   1. SIGKILL of the worker, restarted a second later;
@@ -18,11 +20,17 @@ Resilience mode (default) injects, spread over the run:
 Broker-cluster mode (--broker-cluster) starts a three-node RabbitMQ cluster of its own
 (scripts/broker-cluster.sh), gives the services every node's address, checks that the quorum
 queues and the stream are replicated on the three nodes, and injects one fault: a kill -9 of
-the node leading `sync-worker.contacts`. The cluster is torn down afterwards.
+the node leading `sync-worker.contacts`. Every answer of the ingest must be a 200, or a 503
+with `Retry-After`. The cluster is torn down afterwards.
 Switchover mode (--pg-switchover) runs the database on a primary and a streaming standby of its
-own (scripts/pg-pair.sh, `pg_basebackup -R`), gives the worker both hosts with
-`target_session_attrs=read-write`, and injects one fault: the primary stops at once and the
-standby is promoted. Both servers are removed afterwards.
+own (scripts/pg-pair.sh, `pg_basebackup -R`), gives the worker and `auth-gateway` both hosts
+with `target_session_attrs=read-write`, runs the worker's scheduled reconciliation every 5 s
+(its leader lease holds a database session of its own), and injects one fault: the primary
+stops at once and the standby is promoted. Afterwards a fan must sign in at the gateway (a read
+and a session written) within 30 s, the lease must be taken again on the promoted server and a
+scheduled run must complete there within 30 s, and no scheduled run may come twice in a period.
+Every answer of the ingest must be a 200, or a 503 with `Retry-After`. Both servers are removed
+afterwards.
 Soak mode (--soak) injects nothing, runs at the given rate and samples every process's memory.
 
 Afterwards it waits for the pipeline to drain and checks: every contact of the simulator is in
@@ -34,6 +42,9 @@ exits non-zero when a check fails. Only the standard library is used.
 
 import argparse
 import calendar
+import collections
+import http.client as http_client
+import http.server as http_server
 import json
 import os
 import random
@@ -46,6 +57,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -63,6 +75,25 @@ INGEST_TOKEN = "resilience-" + uuid.uuid4().hex
 RABBITMQCTL = ["rabbitmqctl", "-q"]
 CLUSTER = os.path.join(ROOT, "scripts", "broker-cluster.sh")
 PERSONAL_COLUMNS = ["title", "first_name", "last_name", "birth_date", "email", "phone"]
+# Switchover mode: the worker's scheduled reconciliation, and the bounds after the promotion.
+RECONCILE_EVERY = 5
+RECONCILE_LIMIT = 5
+SIGN_IN_BOUND = 30
+LEASE_BOUND = 30
+# The worker's leader lease (sync-worker's LEADER_LOCK, 0x5345_4355_5449_5801) as pg_locks shows
+# a bigint advisory lock: its high and low 32 bits.
+LEADER_LOCK = (0x53454355, 0x54495801)
+# The fan who signs in at the gateway across the switchover: an argon2id hash (the gateway's
+# parameters, m=19456 t=2 p=1) of this test-only password, made once with a fixed salt.
+FAN_PASSWORD = "resilience-switchover-password"
+FAN_PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$cmVzaWxpZW5jZS1zYWx0IQ$n7oeb2VuW3HOF25HstYcbDYQ5po0/iGsBGgykCBFIn4"
+# The simulator's contact API with its default credentials.
+SECUTIX_CREDENTIALS = {
+    "SECUTIX_INSTITUTION": "DEMO",
+    "SECUTIX_VIRTUAL_OPERATOR": "DEMO_VO",
+    "SECUTIX_PARTNER": "secutix-bridge",
+    "SECUTIX_API_SECRET": "local-development-api-secret",
+}
 
 
 def log(message):
@@ -159,6 +190,66 @@ class Proxy:
                         sock.shutdown(socket.SHUT_RDWR)
                     except OSError:
                         pass
+
+
+class AnswerRecorder:
+    """An HTTP proxy between the simulator's webhook and the ingest: forwards each delivery and
+    its answer unchanged, and tallies the answers ("200", "503 with Retry-After", "503 without
+    Retry-After", any other status, or "no answer" when the ingest could not be reached)."""
+
+    def __init__(self, upstream_port):
+        recorder = self
+        self.tally = collections.Counter()
+        self.lock = threading.Lock()
+
+        class Handler(http_server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
+                upstream = http_client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
+                try:
+                    upstream.request("POST", self.path, body=body, headers=headers)
+                    answer = upstream.getresponse()
+                    status, reply, answer_headers = answer.status, answer.read(), answer.getheaders()
+                except OSError:
+                    recorder.record("no answer")
+                    self.send_response(502)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
+                finally:
+                    upstream.close()
+                retry_after = any(k.lower() == "retry-after" for k, _ in answer_headers)
+                recorder.record(str(status) if status != 503 else f"503 {'with' if retry_after else 'without'} Retry-After")
+                self.send_response(status)
+                for key, value in answer_headers:
+                    if key.lower() not in ("connection", "content-length", "transfer-encoding", "date", "server"):
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http_server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def record(self, answer):
+        with self.lock:
+            self.tally[answer] += 1
+
+    def counts(self):
+        with self.lock:
+            return dict(self.tally)
+
+    def unexpected(self):
+        """Answers other than 200 or a 503 with Retry-After."""
+        return {k: v for k, v in self.counts().items() if k not in ("200", "503 with Retry-After")}
 
 
 class Service:
@@ -348,30 +439,59 @@ def main():
 
     proxy = Proxy(PG_ADDRESS)
     common = {"AMQP_URL": amqp_url, "AMQP_NAME_PREFIX": prefix, "RUST_LOG": "info"}
-    # The worker reaches the database through the proxy, or, for the switchover, at both hosts.
-    worker_database = database_url if args.pg_switchover else f"postgres://postgres@127.0.0.1:{proxy.port}/{database}"
-    worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], dict(common, DATABASE_URL=worker_database), free_port(), logs)
+    sim_port = free_port()
+    # The worker reaches the database through the proxy, or, for the switchover, at both hosts,
+    # with its scheduled reconciliation on so that its leader lease lives through the switchover.
+    worker_env = dict(common, DATABASE_URL=f"postgres://postgres@127.0.0.1:{proxy.port}/{database}")
+    if args.pg_switchover:
+        worker_env.update(
+            SECUTIX_CREDENTIALS,
+            DATABASE_URL=database_url,
+            RECONCILE_EVERY=f"{RECONCILE_EVERY}s",
+            RECONCILE_LIMIT=str(RECONCILE_LIMIT),
+            SECUTIX_API_URL=f"http://127.0.0.1:{sim_port}/tnco/backend-apis",
+        )
+    worker = Service("sync-worker", [f"{args.bin}/sync-worker", "run"], worker_env, free_port(), logs)
     ingest = Service("webhook-ingest", [f"{args.bin}/webhook-ingest"], dict(common, INGEST_BEARER_TOKEN=INGEST_TOKEN), free_port(), logs)
-    ingest_port = ingest.port
+    recorder = AnswerRecorder(ingest.port)
     sim = Service(
         "secutix-sim",
         [f"{args.bin}/secutix-sim", "run"],
         {
-            "SIM_WEBHOOK_URL": f"http://127.0.0.1:{ingest_port}/webhooks/secutix/contacts",
+            "SIM_WEBHOOK_URL": f"http://127.0.0.1:{recorder.port}/webhooks/secutix/contacts",
             "SIM_WEBHOOK_TOKEN": INGEST_TOKEN,
             "SIM_WEBHOOK_INTERVAL": "1s",
             "SIM_WEBHOOK_PER_RUN": "2000",
             "SIM_WEBHOOK_BATCH_SIZE": "20",
             "RUST_LOG": "info",
         },
-        free_port(),
+        sim_port,
         logs,
     )
     services = [worker, ingest, sim]
+    fan = None
+    if args.pg_switchover:
+        gateway_port = free_port()
+        gateway = Service(
+            "auth-gateway",
+            [f"{args.bin}/auth-gateway"],
+            dict(common, DATABASE_URL=database_url, GATEWAY_ISSUER=f"http://127.0.0.1:{gateway_port}",
+                 GATEWAY_DEV_KEYS_DIR=os.path.join(logs, "keys")),
+            gateway_port,
+            logs,
+        )
+        services.append(gateway)
+        fan = Fan(database_url, f"fan-{run_id}@example.org")
     failures = []
+    switchover = {}
     try:
         for service in services:
             service.start()
+        if fan:
+            outcome = fan.sign_in(gateway.url)
+            if outcome != "signed in":
+                raise SystemExit(f"the fan cannot sign in before the switchover: {outcome}")
+            log("a fan signed in at the gateway before the switchover")
         driver = Driver(sim.url, args.rate, args.seed)
         driver.start()
         started = time.time()
@@ -381,7 +501,7 @@ def main():
             faults = cluster_fault_plan(prefix, failures)
         elif args.pg_switchover:
             faults = [(0.4, "PostgreSQL switchover: the primary stops, its standby is promoted",
-                       lambda: subprocess.run([PG_PAIR, "switchover"], check=True))]
+                       lambda: switch_over(database_url, gateway, worker, fan, switchover, failures))]
         else:
             faults = fault_plan(args, worker, ingest, proxy)
         while time.time() - started < args.duration:
@@ -403,7 +523,15 @@ def main():
         check_convergence(sim, database_url, prefix, failures)
         for service in services:
             service.scrape()
-        report(driver, sim, ingest, worker, prefix)
+        report(driver, sim, ingest, worker, prefix, recorder)
+        if args.broker_cluster or args.pg_switchover:
+            # The ingest never restarts in these modes: it answers every delivery, and refuses
+            # one only with a 503 that says when to come back.
+            unexpected = recorder.unexpected()
+            if unexpected:
+                failures.append(f"the ingest answered other than 200, or 503 with Retry-After: {unexpected}")
+        if args.pg_switchover:
+            check_schedule(database_url, switchover, failures)
         if args.soak:
             check_memory(services, args.rss_growth_mb, failures)
     finally:
@@ -481,6 +609,130 @@ def cluster_fault_plan(prefix, failures):
     return [(0.4, "kill -9 the RabbitMQ node leading the worker's queue", kill_leader)]
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Fan:
+    """A fan with an account and a password (no contact: the account alone signs in), created
+    in the run's database before the load."""
+
+    def __init__(self, database_url, email):
+        self.email = email
+        self.subject = psql(
+            database_url,
+            "INSERT INTO accounts (login_email, password_hash, email_verified) "
+            f"VALUES ('{email}', '{FAN_PASSWORD_HASH}', true) RETURNING subject_id",
+        )
+
+    def sign_in(self, gateway_url):
+        """Signs in at the gateway's own page: the form (its CSRF cookie and field), then the
+        password, which reads the account and the sign-in throttle and writes a session.
+        Returns "signed in", or what happened instead."""
+        opener = urllib.request.build_opener(NoRedirect)
+
+        def call(request):
+            try:
+                with opener.open(request, timeout=10) as response:
+                    return response.status, response.headers, response.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.headers, error.read().decode(errors="replace")
+
+        try:
+            status, headers, page = call(urllib.request.Request(f"{gateway_url}/login?return_to=%2Faccount"))
+            if status != 200:
+                return f"the sign-in page answered {status}"
+            cookies = "; ".join(c.split(";", 1)[0] for c in headers.get_all("set-cookie") or [])
+            form = {}
+            for tag in re.findall(r"<input[^>]*>", page):
+                name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+                if name:
+                    form[name.group(1)] = value.group(1) if value else ""
+            form.update(email=self.email, password=FAN_PASSWORD)
+            request = urllib.request.Request(f"{gateway_url}/login", data=urllib.parse.urlencode(form).encode(), method="POST")
+            request.add_header("cookie", cookies)
+            request.add_header("content-type", "application/x-www-form-urlencoded")
+            status, headers, _ = call(request)
+        except OSError as error:
+            return f"no answer ({error})"
+        signed_in = any(c.startswith("__Host-session=") for c in headers.get_all("set-cookie") or [])
+        return "signed in" if status == 303 and signed_in else f"the sign-in answered {status}"
+
+
+def sql_or_none(database_url, sql):
+    """psql's answer, or None while no server accepts the connection."""
+    try:
+        return psql(database_url, sql)
+    except subprocess.CalledProcessError:
+        return None
+
+
+def switch_over(database_url, gateway, worker, fan, switchover, failures):
+    """Stops the primary at once and promotes its standby; then a fan must sign in at the
+    gateway within SIGN_IN_BOUND seconds, and the worker must take its leader lease again on the
+    promoted server and complete a scheduled run there within LEASE_BOUND seconds."""
+    subprocess.run([PG_PAIR, "switchover"], check=True)
+    promoted = switchover["promoted"] = time.time()
+    attempts, outcome = 0, None
+    while time.time() - promoted < SIGN_IN_BOUND:
+        attempts += 1
+        outcome = fan.sign_in(gateway.url)
+        if outcome == "signed in":
+            break
+        time.sleep(0.5)
+    if outcome == "signed in":
+        switchover["signed_in"] = time.time() - promoted
+        sessions = sql_or_none(database_url, f"SELECT count(*) FROM sessions WHERE subject_id = '{fan.subject}'")
+        log(f"the fan signed in {switchover['signed_in']:.1f} s after the promotion ({attempts} attempts); "
+            f"the promoted server holds {sessions} sessions of the fan (the one from before, replicated, and the new)")
+        if sessions != "2":
+            failures.append(f"the promoted server holds {sessions} sessions of the fan, not 2")
+    else:
+        failures.append(f"no sign-in within {SIGN_IN_BOUND} s of the promotion: {outcome} ({attempts} attempts)")
+    lock = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            f"AND classid = {LEADER_LOCK[0]} AND objid = {LEADER_LOCK[1]} "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    run = ("SELECT round(extract(epoch FROM started_at - to_timestamp(%f))::numeric, 1) FROM scheduled_runs "
+           "WHERE name = 'reconcile' AND outcome = 'done' AND started_at > to_timestamp(%f) ORDER BY started_at LIMIT 1")
+    while time.time() - promoted < LEASE_BOUND:
+        held, first = sql_or_none(database_url, lock), sql_or_none(database_url, run % (promoted, promoted))
+        if held == "1" and first:
+            leader = re.search(r"^sync_worker_leader (\d+)", http("GET", f"{worker.url}/metrics", timeout=2)[1], re.M)
+            switchover["first_run"] = float(first)
+            log(f"the leader lease is held on the promoted server (sync_worker_leader {leader and leader.group(1)}); "
+                f"its first scheduled run there started {first} s after the promotion and completed")
+            if not leader or leader.group(1) != "1":
+                failures.append("the worker holds the lease but its sync_worker_leader is not 1")
+            break
+        time.sleep(0.5)
+    else:
+        failures.append(f"no leader lease on the promoted server, or no scheduled run completed there, within {LEASE_BOUND} s")
+
+
+def check_schedule(database_url, switchover, failures):
+    """The scheduled reconciliation over the whole run: never twice within a period, runs on
+    both sides of the switchover, and every run after it completed."""
+    promoted = switchover.get("promoted", 0)
+    rows = [line.split("|") for line in psql(
+        database_url,
+        "SELECT extract(epoch FROM started_at), coalesce(outcome, 'unfinished') FROM scheduled_runs "
+        "WHERE name = 'reconcile' ORDER BY started_at").splitlines()]
+    starts = [float(start) for start, _ in rows]
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    outcomes = collections.Counter(o if o in ("done", "unfinished") else "failed" for _, o in rows)
+    before = sum(1 for start in starts if start < promoted)
+    log(f"scheduled reconciliation every {RECONCILE_EVERY} s: {len(rows)} runs, {before} before the promotion and "
+        f"{len(rows) - before} after; {dict(outcomes)}; gaps between starts {min(gaps, default=0):.2f} s to {max(gaps, default=0):.2f} s")
+    if any(gap < RECONCILE_EVERY - 0.01 for gap in gaps):
+        failures.append(f"a scheduled run came twice within {RECONCILE_EVERY} s: gaps {[round(g, 2) for g in gaps]}")
+    if before == 0 or before == len(rows):
+        failures.append(f"scheduled runs on one side of the switchover only ({before} before, {len(rows) - before} after)")
+    after = [outcome for start, (_, outcome) in zip(starts, rows) if start > promoted]
+    if any(outcome not in ("done", "unfinished") for outcome in after) or "unfinished" in after[:-1]:
+        failures.append(f"a scheduled run after the promotion did not complete: {after}")
+
+
 def check_convergence(sim, database_url, prefix, failures):
     deadline = time.time() + 180
     mismatches = None
@@ -536,7 +788,7 @@ def parse_millis(text):
     return seconds * 1000 + int(fraction * 1000 + 1e-6)
 
 
-def report(driver, sim, ingest, worker, prefix):
+def report(driver, sim, ingest, worker, prefix, recorder):
     stats = http("GET", f"{sim.url}/admin/stats")[1]["webhook"]
     rows = [
         ("changes made at the simulator", sum(v for k, v in driver.counts.items() if k != "refused")),
@@ -553,6 +805,9 @@ def report(driver, sim, ingest, worker, prefix):
     print()
     for name, value in rows:
         print(f"  {name:<44} {value:>8}")
+    print("  answers of the ingest to the webhook:")
+    for answer, count in sorted(recorder.counts().items()):
+        print(f"    {answer:<42} {count:>8}")
     print()
 
 

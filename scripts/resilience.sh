@@ -3,7 +3,8 @@
 # Usage: scripts/resilience.sh [full|short|soak|soak-hour] [extra resilience.py options]
 #   full       five minutes at 40 changes/s with every fault, RabbitMQ restart included, then
 #              two minutes against a three-node RabbitMQ cluster whose queue leader is killed -9,
-#              and two minutes on a PostgreSQL primary switched over to its standby
+#              and two minutes on a PostgreSQL primary switched over to its standby (the worker,
+#              its leader lease and the gateway's sign-in on both hosts)
 #   short      one minute at 20 changes/s with every fault, then 40 s against the broker cluster
 #              and 40 s through a database switchover (CI runs it)
 #   soak       ten minutes at 150 changes/s, no faults, memory growth bounded
@@ -28,9 +29,9 @@ case "$mode" in
   *) echo "usage: $0 [full|short|soak|soak-hour] [options]" >&2; exit 2 ;;
 esac
 if [ "$profile" = release ]; then
-  cargo build --release --locked -p sync-worker -p webhook-ingest -p secutix-sim
+  cargo build --release --locked -p sync-worker -p webhook-ingest -p secutix-sim -p auth-gateway
 else
-  cargo build --locked -p sync-worker -p webhook-ingest -p secutix-sim
+  cargo build --locked -p sync-worker -p webhook-ingest -p secutix-sim -p auth-gateway
 fi
 python3 scripts/resilience.py --bin "$target_dir/$profile" "${options[@]}" "$@"
 if [ ${#cluster[@]} -gt 0 ]; then
