@@ -15,6 +15,9 @@ what happened at each step.
      table of our database keeps any of her personal data.
   9. The contacts table is wiped and `sync-worker replay` rebuilds it identically from the
      `contacts.log` stream.
+ 10. A new fan, unknown to S-360, goes from the shop to "Create an account", confirms her
+     address from the mail, and lands back at the shop signed in; the shop creates her contact
+     and the worker attaches her account to it.
 
 Only the standard library: a tiny browser (cookies kept per host, redirects followed by hand)
 stands in for the user; with --browser, step 3 runs in headless Chromium (tests/browser/shop.mjs).
@@ -159,14 +162,15 @@ def psql(database_url, sql):
     return subprocess.run(["psql", database_url, "-AtqX", "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def mailed_link(mailbox, recipient):
+def mailed_link(mailbox, recipient, page="/password/reset"):
+    """The newest mail to `recipient` carrying a link to `page`: its subject and the link."""
     for path in sorted(glob.glob(os.path.join(mailbox, "new", "*")), key=os.path.getmtime, reverse=True):
         with open(path, "rb") as file:
             message = email.message_from_binary_file(file, policy=email.policy.default)
         if recipient.lower() not in str(message["to"]).lower():
             continue
         body = message.get_body(preferencelist=("plain",)).get_content()
-        match = re.search(r"https?://\S+/password/reset\?token=[\w-]+", body)
+        match = re.search(r"https?://\S+" + re.escape(page) + r"\?token=[\w-]+\S*", body)
         if match:
             return str(message["subject"]), match.group(0)
     return None
@@ -348,6 +352,30 @@ def main():
     say(f"before the wipe: {before.split()[1]} contacts (digest {before.split()[0][:12]}); after the replay: {after.split()[1]} (digest {after.split()[0][:12]})")
     if before != after:
         raise SystemExit("   the replay did not restore the same contacts")
+    step(10, "A new fan signs up from the shop's sign-in page, confirms her address, and lands at the shop signed in")
+    fan = Browser()
+    fan_address = f"chloe.{tag}@example.org"
+    status, url, page = fan.get(f"{sim}/shop")
+    found = re.search(r'href="(/signup\?return_to=[^"]+)"', page)
+    if not found:
+        raise SystemExit("   the sign-in page does not lead to sign-up")
+    status, url, page = fan.get(urllib.parse.urljoin(url, html.unescape(found.group(1))))
+    form = Form(page)
+    form.fields.update(email=fan_address, password=f"demo-{uuid.uuid4().hex}", given_name="Chloé",
+                       family_name="Roux", language="fr", privacy="yes")
+    status, url, page = fan.post(urllib.parse.urljoin(url, form.action), form.fields)
+    say(f"sign-up answered {status}: {visible_text(page)[:120]}")
+    subject, link = wait_for("the verification mail", lambda: mailed_link(args.mailbox, fan_address, "/signup/verify"))
+    say(f"mail received: \"{subject}\" with {link.split('?')[0]}?token=…")
+    status, url, page = fan.get(link)
+    form = Form(page)
+    status, url, page = fan.post(urllib.parse.urljoin(url, form.action), form.fields)
+    say(f"confirmed; back at {url.split('?')[0]} ({status}): {visible_text(page)[:160]}")
+    if "Chloé" not in visible_text(page):
+        raise SystemExit("   the shop does not show the new fan signed in")
+    attached = wait_for("her account attached to the contact the shop created", lambda: psql(args.database_url, f"SELECT contact_number FROM accounts WHERE login_email = '{fan_address}' AND contact_number IS NOT NULL") or None)
+    say(f"the shop created contact {attached} at her first SSO sign-in; the worker attached her account to it")
+
     print("\nThe journey is complete.")
 
 

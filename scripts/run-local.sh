@@ -32,6 +32,8 @@ export SECUTIX_API_SECRET=${SECUTIX_API_SECRET:-local-development-api-secret}
 export SECUTIX_INSTITUTION=${SECUTIX_INSTITUTION:-DEMO}
 export SECUTIX_VIRTUAL_OPERATOR=${SECUTIX_VIRTUAL_OPERATOR:-DEMO_VO}
 export SECUTIX_PARTNER=${SECUTIX_PARTNER:-secutix-bridge}
+# Erasure requests (accounts fans delete) are mailed to the club's data-protection team.
+export GATEWAY_DATA_PROTECTION_EMAIL=${GATEWAY_DATA_PROTECTION_EMAIL:-data-protection@club.example}
 
 database=${DATABASE_URL##*/}
 database=${database%%\?*}

@@ -3,7 +3,7 @@
 // to a directory, it also writes the sign-in page at 1280 and 360 px wide there.
 //
 // Usage: node accessibility.mjs '{"base": ..., "email": ..., "password": ...,
-//   "reset_url": ..., "busy_url": ...}'
+//   "reset_url": ..., "busy_url": ..., "verify_url": ..., "email_url": ..., "pending_email": ...}'
 // It prints one JSON line: {ok, pages: [{lang, page, status, violations: [...]}]}.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -59,6 +59,27 @@ try {
       await page.fill('#email', `nobody-${lang}@example.org`);
       await page.fill('#password', 'not the password');
     });
+    await visit(page, lang, 'sign-up', '/signup?return_to=/profile');
+    await submit(page, lang, 'sign-up errors', async () => {
+      await page.fill('#email', 'not-an-address');
+      await page.fill('#password', 'short');
+    });
+    await submit(page, lang, 'sign-up sent', async () => {
+      await page.fill('#email', `new-fan-${lang}@example.net`);
+      await page.fill('#password', 'violet harbour at dusk');
+      await page.fill('#given_name', 'Anna');
+      await page.fill('#family_name', 'Muster');
+      await page.check('input[name=privacy]');
+    });
+    if (input.verify_url) await visit(page, lang, 'verify form', input.verify_url);
+    if (input.pending_email) {
+      await visit(page, lang, 'sign-in unverified', '/login?return_to=/profile');
+      await submit(page, lang, 'unverified', async () => {
+        await page.fill('#email', input.pending_email);
+        await page.fill('#password', input.password);
+      });
+    }
+    if (input.email_url) await visit(page, lang, 'email confirm', input.email_url);
     await visit(page, lang, 'forgot', '/password/forgot');
     await submit(page, lang, 'forgot sent', async () => page.fill('#email', `nobody-${lang}@example.org`));
     await visit(page, lang, 'reset form', input.reset_url);
@@ -69,6 +90,11 @@ try {
       await page.fill('#password', input.password);
     });
     await visit(page, lang, 'account', '/account');
+    await visit(page, lang, 'email change', '/account/email');
+    await submit(page, lang, 'email change error', async () => {
+      await page.fill('#email', `other-${lang}@example.net`);
+      await page.fill('#password', 'not the password');
+    });
     await visit(page, lang, 'signed out', '/logout');
     if (input.busy_url) {
       const response = await page.goto(input.busy_url, { waitUntil: 'load' });
@@ -103,6 +129,19 @@ try {
   }
   await context.close();
   if (process.env.SCREENSHOTS) {
+    for (const [width, height, name] of [[1280, 800, 'sign-up-desktop'], [360, 740, 'sign-up-phone']]) {
+      const shot = await browser.newContext({ viewport: { width, height }, locale: 'de',
+        extraHTTPHeaders: { 'accept-language': 'de' } });
+      const p = await shot.newPage();
+      await p.goto(`${input.base}/signup?return_to=/profile`);
+      await p.screenshot({ path: `${process.env.SCREENSHOTS}/${name}.png`, fullPage: true });
+      await p.fill('#email', 'anna@example');
+      await p.fill('#password', 'password1234');
+      await p.fill('#given_name', 'Anna');
+      await Promise.all([p.waitForNavigation(), p.click('button[type=submit]')]);
+      await p.screenshot({ path: `${process.env.SCREENSHOTS}/${name}-errors.png`, fullPage: true });
+      await shot.close();
+    }
     for (const [width, height, name] of [[1280, 800, 'sign-in-desktop'], [360, 740, 'sign-in-phone']]) {
       const shot = await browser.newContext({ viewport: { width, height }, locale: 'en',
         extraHTTPHeaders: { 'accept-language': 'en' } });

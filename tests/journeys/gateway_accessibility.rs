@@ -2,7 +2,9 @@
 //! violation, in English, French and German (`tests/browser/accessibility.mjs`): sign-in (and
 //! its error), forgotten password (and its confirmation, and the 429 page past the limit), the
 //! reset form, the error page, the profile and account pages, the signed-out page and the busy
-//! page (503) of a gateway whose sign-in queue is full (its timed retry, a meta refresh, is the
+//! page (503) of a gateway whose sign-in queue is full, the sign-up form (and its errors and
+//! "check your mailbox"), the verification page, the unconfirmed sign-in, the e-mail change
+//! form (and its error) and its confirmation page, (its timed retry, a meta refresh, is the
 //! one waived rule: see the script). With `SCREENSHOTS=<dir>` the script
 //! also writes the sign-in page at 1280 and 360 px (`docs/screenshots/`).
 
@@ -24,7 +26,36 @@ async fn every_page_passes_axe_in_english_french_and_german() {
         s.subject
     ))
     .await;
+    // A fan who signed up and has not confirmed the address yet (Jean's password), with a live
+    // verification link; and an e-mail change of Jean's waiting for its link.
+    s.db.execute(
+        "INSERT INTO accounts (login_email, password_hash, origin, given_name, family_name, language) \
+         SELECT 'pending.fan@example.net', password_hash, 'signup', 'Anna', 'Muster', 'de' FROM accounts",
+    )
+    .await;
+    let verify = "a-valid-verification-token-for-the-accessibility-test";
+    s.db.execute(&format!(
+        "INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at) \
+         SELECT sha256('{verify}'::bytea), subject_id, 'verify', now() + interval '1 hour' \
+         FROM accounts WHERE login_email = 'pending.fan@example.net'"
+    ))
+    .await;
+    let change = "a-valid-email-change-token-for-the-accessibility-test";
+    s.db.execute(&format!(
+        "UPDATE accounts SET pending_email = 'jean.new@example.net' WHERE subject_id = '{}'",
+        s.subject
+    ))
+    .await;
+    s.db.execute(&format!(
+        "INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at) \
+         VALUES (sha256('{change}'::bytea), '{}', 'email', now() + interval '1 hour')",
+        s.subject
+    ))
+    .await;
     let input = serde_json::json!({
+        "verify_url": format!("/signup/verify?token={verify}&return_to=%2Fprofile"),
+        "email_url": format!("/account/email/verify?token={change}"),
+        "pending_email": "pending.fan@example.net",
         "base": s.gateway.base_url,
         "email": "jean.dupont@example.org",
         "password": PASSWORD,
@@ -65,6 +96,14 @@ async fn every_page_passes_axe_in_english_french_and_german() {
     };
     seen("sign-in", 200);
     seen("sign-in failed", 401);
+    seen("sign-up", 200);
+    seen("sign-up errors", 422);
+    seen("sign-up sent", 200);
+    seen("verify form", 200);
+    seen("unverified", 403);
+    seen("email confirm", 200);
+    seen("email change", 200);
+    seen("email change error", 422);
     seen("forgot", 200);
     seen("forgot sent", 200);
     seen("reset form", 200);

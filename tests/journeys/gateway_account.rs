@@ -224,3 +224,41 @@ async fn wrong_passwords_at_deletion_lock_it_like_a_sign_in() {
         "not even the right password passes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_is_mailed_to_the_data_protection_address_without_the_fans_address() {
+    let broker = tests::TestBroker::create().await;
+    let smtp = tests::SmtpServer::start().await;
+    let s = setup_with(&[
+        "--amqp-name-prefix",
+        &broker.prefix,
+        "--data-protection-email",
+        "privacy@club.example",
+    ])
+    .await;
+    let _worker = tests::spawn_worker_with(&broker.prefix, &s.db.url, &["--smtp-url", &smtp.url()]).await;
+    let session = sign_in(&s, &authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]), PASSWORD)
+        .await
+        .expect("signed in");
+    let (_, csrf_cookie, csrf) = account_page(&s, &session).await;
+    let deleted = post(
+        &s,
+        "/account/delete",
+        &session,
+        &csrf_cookie,
+        &[("csrf", &csrf), ("password", PASSWORD), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(deleted.status(), 200);
+    let mail = tests::eventually(
+        std::time::Duration::from_secs(20),
+        "the erasure request mail",
+        || async { smtp.messages().into_iter().find(|m| m.contains("privacy@club.example")) },
+    )
+    .await;
+    assert!(
+        mail.contains("Erasure request 1,") && mail.contains(&s.subject.to_string()),
+        "{mail}"
+    );
+    assert!(!mail.contains("jean.dupont@example.org"), "never the fan's address");
+}

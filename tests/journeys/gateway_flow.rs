@@ -6,15 +6,16 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::gateway_support::*;
+use crate::{gateway_support::*, oidc_support::shop_authorize};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_code_flow_signs_in_and_the_shop_reads_userinfo() {
     let s = setup().await;
-    let authorize = authorize_url(
-        &s.gateway.base_url,
-        "shop",
-        REDIRECT,
+    // Every scope: the phone number and the address come only with `phone` and `address`
+    // (OIDC Core 5.4; each scope on its own: `oidc_basic_tokens::oidcc_scope_*`).
+    let authorize = shop_authorize(
+        &s,
+        "openid email profile phone address",
         &[
             ("code_challenge", &challenge(VERIFIER)),
             ("code_challenge_method", "S256"),

@@ -122,7 +122,9 @@ async fn a_profile_change_reaches_the_mirror_userinfo_and_the_write_back_outbox(
     let s = setup_with(&["--amqp-name-prefix", &broker.prefix]).await;
     s.db.execute(&format!("UPDATE contacts SET raw = '{RAW}'")).await;
     let _worker = spawn_worker(&broker.prefix, &s.db.url).await;
-    let (_, tokens) = shop_tokens(&s).await;
+    // The shop's token with the scopes whose claims the profile changes.
+    let authorize = crate::oidc_support::shop_authorize(&s, "openid email profile phone address", &[]);
+    let tokens = crate::oidc_support::tokens_through(&s, &authorize).await;
     let access = tokens["access_token"].as_str().expect("access token");
     assert_eq!(userinfo(&s, access).await["given_name"], "Jean");
 

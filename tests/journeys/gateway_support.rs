@@ -187,6 +187,17 @@ pub async fn sign_in_at(
     authorize: &str,
     password: &str,
 ) -> Result<String, StatusCode> {
+    sign_in_as(client, base, authorize, "Jean.Dupont@example.org", password).await
+}
+
+/// [`sign_in_at`] as the account of `email`.
+pub async fn sign_in_as(
+    client: &reqwest::Client,
+    base: &str,
+    authorize: &str,
+    email: &str,
+    password: &str,
+) -> Result<String, StatusCode> {
     let page = client.get(authorize).send().await.expect("authorize answers");
     assert_eq!(page.status(), 200, "the sign-in page");
     let csrf_cookie = cookie(&page, "__Host-csrf").expect("csrf cookie");
@@ -194,7 +205,7 @@ pub async fn sign_in_at(
     let form = [
         ("csrf", hidden(&html, "csrf")),
         ("return_to", hidden(&html, "return_to")),
-        ("email", "Jean.Dupont@example.org".to_owned()),
+        ("email", email.to_owned()),
         ("password", password.to_owned()),
     ];
     let response = client

@@ -1,10 +1,14 @@
-//! The conformance suite's `oidcc-rp-initiated-logout-certification-test-plan` and
-//! `oidcc-backchannel-rp-initiated-logout-certification-test-plan`, module by module, and the
-//! back-channel logouts sent whenever a session ends: sign-out, a password change, a merge and
-//! an anonymisation applied by the worker, an administrator's revocation, and an endpoint that
-//! is down for a while ("sign out everywhere" and account deletion: `gateway_account`).
+//! The conformance suite's `oidcc-rp-initiated-logout-certification-test-plan`, and its
+//! back-channel and front-channel logout plans, module by module, and the back-channel logouts
+//! sent whenever a session ends: sign-out, a password change, a merge and an anonymisation
+//! applied by the worker, an administrator's revocation, and an endpoint that answers 503 or
+//! refuses connections for a while ("sign out everywhere" and account deletion:
+//! `gateway_account`).
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
@@ -61,6 +65,11 @@ pub(crate) async fn verified(s: &Setup, endpoint: &LogoutEndpoint, count: usize)
         (tokens.len() >= count).then_some(tokens)
     })
     .await;
+    verify_logout_tokens(s, tokens).await
+}
+
+/// Decodes logout tokens after checking them as [`verified`] says.
+async fn verify_logout_tokens(s: &Setup, tokens: Vec<String>) -> Vec<Value> {
     let jwks: jsonwebtoken::jwk::JwkSet = reqwest::get(format!("{}/jwks.json", s.gateway.base_url))
         .await
         .expect("jwks")
@@ -93,46 +102,101 @@ pub(crate) async fn verified(s: &Setup, endpoint: &LogoutEndpoint, count: usize)
     claims
 }
 
+/// Where the answer to a logout sends the browser next: its redirect, or the signed-out page's
+/// onward refresh (shown first when front-channel iframes must load); `None` for a page that
+/// stays.
+async fn onward(response: reqwest::Response) -> Option<String> {
+    if response.status() == 302 {
+        return Some(response.headers()["location"].to_str().expect("location").to_owned());
+    }
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("signed out"), "the page says so: {html}");
+    const REFRESH: &str = "http-equiv=\"refresh\" content=\"2;url=";
+    let start = html.find(REFRESH)? + REFRESH.len();
+    let end = start + html[start..].find('"').expect("end of the URL");
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// The discovery document.
+async fn discovery(s: &Setup) -> Value {
+    reqwest::get(format!("{}/.well-known/openid-configuration", s.gateway.base_url))
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oidcc_rp_initiated_logout_and_oidcc_backchannel_rp_initiated_logout() {
+async fn oidcc_rp_initiated_logout_discovery_endpoint_verification() {
+    let s = setup().await;
+    let document = discovery(&s).await;
+    let issuer = document["issuer"].as_str().expect("issuer");
+    assert_eq!(document["end_session_endpoint"], format!("{issuer}/logout"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_backchannel_logout_discovery_endpoint_verification() {
+    let s = setup().await;
+    let document = discovery(&s).await;
+    assert_eq!(
+        (
+            &document["backchannel_logout_supported"],
+            &document["backchannel_logout_session_supported"]
+        ),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_frontchannel_logout_discovery_endpoint_verification() {
+    let s = setup().await;
+    let document = discovery(&s).await;
+    assert_eq!(
+        (
+            &document["frontchannel_logout_supported"],
+            &document["frontchannel_logout_session_supported"]
+        ),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout() {
     let endpoint = LogoutEndpoint::start(0);
     let s = setup_logout(&endpoint).await;
     let (session, tokens) = shop_tokens(&s).await;
-    let id_claims = id_claims(&s, &tokens).await;
-    let sid = id_claims["sid"].as_str().expect("sid in the ID token").to_owned();
     let hint = tokens["id_token"].as_str().expect("id token");
-
-    let started = Instant::now();
-    let response = get(
-        &s,
-        &logout_url(
-            &s,
-            &[
-                ("id_token_hint", hint),
-                ("post_logout_redirect_uri", POST_LOGOUT),
-                ("state", "bye"),
-            ],
-        ),
-        &session,
-    )
-    .await;
-    let answered = started.elapsed();
-    // Front-channel iframes first: the page goes on to the registered URI by itself.
-    assert_eq!(response.status(), 200);
+    let pairs = [
+        ("id_token_hint", hint),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+        ("state", "bye"),
+    ];
+    let response = get(&s, &logout_url(&s, &pairs), &session).await;
     assert!(
         cookie(&response, "__Host-session").is_some_and(|c| c.contains("Max-Age=0")),
         "cookie cleared"
     );
-    let html = response.text().await.expect("html");
-    assert!(html.contains(&format!("url={POST_LOGOUT}?state=bye")), "{html}");
-    assert!(
-        html.contains(&format!(
-            "{FRONT_CHANNEL}?iss=http%3A%2F%2F127.0.0.1%3A8080&amp;sid={sid}"
-        )),
-        "{html}"
-    );
+    assert_eq!(onward(response).await, Some(format!("{POST_LOGOUT}?state=bye")));
     assert_signed_out(&s, &session).await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_backchannel_rp_initiated_logout() {
+    let endpoint = LogoutEndpoint::start(0);
+    let s = setup_logout(&endpoint).await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let sid = id_claims(&s, &tokens).await["sid"]
+        .as_str()
+        .expect("sid in the ID token")
+        .to_owned();
+    let hint = tokens["id_token"].as_str().expect("id token");
+    let started = Instant::now();
+    let pairs = [("id_token_hint", hint), ("post_logout_redirect_uri", POST_LOGOUT)];
+    let response = get(&s, &logout_url(&s, &pairs), &session).await;
+    let answered = started.elapsed();
+    assert_eq!(onward(response).await.as_deref(), Some(POST_LOGOUT));
     let logouts = verified(&s, &endpoint, 1).await;
     assert_eq!(logouts.len(), 1, "one token per session and client");
     assert_eq!(logouts[0]["sid"], sid.as_str());
@@ -141,74 +205,149 @@ async fn oidcc_rp_initiated_logout_and_oidcc_backchannel_rp_initiated_logout() {
         answered < Duration::from_secs(1),
         "the sign-out does not wait for deliveries: {answered:?}"
     );
+    assert_signed_out(&s, &session).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oidcc_rp_initiated_logout_refuses_every_redirect_it_cannot_trust() {
+async fn oidcc_frontchannel_rp_initiated_logout() {
     let endpoint = LogoutEndpoint::start(0);
     let s = setup_logout(&endpoint).await;
-    let (_, tokens) = shop_tokens(&s).await;
-    let hint = tokens["id_token"].as_str().expect("id token").to_owned();
-    let mut parts: Vec<String> = hint.split('.').map(str::to_owned).collect();
-    let alg_none = {
-        let header = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"alg":"none"}"#);
-        format!("{header}.{}.", parts[1])
-    };
-    parts[2] = "c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ".into();
-    let bad_signature = parts.join(".");
-    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        (
-            "oidcc-rp-initiated-logout-bad-post-logout-redirect-uri",
-            vec![
-                ("id_token_hint", &hint),
-                ("post_logout_redirect_uri", "https://evil.example/out"),
-            ],
-        ),
-        (
-            "oidcc-rp-initiated-logout-modified-id-token-hint (query added)",
-            vec![
-                ("id_token_hint", &hint),
-                ("post_logout_redirect_uri", "https://shop.example.org/signed-out?x=1"),
-            ],
-        ),
-        (
-            "oidcc-rp-initiated-logout-no-id-token-hint",
-            vec![("post_logout_redirect_uri", POST_LOGOUT)],
-        ),
-        (
-            "oidcc-rp-initiated-logout-id-token-hint-alg-none",
-            vec![("id_token_hint", &alg_none), ("post_logout_redirect_uri", POST_LOGOUT)],
-        ),
-        (
-            "oidcc-rp-initiated-logout-bad-id-token-hint",
-            vec![
-                ("id_token_hint", &bad_signature),
-                ("post_logout_redirect_uri", POST_LOGOUT),
-            ],
-        ),
-        (
-            "a hint for one client with client_id of another",
-            vec![
-                ("id_token_hint", &hint),
-                ("client_id", "web-app"),
-                ("post_logout_redirect_uri", POST_LOGOUT),
-            ],
-        ),
-        ("oidcc-rp-initiated-logout-no-params", vec![]),
-        ("oidcc-rp-initiated-logout-only-state", vec![("state", "s")]),
-        ("oidcc-rp-initiated-logout-no-state", vec![("id_token_hint", &hint)]),
+    let (session, tokens) = shop_tokens(&s).await;
+    let sid = id_claims(&s, &tokens).await["sid"].as_str().expect("sid").to_owned();
+    let hint = tokens["id_token"].as_str().expect("id token");
+    let pairs = [
+        ("id_token_hint", hint),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+        ("state", "bye"),
     ];
-    for (module, pairs) in cases {
-        let session = sign_in(&s, &authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]), PASSWORD)
-            .await
-            .expect("signed in");
-        let response = get(&s, &logout_url(&s, &pairs), &session).await;
-        assert_eq!(response.status(), 200, "{module}: a page, no redirect");
-        let html = response.text().await.expect("html");
-        assert!(!html.contains("http-equiv=\"refresh\""), "{module}: no onward redirect");
-        assert!(html.contains("signed out"), "{module}: the page says so");
-        assert_signed_out(&s, &session).await;
-    }
+    let response = get(&s, &logout_url(&s, &pairs), &session).await;
+    // The iframes load first; the page goes on to the registered URI by itself.
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains(&format!(
+            "<iframe src=\"{FRONT_CHANNEL}?iss=http%3A%2F%2F127.0.0.1%3A8080&amp;sid={sid}\""
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!("url={POST_LOGOUT}?state=bye")), "{html}");
+    assert_signed_out(&s, &session).await;
+}
+
+/// Signs in to the shop, sends the browser to `/logout` with the parameters `pairs` makes of
+/// the ID token, and checks what the modules below assert: the fan is signed out and sees a
+/// page saying so, and is sent nowhere.
+async fn signed_out_on_a_page(pairs: impl FnOnce(&str) -> Vec<(&'static str, String)>) {
+    let endpoint = LogoutEndpoint::start(0);
+    let s = setup_logout(&endpoint).await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let pairs = pairs(tokens["id_token"].as_str().expect("id token"));
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = get(&s, &logout_url(&s, &pairs), &session).await;
+    assert_eq!(response.status(), 200, "a page, no redirect");
+    assert_eq!(onward(response).await, None, "no onward redirect");
+    assert_signed_out(&s, &session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
+    signed_out_on_a_page(|hint| {
+        vec![
+            ("id_token_hint", hint.into()),
+            ("post_logout_redirect_uri", "https://evil.example/out".into()),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri() {
+    signed_out_on_a_page(|hint| {
+        vec![
+            ("id_token_hint", hint.into()),
+            ("post_logout_redirect_uri", format!("{POST_LOGOUT}?x=1")),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
+    // The hint re-encoded with `alg: none` and no signature.
+    signed_out_on_a_page(|hint| {
+        let header = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, br#"{"alg":"none"}"#);
+        let payload = hint.split('.').nth(1).expect("payload");
+        vec![
+            ("id_token_hint", format!("{header}.{payload}.")),
+            ("post_logout_redirect_uri", POST_LOGOUT.into()),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
+    // Signed by someone else.
+    signed_out_on_a_page(|hint| {
+        let mut parts: Vec<String> = hint.split('.').map(str::to_owned).collect();
+        parts[2] = "c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ".into();
+        vec![
+            ("id_token_hint", parts.join(".")),
+            ("post_logout_redirect_uri", POST_LOGOUT.into()),
+        ]
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_no_id_token_hint() {
+    signed_out_on_a_page(|_| vec![("post_logout_redirect_uri", POST_LOGOUT.into())]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_no_params() {
+    signed_out_on_a_page(|_| vec![]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_only_state() {
+    signed_out_on_a_page(|_| vec![("state", "s".into())]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
+    signed_out_on_a_page(|hint| vec![("id_token_hint", hint.into()), ("state", "s".into())]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidcc_rp_initiated_logout_no_state() {
+    let endpoint = LogoutEndpoint::start(0);
+    let s = setup_logout(&endpoint).await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let hint = tokens["id_token"].as_str().expect("id token");
+    let pairs = [("id_token_hint", hint), ("post_logout_redirect_uri", POST_LOGOUT)];
+    let response = get(&s, &logout_url(&s, &pairs), &session).await;
+    assert_eq!(
+        onward(response).await.as_deref(),
+        Some(POST_LOGOUT),
+        "back to the registered URI, with no state"
+    );
+    assert_signed_out(&s, &session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_identifies_the_client_only_when_it_agrees_with_the_hint() {
+    let endpoint = LogoutEndpoint::start(0);
+    let s = setup_logout(&endpoint).await;
+    // A hint for one client with the client_id of another: no redirect.
+    let (session, tokens) = shop_tokens(&s).await;
+    let pairs = [
+        ("id_token_hint", tokens["id_token"].as_str().expect("id token")),
+        ("client_id", "web-app"),
+        ("post_logout_redirect_uri", POST_LOGOUT),
+    ];
+    assert_eq!(onward(get(&s, &logout_url(&s, &pairs), &session).await).await, None);
+    assert_signed_out(&s, &session).await;
     // client_id alone identifies the client (RP-Initiated Logout §2), by GET and by POST.
     let session = sign_in(&s, &authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]), PASSWORD)
         .await
@@ -320,6 +459,101 @@ async fn an_unreachable_endpoint_is_retried_without_slowing_the_sign_out() {
         s.db.count("SELECT count(*) AS n FROM logout_deliveries WHERE state = 'delivered' AND attempts = 3")
             .await;
     assert_eq!(state, 1, "one row, delivered at the third attempt");
+}
+
+/// A back-channel logout endpoint started on `port` (once something else freed it); returns the
+/// logout tokens it receives.
+fn endpoint_on(port: u16) -> Arc<Mutex<Vec<String>>> {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let shared = received.clone();
+    let server = HttpServer::new(move || {
+        let shared = shared.clone();
+        App::new().route(
+            "/backchannel-logout",
+            web::post().to(move |form: web::Form<std::collections::HashMap<String, String>>| {
+                let shared = shared.clone();
+                async move {
+                    let token = form.get("logout_token").cloned().unwrap_or_default();
+                    shared.lock().expect("lock").push(token);
+                    HttpResponse::Ok().finish()
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", port))
+    .expect("the port is free again")
+    .run();
+    tokio::spawn(server);
+    received
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_retried_without_slowing_the_sign_out_and_nothing_is_lost() {
+    // A port nothing listens on: connections are refused, not answered 503.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let shop = auth_gateway::clients::Client {
+        backchannel_logout_uri: Some(format!("http://127.0.0.1:{port}/backchannel-logout")),
+        backchannel_logout_session_required: true,
+        ..shop_client()
+    };
+    let s = setup_with_registry(&registry_file(vec![shop]), &[]).await;
+    let (session, tokens) = shop_tokens(&s).await;
+    let sid = id_claims(&s, &tokens).await["sid"].as_str().expect("sid").to_owned();
+    let started = Instant::now();
+    let response = get(&s, &logout_url(&s, &[]), &session).await;
+    assert_eq!(response.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_signed_out(&s, &session).await;
+
+    // Refused, and retried: the delivery waits in the outbox with the reason.
+    eventually(Duration::from_secs(10), "two refused attempts", || async {
+        let refused =
+            s.db.count(
+                "SELECT count(*) AS n FROM logout_deliveries WHERE state = 'pending' AND attempts >= 2 \
+                 AND last_error LIKE 'unreachable%'",
+            )
+            .await;
+        (refused == 1).then_some(())
+    })
+    .await;
+
+    // The endpoint comes up: the logout arrives, once.
+    let received = endpoint_on(port);
+    let tokens = eventually(
+        Duration::from_secs(20),
+        "the logout after the endpoint came up",
+        || async {
+            let tokens = received.lock().expect("lock").clone();
+            (!tokens.is_empty()).then_some(tokens)
+        },
+    )
+    .await;
+    let logouts = verify_logout_tokens(&s, tokens).await;
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(
+        (logouts[0]["sid"].as_str(), logouts[0]["sub"].as_str()),
+        (Some(sid.as_str()), Some(s.subject.to_string().as_str()))
+    );
+    eventually(Duration::from_secs(5), "the delivery recorded", || async {
+        let delivered =
+            s.db.count("SELECT count(*) AS n FROM logout_deliveries WHERE state = 'delivered' AND attempts >= 3")
+                .await;
+        (delivered == 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        s.db.count("SELECT count(*) AS n FROM logout_deliveries").await,
+        1,
+        "one row, nothing lost or doubled"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(received.lock().expect("lock").len(), 1, "delivered once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -125,3 +125,50 @@ pub async fn redeem(s: &Setup, code: &str) -> Value {
 pub async fn id_claims(s: &Setup, tokens: &Value) -> Value {
     verify_id_token(s, tokens["id_token"].as_str().expect("id token")).await
 }
+
+/// `/authorize` for the shop with `scope` (instead of `openid email profile`) and `extra`.
+pub fn shop_authorize(s: &Setup, scope: &str, extra: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse(&format!("{}/authorize", s.gateway.base_url)).expect("url");
+    url.query_pairs_mut()
+        .append_pair("client_id", "shop")
+        .append_pair("redirect_uri", REDIRECT)
+        .append_pair("response_type", "code")
+        .append_pair("scope", scope)
+        .append_pair("state", "state-123")
+        .append_pair("nonce", "nonce-456")
+        .extend_pairs(extra);
+    url.to_string()
+}
+
+/// Signs in from scratch on the page `authorize` shows and redeems the code; returns the
+/// token response.
+pub async fn tokens_through(s: &Setup, authorize: &str) -> Value {
+    let shown = page(visit(s, authorize, None).await);
+    let (_, params) = sign_in_on(s, &shown).await;
+    redeem(s, &params["code"]).await
+}
+
+/// `GET /userinfo` with `access`, which must answer 200; returns its claims.
+pub async fn userinfo(s: &Setup, access: &str) -> Value {
+    let response = s
+        .client
+        .get(format!("{}/userinfo", s.gateway.base_url))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("userinfo answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+/// The names of an object's members, sorted.
+pub fn members(object: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names
+}

@@ -44,7 +44,7 @@ fn query(url: &str) -> HashMap<String, String> {
 
 /// A shop visit with the gateway session: shop page → provider → callback. Returns the
 /// callback's answer.
-async fn through_the_provider(
+pub(crate) async fn through_the_provider(
     client: &reqwest::Client,
     sim: &SimHandle,
     page: &str,

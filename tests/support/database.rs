@@ -54,6 +54,8 @@ impl TestDatabase {
                 accounts::origin_contact_number.eq(number),
                 accounts::login_email.eq(email),
                 accounts::password_hash.eq("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"),
+                // As after the owner set the password through the mailed link.
+                accounts::email_verified.eq(true),
             ))
             .returning(accounts::subject_id)
             .get_result(&mut conn)
@@ -61,14 +63,15 @@ impl TestDatabase {
             .expect("account created")
     }
 
-    /// Accounts as `(subject id, contact number)`, ordered by contact number.
+    /// Accounts attached to a contact as `(subject id, contact number)`, ordered by contact number.
     pub async fn accounts(&self) -> Vec<(uuid::Uuid, String)> {
-        use diesel::QueryDsl;
+        use diesel::{ExpressionMethods, NullableExpressionMethods, QueryDsl};
         use store::schema::accounts;
         let mut conn = self.pool.get().await.expect("database connection");
         accounts::table
+            .filter(accounts::contact_number.is_not_null())
             .order(accounts::contact_number)
-            .select((accounts::subject_id, accounts::contact_number))
+            .select((accounts::subject_id, accounts::contact_number.assume_not_null()))
             .load(&mut conn)
             .await
             .expect("accounts query")

@@ -101,6 +101,8 @@ impl Application {
             topology: topology.clone(),
             keys,
             userinfo_cache,
+            signup: crate::signup_settings::SignupSettings::new(&settings.signup)?,
+            data_protection_email: settings.data_protection_email.clone(),
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -158,6 +160,27 @@ impl Application {
                     resource("/password/reset", "GET, POST")
                         .route(web::get().to(routes::password::reset_form))
                         .route(web::post().to(routes::password::reset)),
+                )
+                .service(
+                    resource("/signup", "GET, POST")
+                        .route(web::get().to(crate::signup::show))
+                        .route(web::post().to(crate::signup::submit)),
+                )
+                .service(
+                    resource("/signup/verify", "GET, POST")
+                        .route(web::get().to(crate::signup::confirm_form))
+                        .route(web::post().to(crate::signup::confirm)),
+                )
+                .service(resource("/signup/resend", "POST").route(web::post().to(crate::signup::resend)))
+                .service(
+                    resource("/account/email", "GET, POST")
+                        .route(web::get().to(crate::email_change::show))
+                        .route(web::post().to(crate::email_change::request)),
+                )
+                .service(
+                    resource("/account/email/verify", "GET, POST")
+                        .route(web::get().to(crate::email_change::confirm_form))
+                        .route(web::post().to(crate::email_change::confirm)),
                 )
                 .service(resource("/account", "GET").route(web::get().to(crate::account::show)))
                 .service(resource("/account/sessions/end", "POST").route(web::post().to(crate::account::end_sessions)))

@@ -87,6 +87,16 @@ pub struct Settings {
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,
 
+    /// The organisation's data-protection address: each account a fan deletes is mailed there
+    /// as an erasure request to complete at S-360 (its number, subject id and contact number,
+    /// never an address). Unset: requests are only recorded in `erasure_requests`.
+    #[arg(long, env = "GATEWAY_DATA_PROTECTION_EMAIL", value_name = "GATEWAY_DATA_PROTECTION_EMAIL",
+          value_parser = |s: &str| model::Email::parse(s).map(|e| e.as_str().to_owned()).map_err(|e| e.to_string()))]
+    pub data_protection_email: Option<String>,
+
+    #[command(flatten)]
+    pub signup: crate::signup_settings::SignupArgs,
+
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// The broker carries the gateway's commands to the worker (mail to send).

@@ -31,7 +31,7 @@ pub async fn publish(
 /// Asks the worker, over the bus, to mail `template`.
 pub async fn send_mail(
     state: &GatewayState,
-    contact_number: &str,
+    contact_number: Option<&str>,
     recipient: &str,
     template: &str,
     lang: Lang,
@@ -40,12 +40,38 @@ pub async fn send_mail(
     let mail_id = Uuid::new_v4().to_string();
     let command = model::bus::SendMail {
         mail_id: mail_id.clone(),
-        contact_number: contact_number.to_owned(),
+        // Empty for an account that has no S-360 contact yet.
+        contact_number: contact_number.unwrap_or_default().to_owned(),
         recipient: recipient.to_owned(),
         template: template.to_owned(),
         locale: lang.code().into(),
         link: link.to_owned(),
+        reference: String::new(),
     };
+    send(state, command).await
+}
+
+/// Mails the organisation's data-protection address (`GATEWAY_DATA_PROTECTION_EMAIL`), in
+/// English, about `reference` (numbers only, never personal data). Nothing when it is unset.
+pub async fn notify_data_protection(state: &GatewayState, template: &str, reference: String) -> anyhow::Result<()> {
+    let Some(recipient) = &state.data_protection_email else {
+        return Ok(());
+    };
+    let mail_id = Uuid::new_v4().to_string();
+    let command = model::bus::SendMail {
+        mail_id,
+        contact_number: String::new(),
+        recipient: recipient.clone(),
+        template: template.to_owned(),
+        locale: "en".into(),
+        link: String::new(),
+        reference,
+    };
+    send(state, command).await
+}
+
+async fn send(state: &GatewayState, command: model::bus::SendMail) -> anyhow::Result<()> {
+    let mail_id = command.mail_id.clone();
     publish(
         state,
         model::bus::SEND_MAIL_ROUTING_KEY,

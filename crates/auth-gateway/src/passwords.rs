@@ -32,8 +32,6 @@ type Memory = Vec<Block>;
 
 /// Longest password accepted, in bytes (longer ones are refused before hashing).
 pub const MAX_PASSWORD_BYTES: usize = 1024;
-/// Shortest password a user may set.
-pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// How many hashes may wait for a permit, and for how long.
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,10 @@ pub struct GatewayState {
     pub ticketshop_urls: Vec<url::Url>,
     /// `/userinfo` answers, dropped when the database announces a change.
     pub userinfo_cache: Arc<UserinfoCache>,
+    /// Where erasure requests are mailed (`GATEWAY_DATA_PROTECTION_EMAIL`).
+    pub data_protection_email: Option<String>,
+    /// Sign-up limits and the breached-password check.
+    pub signup: crate::signup_settings::SignupSettings,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

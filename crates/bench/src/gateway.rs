@@ -61,8 +61,8 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     .execute(&mut conn)
     .await?;
     diesel::sql_query(
-        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash) \
-         VALUES ('B1', 'B1', 'bench@example.org', $1)",
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
+         VALUES ('B1', 'B1', 'bench@example.org', $1, true)",
     )
     .bind::<diesel::sql_types::Text, _>(&hash)
     .execute(&mut conn)

@@ -120,7 +120,7 @@ pub fn from_get_contact_data(mut raw: Value) -> Result<Contact, PayloadError> {
         phone: text(individual, "cellPhoneNumber").or_else(|| text(individual, "phoneNumber")),
         role: text(individual, "role").or_else(|| text(object, "role")),
         has_login: individual.get("hasLogin").and_then(Value::as_bool),
-        sso_id: None,
+        sso_id: sso_id(object),
         addresses: addresses(object),
         authorizations: authorizations(object),
         modified_at: modification_time(object),
@@ -273,6 +273,30 @@ fn authorizations(object: &Map<String, Value>) -> Vec<Authorization> {
             })
         })
         .collect()
+}
+
+/// The SSO id S-360 linked to the contact (Contact Webhook V2's CONNECTIONS section, as the
+/// simulator sends it): the `providerUserReference` of a `socialConnections` entry, `[{"provider",
+/// "providerUserReference"}]`. Which provider is ours is configuration the mapping does not know;
+/// our subject ids are UUIDs, so an entry shaped like one is preferred, else the first. The flat
+/// export name `socialConnections.providerUserReference` is read too.
+fn sso_id(object: &Map<String, Value>) -> Option<String> {
+    let references: Vec<String> = object
+        .get("socialConnections")
+        .and_then(Value::as_array)
+        .map(|links| {
+            links
+                .iter()
+                .filter_map(Value::as_object)
+                .filter_map(|link| text(link, "providerUserReference"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let uuid_shaped = references.iter().find(|r| uuid::Uuid::parse_str(r).is_ok());
+    uuid_shaped
+        .or(references.first())
+        .cloned()
+        .or_else(|| text(object, "socialConnections.providerUserReference"))
 }
 
 fn flag(object: &Map<String, Value>, key: &str) -> bool {

@@ -143,6 +143,24 @@ fn maps_the_sample_data_export_row() {
 }
 
 #[test]
+fn the_sso_id_comes_from_social_connections_preferring_a_uuid() {
+    let subject = "7f3c2a9e-5b1d-4c8e-9a61-2d4f8b0e6c13";
+    let mut payload = sample();
+    assert_eq!(from_get_contact_data(payload.clone()).expect("valid").sso_id, None);
+    payload["socialConnections"] = json!([
+        { "provider": "facebook", "providerUserReference": "fb-123" },
+        { "provider": "secutix-bridge", "providerUserReference": subject },
+    ]);
+    let contact = from_get_contact_data(payload.clone()).expect("valid");
+    assert_eq!(contact.sso_id.as_deref(), Some(subject));
+    payload["socialConnections"] = json!([{ "provider": "facebook", "providerUserReference": "fb-123" }]);
+    let contact = from_get_contact_data(payload.clone()).expect("valid");
+    assert_eq!(contact.sso_id.as_deref(), Some("fb-123"));
+    payload["socialConnections"] = json!("not a list");
+    assert_eq!(from_get_contact_data(payload).expect("valid").sso_id, None);
+}
+
+#[test]
 fn removes_nul_characters_postgresql_cannot_store() {
     let payload =
         json!({ "contactNumber": "42", "individualContact": { "firstname": "Je\u{0}an" }, "x\u{0}": ["a\u{0}"] });

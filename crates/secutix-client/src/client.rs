@@ -126,6 +126,25 @@ impl Client {
         .await
     }
 
+    /// `saveIndividualContactData` without a contact number: S-360 creates the contact.
+    /// Returns the answer (`contactNumber`, `contactData`).
+    pub async fn create_individual_contact(&self, fields: &serde_json::Map<String, Value>) -> Result<Value, Error> {
+        self.call(
+            api::SAVE_INDIVIDUAL_CONTACT_DATA,
+            &api::create_individual_contact(fields),
+        )
+        .await
+    }
+
+    /// `searchContact` by e-mail: the active PUBLIC individual contacts with this e-mail, each
+    /// saying whether it has an SSO link of our provider.
+    pub async fn search_contacts_by_email(&self, email: &str) -> Result<Vec<api::FoundContact>, Error> {
+        let answer = self
+            .call(api::SEARCH_CONTACT, &api::search_contact(email, &self.provider))
+            .await?;
+        api::found_contacts(&answer).ok_or_else(|| Error::Decode("searchContact answer holds no contact list".into()))
+    }
+
     /// `addLink`: links our subject id (the SSO id) to the contact under the configured
     /// provider name.
     pub async fn add_link(&self, contact_number: &str, subject_id: &str) -> Result<(), Error> {

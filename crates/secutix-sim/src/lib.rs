@@ -26,7 +26,8 @@
 //!   true` (what `sync-worker`'s detection reads by default).
 //! - The **admin API** under `/admin` ([`admin`]): create, update, merge, anonymise, delete,
 //!   list (the truth), seed demo contacts ([`demo`]), counters, run the webhooks now, export.
-//! - The **contact API** ([`api`]): `getContactData`, `saveIndividualContactData`, `addLink`,
+//! - The **contact API** ([`api`]): `getContactData`, `saveIndividualContactData`,
+//!   `searchContact`, `addLink`,
 //!   HS256 tokens checked as S-360 does, one shared rate limit (509 or 429 + `Retry-After`).
 //! - **Contact Webhook V2** ([`webhook`]) and the **Data Export** webhook ([`export`]), with the
 //!   authentication methods `webhook-ingest` accepts ([`sender`]).

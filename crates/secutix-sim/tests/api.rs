@@ -171,3 +171,73 @@ async fn the_limit_status_can_be_429() {
     assert_eq!((first, second), (404, 429));
     assert!(retry_after.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_active_public_contacts_by_email_and_says_which_are_linked() {
+    const SEARCH: &str = "contactInformationPublicService/v2_21/searchContact";
+    let sim = start(|_| {}).await;
+    let store = &sim.state().store;
+    let individual = |email: &str, role: &str, login: bool| json!({ "individualContact": { "firstname": "Fan", "email": email, "role": role, "hasLogin": login } });
+    let login = store
+        .create(&individual("Fan@Example.org", "PUBLIC", true))
+        .expect("created");
+    let prospect = store
+        .create(&individual("fan@example.org", "PUBLIC", false))
+        .expect("created");
+    store
+        .create(&individual("fan@example.org", "RELAY", false))
+        .expect("created");
+    let merged = store
+        .create(&individual("fan@example.org", "PUBLIC", false))
+        .expect("created");
+    store
+        .merge(&merged.contact_number, &prospect.contact_number)
+        .expect("merged");
+    store
+        .create(&individual("other@example.org", "PUBLIC", true))
+        .expect("created");
+    store.add_link(&login.contact_number, "idp", "sub-1").expect("linked");
+    let token = || mint(&sim.state().config.api);
+
+    let (status, body, _) = call(
+        &sim,
+        SEARCH,
+        Some(&token()),
+        json!({ "email": " FAN@example.org", "provider": "idp" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let found: Vec<(&str, bool)> = body["contacts"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|c| {
+            (
+                c["contactNumber"].as_str().expect("number"),
+                c["linked"].as_bool().expect("bool"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (login.contact_number.as_str(), true),
+            (prospect.contact_number.as_str(), false)
+        ],
+        "active PUBLIC contacts only, any letter case"
+    );
+    let (_, body, _) = call(
+        &sim,
+        SEARCH,
+        Some(&token()),
+        json!({ "email": "fan@example.org", "provider": "other" }),
+    )
+    .await;
+    assert_eq!(body["contacts"][0]["linked"], false, "a link of another provider");
+    let (_, body, _) = call(&sim, SEARCH, Some(&token()), json!({ "email": "nobody@example.org" })).await;
+    assert_eq!(body["contacts"], json!([]));
+    let (status, body, _) = call(&sim, SEARCH, Some(&token()), json!({ "email": " " })).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("wrong_shape")));
+    let (status, _, _) = call(&sim, SEARCH, None, json!({ "email": "fan@example.org" })).await;
+    assert_eq!(status, 401, "a token is required like for every method");
+}

@@ -166,3 +166,27 @@ async fn only_200_counts_as_delivered() {
     assert_eq!(received.bodies().len(), 1);
     assert_eq!(sim.state().store.attempts("0009000001"), Some(1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_the_shop_creates_at_a_first_sso_sign_in_is_posted_with_its_link() {
+    let (url, received) = receiver().await;
+    let sim = sim(&url, |_| {}).await;
+    let sub = "7f3c2a9e-5b1d-4c8e-9a61-2d4f8b0e6c13";
+    let userinfo = json!({ "sub": sub, "email": "new.fan@example.org", "given_name": "Nia", "family_name": "Neu" });
+    let linked = secutix_sim::shop::link::link(&sim.state().store, "secutix-bridge", sub, &userinfo).expect("linked");
+    assert!(matches!(linked, secutix_sim::shop::link::Linked::Created(_)));
+    run(&sim).await;
+    let bodies = received.bodies();
+    assert_eq!(bodies.len(), 1, "created and linked: one contact, its latest state");
+    assert_eq!(
+        bodies[0]["socialConnections"],
+        json!([{ "provider": "secutix-bridge", "providerUserReference": sub }])
+    );
+    assert_eq!(bodies[0]["individualContact"]["hasLogin"], true);
+    let contact = model::secutix::from_get_contact_data(bodies[0].clone()).expect("a contact");
+    assert_eq!(
+        contact.sso_id.as_deref(),
+        Some(sub),
+        "the worker reads the SSO id from it"
+    );
+}

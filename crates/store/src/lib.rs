@@ -9,6 +9,7 @@
 //! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
 //! - Every process that calls S-360 reserves its calls from [`budget`].
 
+pub mod account_issues;
 pub mod auth;
 pub mod budget;
 pub mod lease;

@@ -1,5 +1,5 @@
-//! Single-use set-password links, one format for the gateway (forgotten password) and the
-//! import (first password): a 256-bit random token in the URL
+//! Single-use links, one format for the gateway (forgotten password, sign-up verification) and
+//! the import (first password): a 256-bit random token in the URL
 //! `<issuer>/password/reset?token=<token>`, of which only the SHA-256 is stored in
 //! `password_tokens`. The gateway's set-password page checks a token with [`token_hash`].
 
@@ -7,6 +7,8 @@ use chrono::Duration;
 
 /// How long a forgotten-password link works.
 pub const RESET_LIFETIME: Duration = Duration::minutes(60);
+/// How long a sign-up's verification link works.
+pub const VERIFY_LIFETIME: Duration = Duration::hours(24);
 /// How long an imported account's first-password link works by default.
 pub const FIRST_PASSWORD_LIFETIME: Duration = Duration::hours(72);
 
@@ -44,6 +46,21 @@ pub fn link(issuer: &str, token: &str) -> String {
     format!("{}/password/reset?token={token}", issuer.trim_end_matches('/'))
 }
 
+/// The verification link mailed after a sign-up; `return_to` (one of the gateway's own pages or
+/// authorization requests, checked again when the link is used) is where the fan goes next.
+pub fn verify_link(issuer: &str, token: &str, return_to: &str) -> String {
+    let return_to: String = url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
+    format!(
+        "{}/signup/verify?token={token}&return_to={return_to}",
+        issuer.trim_end_matches('/')
+    )
+}
+
+/// The link mailed to a new address a fan wants to sign in with.
+pub fn email_link(issuer: &str, token: &str) -> String {
+    format!("{}/account/email/verify?token={token}", issuer.trim_end_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +73,10 @@ mod tests {
         assert_eq!(
             link("https://id.example.org/", "abc"),
             "https://id.example.org/password/reset?token=abc"
+        );
+        assert_eq!(
+            verify_link("https://id.example.org", "abc", "/authorize?client_id=shop&x=1"),
+            "https://id.example.org/signup/verify?token=abc&return_to=%2Fauthorize%3Fclient_id%3Dshop%26x%3D1"
         );
     }
 }

@@ -29,13 +29,21 @@ diesel::table! {
 diesel::table! {
     accounts (subject_id) {
         subject_id -> Uuid,
-        contact_number -> Varchar,
-        origin_contact_number -> Varchar,
+        contact_number -> Nullable<Varchar>,
+        origin_contact_number -> Nullable<Varchar>,
         login_email -> Text,
         password_hash -> Nullable<Text>,
         email_verified -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        origin -> Text,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        language -> Nullable<Varchar>,
+        newsletter -> Bool,
+        privacy_accepted_at -> Nullable<Timestamptz>,
+        verified_at -> Nullable<Timestamptz>,
+        pending_email -> Nullable<Text>,
     }
 }
 
@@ -96,7 +104,7 @@ diesel::table! {
 diesel::table! {
     mail_outbox (id) {
         id -> Uuid,
-        contact_number -> Varchar,
+        contact_number -> Nullable<Varchar>,
         recipient -> Text,
         template -> Text,
         payload -> Jsonb,
@@ -252,11 +260,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_creations (subject_id) {
+        subject_id -> Uuid,
+        state -> Text,
+        attached_by -> Nullable<Text>,
+        contact_number -> Nullable<Varchar>,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    account_issues (id) {
+        id -> Int8,
+        subject_id -> Nullable<Uuid>,
+        contact_number -> Nullable<Varchar>,
+        kind -> Text,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(sessions -> accounts (subject_id));
+diesel::joinable!(contact_creations -> accounts (subject_id));
 diesel::joinable!(password_tokens -> accounts (subject_id));
 diesel::joinable!(refresh_tokens -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    account_issues,
+    contact_creations,
     contacts,
     sessions,
     refresh_tokens,
@@ -277,3 +314,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     erasure_requests,
     secutix_budget
 );
+
+diesel::table! {
+    claims_requests (code_hash) {
+        code_hash -> Bytea,
+        id_token -> Array<Text>,
+        userinfo -> Array<Text>,
+    }
+}
+
+diesel::joinable!(claims_requests -> authorization_codes (code_hash));
+diesel::allow_tables_to_appear_in_same_query!(claims_requests, authorization_codes);
+diesel::allow_tables_to_appear_in_same_query!(claims_requests, refresh_tokens);

@@ -90,6 +90,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub rules: DetectionRules,
     #[command(flatten)]
+    pub contact_creation: crate::creation::ContactCreationArgs,
+    #[command(flatten)]
     pub mail: crate::mailer::MailArgs,
     #[command(flatten)]
     pub secutix: secutix_client::SecutixArgs,

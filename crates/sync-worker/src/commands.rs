@@ -152,10 +152,13 @@ impl CommandConsumer {
         diesel::insert_into(mail_outbox::table)
             .values((
                 mail_outbox::id.eq(uuid::Uuid::parse_str(&command.mail_id)?),
-                mail_outbox::contact_number.eq(&command.contact_number),
+                // Empty for an account that has no S-360 contact yet (a fan who just signed up).
+                mail_outbox::contact_number.eq(Some(command.contact_number.as_str()).filter(|n| !n.is_empty())),
                 mail_outbox::recipient.eq(&command.recipient),
                 mail_outbox::template.eq(&command.template),
-                mail_outbox::payload.eq(serde_json::json!({ "link": command.link, "locale": command.locale })),
+                mail_outbox::payload.eq(serde_json::json!({
+                    "link": command.link, "locale": command.locale, "reference": command.reference
+                })),
             ))
             .on_conflict_do_nothing()
             .execute(&mut conn)
@@ -179,7 +182,7 @@ impl CommandConsumer {
 
 fn valid(command: &model::bus::SendMail) -> bool {
     uuid::Uuid::parse_str(&command.mail_id).is_ok()
-        && model::ContactNumber::parse(command.contact_number.as_str()).is_ok()
+        && (command.contact_number.is_empty() || model::ContactNumber::parse(command.contact_number.as_str()).is_ok())
         && model::Email::parse(command.recipient.as_str()).is_ok()
         && !command.template.is_empty()
 }

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod cli;
 pub mod commands;
 pub mod consumer;
+pub mod creation;
 pub mod deadletter;
 pub mod followups;
 pub mod import;

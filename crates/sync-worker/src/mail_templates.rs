@@ -90,6 +90,84 @@ fn words(template: &str, lang: Lang) -> Words {
             "",
             "Wenn Sie es nicht waren, setzen Sie es sofort zurück.",
         ),
+        ("verify-email", Lang::En) => w(
+            "Confirm your e-mail address",
+            "Welcome! Confirm your e-mail address to finish creating your account and sign in at the ticket shop.",
+            "Confirm my address",
+            "The link works once, for 24 hours. If you did not create an account, ignore this mail: without confirmation it is never used.",
+        ),
+        ("verify-email", Lang::Fr) => w(
+            "Confirmez votre adresse e-mail",
+            "Bienvenue ! Confirmez votre adresse e-mail pour terminer la création de votre compte et vous connecter à la billetterie.",
+            "Confirmer mon adresse",
+            "Le lien est valable une fois, pendant 24 heures. Si vous n'avez pas créé de compte, ignorez ce message : sans confirmation, il n'est jamais utilisé.",
+        ),
+        ("verify-email", Lang::De) => w(
+            "Bestätigen Sie Ihre E-Mail-Adresse",
+            "Willkommen! Bestätigen Sie Ihre E-Mail-Adresse, um Ihr Konto fertig zu erstellen und sich im Ticketshop anzumelden.",
+            "Adresse bestätigen",
+            "Der Link ist einmal und 24 Stunden lang gültig. Haben Sie kein Konto erstellt, ignorieren Sie diese E-Mail: Ohne Bestätigung wird es nie verwendet.",
+        ),
+        ("signup-exists", Lang::En) => w(
+            "Someone tried to register with your address",
+            "Someone, maybe you, tried to create a new account with this e-mail address. It already has an account: sign in with it, or choose a new password if you forgot it.",
+            "Choose a new password",
+            "If it was not you, ignore this mail: your account did not change.",
+        ),
+        ("signup-exists", Lang::Fr) => w(
+            "Quelqu'un a tenté de s'inscrire avec votre adresse",
+            "Quelqu'un, peut-être vous, a tenté de créer un compte avec cette adresse e-mail. Elle a déjà un compte : connectez-vous avec, ou choisissez un nouveau mot de passe si vous l'avez oublié.",
+            "Choisir un nouveau mot de passe",
+            "Si ce n'était pas vous, ignorez ce message : votre compte n'a pas changé.",
+        ),
+        ("signup-exists", Lang::De) => w(
+            "Jemand wollte sich mit Ihrer Adresse registrieren",
+            "Jemand, vielleicht Sie, wollte mit dieser E-Mail-Adresse ein neues Konto erstellen. Sie hat bereits ein Konto: Melden Sie sich damit an, oder wählen Sie ein neues Passwort, falls Sie es vergessen haben.",
+            "Neues Passwort wählen",
+            "Wenn Sie es nicht waren, ignorieren Sie diese E-Mail: Ihr Konto wurde nicht verändert.",
+        ),
+        ("email-verify", Lang::En) => w(
+            "Confirm your new e-mail address",
+            "You asked to sign in with this address from now on. Confirm it with this link.",
+            "Use this address",
+            "The link works once, for 60 minutes. If you did not ask for it, ignore this mail: nothing changes.",
+        ),
+        ("email-verify", Lang::Fr) => w(
+            "Confirmez votre nouvelle adresse e-mail",
+            "Vous avez demandé à vous connecter désormais avec cette adresse. Confirmez-la avec ce lien.",
+            "Utiliser cette adresse",
+            "Le lien est valable une fois, pendant 60 minutes. Si vous ne l'avez pas demandé, ignorez ce message : rien ne change.",
+        ),
+        ("email-verify", Lang::De) => w(
+            "Bestätigen Sie Ihre neue E-Mail-Adresse",
+            "Sie möchten sich ab jetzt mit dieser Adresse anmelden. Bestätigen Sie sie mit diesem Link.",
+            "Diese Adresse verwenden",
+            "Der Link ist einmal und 60 Minuten lang gültig. Haben Sie das nicht verlangt, ignorieren Sie diese E-Mail: Nichts ändert sich.",
+        ),
+        ("email-changed", Lang::En) => w(
+            "Your e-mail address was changed",
+            "Your account no longer signs in with this address: it was changed to another one.",
+            "",
+            "If it was not you, contact the club's support at once.",
+        ),
+        ("email-changed", Lang::Fr) => w(
+            "Votre adresse e-mail a été modifiée",
+            "Votre compte ne se connecte plus avec cette adresse : elle a été remplacée par une autre.",
+            "",
+            "Si ce n'était pas vous, contactez immédiatement le support du club.",
+        ),
+        ("email-changed", Lang::De) => w(
+            "Ihre E-Mail-Adresse wurde geändert",
+            "Ihr Konto meldet sich nicht mehr mit dieser Adresse an: Sie wurde durch eine andere ersetzt.",
+            "",
+            "Wenn Sie es nicht waren, wenden Sie sich sofort an den Support des Clubs.",
+        ),
+        ("erasure-request", _) => w(
+            "Erasure request to complete at S-360",
+            "A fan deleted their account at the identity provider. The account, its password, sessions and tokens are erased. The contact at S-360 and its SSO link are kept: complete the request in the S-360 back office if it covers them (the request's row holds the contact number). The request:",
+            "",
+            "The request is listed in the erasure_requests table until it is marked completed.",
+        ),
         (_, Lang::Fr) => w("Message de la billetterie", "", "Ouvrir", ""),
         (_, Lang::De) => w("Nachricht des Ticketshops", "", "Öffnen", ""),
         (_, Lang::En) => w("Message from the ticket office", "", "Open", ""),
@@ -97,8 +175,8 @@ fn words(template: &str, lang: Lang) -> Words {
 }
 
 /// The mail for `template` in the language of `locale` (ISO 639-1, possibly with a region),
-/// from `organisation`.
-pub fn render(template: &str, locale: &str, link: &str, organisation: &str) -> Rendered {
+/// from `organisation`, quoting `reference` when it is not empty.
+pub fn render(template: &str, locale: &str, link: &str, reference: &str, organisation: &str) -> Rendered {
     let lang = match locale.get(..2).map(str::to_ascii_lowercase).as_deref() {
         Some("fr") => Lang::Fr,
         Some("de") => Lang::De,
@@ -130,6 +208,10 @@ pub fn render(template: &str, locale: &str, link: &str, organisation: &str) -> R
             escape(link),
             escape(w.button)
         ));
+    }
+    if !reference.is_empty() {
+        text.push_str(&format!("{reference}\n\n"));
+        html.push_str(&format!("<p><strong>{}</strong></p>", escape(reference)));
     }
     if !w.after.is_empty() {
         text.push_str(w.after);
@@ -168,7 +250,7 @@ mod tests {
             ("it", "Set your password"),
             ("", "Set your password"),
         ] {
-            let mail = render("set-password", locale, link, "FC Example");
+            let mail = render("set-password", locale, link, "", "FC Example");
             assert_eq!(mail.subject, format!("{subject} · FC Example"));
             assert!(mail.text.ends_with("\n-- \nFC Example\n") && mail.html.contains(">FC Example</p>"));
             assert!(mail.text.contains(link));
@@ -177,7 +259,7 @@ mod tests {
                     .contains("https://id.example.org/password/reset?token=abc&amp;x=1")
             );
         }
-        let changed = render("password-changed", "de", "", "FC <Example>");
+        let changed = render("password-changed", "de", "", "", "FC <Example>");
         assert!(changed.text.contains("geändert") && !changed.html.contains("<a "));
         assert!(changed.html.contains("FC &lt;Example&gt;"));
     }
@@ -188,6 +270,7 @@ mod tests {
             "password-reset",
             "en",
             "https://x.example/\"><script>alert(1)</script>",
+            "",
             "FC",
         );
         assert!(!mail.html.contains("<script>"));

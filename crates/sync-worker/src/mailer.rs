@@ -141,6 +141,7 @@ impl Mailer {
                     &mail.template,
                     mail.payload["locale"].as_str().unwrap_or_default(),
                     mail.payload["link"].as_str().unwrap_or_default(),
+                    mail.payload["reference"].as_str().unwrap_or_default(),
                     &self.organisation,
                 );
                 let message = Message::builder()

@@ -23,6 +23,12 @@ pub struct WorkerMetrics {
     pub secutix: IntCounterVec,
     /// 1 while this replica holds the cluster's leader lease (it runs the scheduled jobs).
     pub leader: IntGauge,
+    /// Sign-up accounts given their S-360 contact, by how (`by`: `sso_link`, `email_match`,
+    /// `api_created`).
+    pub accounts_attached: IntCounterVec,
+    /// Other outcomes of the contact-creation work (`outcome`: `ambiguous`, left to an
+    /// operator; `failed`, refused by S-360; `waiting`, for the shop's contact; `retry`).
+    pub contact_creations: IntCounterVec,
 }
 
 impl WorkerMetrics {
@@ -60,8 +66,24 @@ impl WorkerMetrics {
             ),
             &["task", "outcome"],
         )?;
+        let accounts_attached = IntCounterVec::new(
+            Opts::new(
+                "sync_worker_accounts_attached_total",
+                "Sign-up accounts given their S-360 contact, by how",
+            ),
+            &["by"],
+        )?;
+        let contact_creations = IntCounterVec::new(
+            Opts::new(
+                "sync_worker_contact_creations_total",
+                "Contact creations for sign-up accounts that did not attach, by outcome",
+            ),
+            &["outcome"],
+        )?;
         for collector in [
             Box::new(secutix.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(accounts_attached.clone()),
+            Box::new(contact_creations.clone()),
             Box::new(events.clone()),
             Box::new(retries.clone()),
             Box::new(apply_seconds.clone()),
@@ -81,6 +103,22 @@ impl WorkerMetrics {
             dead_letters,
             leader,
             secutix,
+            accounts_attached,
+            contact_creations,
         })
+    }
+
+    /// Counts what the apply path's SSO links did.
+    pub fn count_sso_attachments(&self, attached: crate::apply::attach::SsoAttachments) {
+        if attached.attached > 0 {
+            self.accounts_attached
+                .with_label_values(&["sso_link"])
+                .inc_by(attached.attached as u64);
+        }
+        if attached.ambiguous > 0 {
+            self.contact_creations
+                .with_label_values(&["ambiguous"])
+                .inc_by(attached.ambiguous as u64);
+        }
     }
 }

@@ -52,6 +52,7 @@ struct MirrorChange {
     birth_date: Option<Option<NaiveDate>>,
     phone: Option<Option<String>>,
     language: Option<Option<String>>,
+    email: Option<Option<String>>,
     addresses: Option<Value>,
     authorizations: Option<Value>,
     updated_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -127,6 +128,7 @@ fn mirror_change(changes: &ProfileChanges, mut addresses: Value, mut authorizati
         birth_date: text(&changes.birth_date).map(|d| d.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())),
         phone: text(&changes.phone),
         language: text(&changes.language),
+        email: text(&changes.email),
         updated_at: Some(chrono::Utc::now()),
         ..MirrorChange::default()
     };
@@ -174,7 +176,7 @@ fn with_main_address(mut list: Vec<Value>, address: &model::bus::MainAddress) ->
 }
 
 /// The changes under S-360's names, as `saveIndividualContactData` takes them (the names of
-/// `model::secutix`): `firstname`, `lastname`, `birthDate`, `languageCode`, `cellPhoneNumber`,
+/// `model::secutix`): `firstname`, `lastname`, `birthDate`, `languageCode`, `cellPhoneNumber`, `email`,
 /// `addresses` (the main one, with its `contactAddressId` when S-360 sent one) and
 /// `authorizations`. A cleared field is `null`.
 pub fn secutix_fields(changes: &ProfileChanges, raw: &Value) -> Value {
@@ -185,6 +187,7 @@ pub fn secutix_fields(changes: &ProfileChanges, raw: &Value) -> Value {
         ("birthDate", &changes.birth_date),
         ("languageCode", &changes.language),
         ("cellPhoneNumber", &changes.phone),
+        ("email", &changes.email),
     ] {
         if let Some(value) = text(value) {
             fields.insert(name.into(), json!(value));

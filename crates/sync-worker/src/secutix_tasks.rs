@@ -1,7 +1,8 @@
 //! The tasks of `sync-worker run` that call S-360, all through one client and so one rate
-//! limiter: the import's `addLink` calls, the profile write-back, and the scheduled
-//! reconciliation (run by the replica holding the leader lease). Without `SECUTIX_API_URL` none starts (their work stays queued) and a
-//! warning says so.
+//! limiter: the import's `addLink` calls, the profile write-back, the contact creation of
+//! sign-up accounts, and the scheduled reconciliation (run by the replica holding the leader
+//! lease). Without `SECUTIX_API_URL` none starts (their work stays queued; sign-up accounts are
+//! still attached by the SSO links S-360's webhook brings) and a warning says so.
 
 use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
@@ -9,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use store::PgPool;
 
-use crate::{cli::RunArgs, metrics::WorkerMetrics, writeback::WriteBack};
+use crate::{cli::RunArgs, creation::ContactCreation, metrics::WorkerMetrics, writeback::WriteBack};
 
 /// The advisory lock the worker replicas elect their leader with ("SECUTIX" and a version).
 const LEADER_LOCK: i64 = 0x5345_4355_5449_5801;
@@ -24,7 +25,9 @@ pub fn spawn(
     cancel: &CancellationToken,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let Some(client) = crate::budget::client(&args.secutix, pool)? else {
-        tracing::warn!("SECUTIX_API_URL is not set: S-360 links and profile write-backs stay queued");
+        tracing::warn!(
+            "SECUTIX_API_URL is not set: S-360 links, profile write-backs and contact creations stay queued"
+        );
         return Ok(Vec::new());
     };
     let mut tasks = vec![
@@ -38,6 +41,16 @@ pub fn spawn(
             WriteBack {
                 pool: pool.clone(),
                 client: client.clone(),
+                rules: args.rules.clone(),
+                metrics: metrics.clone(),
+            }
+            .run(cancel.clone()),
+        ),
+        tokio::spawn(
+            ContactCreation {
+                pool: pool.clone(),
+                client: client.clone(),
+                args: args.contact_creation.clone(),
                 rules: args.rules.clone(),
                 metrics: metrics.clone(),
             }

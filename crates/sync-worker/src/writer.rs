@@ -92,15 +92,20 @@ impl Writer {
         let conn: &mut AsyncPgConnection = &mut pooled;
         let outcome = conn
             .transaction::<_, TxError, _>(async |tx: &mut AsyncPgConnection| {
-                let results = apply::apply_batch(tx, events).await?;
+                let (results, attached) = apply::apply_batch_counted(tx, events).await?;
                 if rollback {
                     return Err(TxError::DryRun(DryRun(results)));
                 }
-                Ok(results)
+                Ok((results, attached))
             })
             .await;
         match outcome {
-            Ok(results) | Err(TxError::DryRun(DryRun(results))) => Ok(results),
+            Ok((results, attached)) => {
+                // Counted once committed.
+                self.metrics.count_sso_attachments(attached);
+                Ok(results)
+            }
+            Err(TxError::DryRun(DryRun(results))) => Ok(results),
             Err(TxError::Database(error)) => {
                 // Whether the database itself is reachable decides between waiting and
                 // setting the batch aside: a healthy database that refuses the batch will

@@ -16,9 +16,8 @@ use store::auth::{accounts, erasure, export, sessions, throttle};
 use crate::{
     pages::{self, Lang},
     routes::{
-        html::{html, locked_page},
+        html::{checked_form, html, locked_page},
         login::unavailable,
-        params,
     },
     session_cookie,
     state::GatewayState,
@@ -105,32 +104,6 @@ async fn account_page(state: &GatewayState, fan: &Fan, status: StatusCode, probl
 pub async fn show(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let fan = fan_or_return!(&req, &state);
     account_page(&state, &fan, StatusCode::OK, None).await
-}
-
-/// The form's fields once its CSRF token is checked, or the answer to give instead.
-fn checked_form(
-    req: &HttpRequest,
-    body: &[u8],
-    lang: Lang,
-) -> Result<std::collections::HashMap<String, String>, Box<HttpResponse>> {
-    let fields = std::str::from_utf8(body)
-        .map_err(drop)
-        .and_then(|t| params::parse(t).map_err(drop))
-        .map_err(|()| {
-            html(
-                StatusCode::BAD_REQUEST,
-                pages::error(lang, "The form is malformed."),
-                None,
-            )
-        })?;
-    if !crate::csrf::check(req, fields.get("csrf").map(String::as_str).unwrap_or_default()) {
-        return Err(Box::new(html(
-            StatusCode::FORBIDDEN,
-            pages::error(lang, "The form expired; please try again."),
-            None,
-        )));
-    }
-    Ok(fields)
 }
 
 /// The signed-out page, with the session cookie removed.
@@ -229,6 +202,10 @@ pub async fn delete(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         Ok(Some(request)) => {
             ERASURE_REQUESTS.inc();
             tracing::info!(%subject, request, "Account deleted by its owner; erasure request recorded");
+            let reference = format!("Erasure request {request}, subject {subject}");
+            if let Err(error) = crate::commands::notify_data_protection(&state, "erasure-request", reference).await {
+                tracing::warn!(%error, request, "Erasure request recorded but not mailed to data protection");
+            }
             signed_out_page(fan.lang, t.deleted_title, t.deleted)
         }
         Ok(None) => sign_in(),

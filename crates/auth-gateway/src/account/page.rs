@@ -29,6 +29,9 @@ pub struct Texts {
     pub deleted_title: &'static str,
     pub deleted: &'static str,
     pub profile: &'static str,
+    pub email: &'static str,
+    pub email_intro: &'static str,
+    pub email_change: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -54,6 +57,9 @@ const EN: Texts = Texts {
     deleted_title: "Your account is deleted",
     deleted: "Your account is deleted and you are signed out everywhere. Your request to erase the rest of your data is recorded for the club's data protection team.",
     profile: "My profile",
+    email: "Sign-in e-mail address",
+    email_intro: "You sign in with your e-mail address; the ticket office writes to it.",
+    email_change: "Change my e-mail address",
 };
 
 const FR: Texts = Texts {
@@ -79,6 +85,9 @@ const FR: Texts = Texts {
     deleted_title: "Votre compte est supprimé",
     deleted: "Votre compte est supprimé et vous êtes déconnecté partout. Votre demande d'effacer le reste de vos données est enregistrée pour l'équipe de protection des données du club.",
     profile: "Mon profil",
+    email: "Adresse e-mail de connexion",
+    email_intro: "Vous vous connectez avec votre adresse e-mail ; la billetterie vous y écrit.",
+    email_change: "Changer mon adresse e-mail",
 };
 
 const DE: Texts = Texts {
@@ -104,6 +113,9 @@ const DE: Texts = Texts {
     deleted_title: "Ihr Konto ist gelöscht",
     deleted: "Ihr Konto ist gelöscht und Sie sind überall abgemeldet. Ihr Antrag, Ihre übrigen Daten zu löschen, ist für das Datenschutzteam des Clubs erfasst.",
     profile: "Mein Profil",
+    email: "Anmelde-E-Mail-Adresse",
+    email_intro: "Sie melden sich mit Ihrer E-Mail-Adresse an; der Ticketshop schreibt Ihnen dorthin.",
+    email_change: "E-Mail-Adresse ändern",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -163,6 +175,8 @@ pub fn render(lang: Lang, csrf: &str, sessions: &[Row], problem: Option<&str>) -
          <table><thead><tr><th scope=\"col\">{created}</th><th scope=\"col\">{last_seen}</th></tr></thead><tbody>{rows}</tbody></table>\
          <form method=\"post\" action=\"/account/sessions/end\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <button type=\"submit\">{everywhere}</button></form></section>\
+         <section aria-labelledby=\"email\"><h2 id=\"email\">{email}</h2><p>{email_intro}</p>\
+         <p><a href=\"/account/email\">{email_change}</a></p></section>\
          <section aria-labelledby=\"data\"><h2 id=\"data\">{data}</h2><p>{data_intro}</p>\
          <p><a href=\"/account/export\" download>{download}</a></p></section>\
          <section aria-labelledby=\"delete\"><h2 id=\"delete\">{delete}</h2><p>{delete_intro}</p><p>{erases}</p><p>{keeps}</p>{problem_html}\
@@ -176,6 +190,9 @@ pub fn render(lang: Lang, csrf: &str, sessions: &[Row], problem: Option<&str>) -
         created = escape(t.created),
         last_seen = escape(t.last_seen),
         everywhere = escape(t.sign_out_everywhere),
+        email = escape(t.email),
+        email_intro = escape(t.email_intro),
+        email_change = escape(t.email_change),
         data = escape(t.data),
         data_intro = escape(t.data_intro),
         download = escape(t.download),

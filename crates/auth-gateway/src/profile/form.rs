@@ -141,6 +141,8 @@ impl Profile {
             birth_date: changed(&self.birth_date, &current.birth_date),
             phone: changed(&self.phone, &current.phone),
             language: changed(&self.language, &current.language),
+            // The login e-mail changes on its own page, proven by a link (`crate::email_change`).
+            email: None,
             main_address: address_changed.then(|| MainAddress {
                 lines: self
                     .lines

@@ -38,6 +38,8 @@ struct Current {
 
 enum Access {
     Granted(Box<Current>),
+    /// A fan who signed up and has no S-360 contact yet: nothing to edit until it exists.
+    NoContact,
     SignIn,
     Unavailable,
 }
@@ -45,6 +47,7 @@ enum Access {
 pub async fn show(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let current = match current(&req, &state).await {
         Access::Granted(current) => current,
+        Access::NoContact => return no_contact(&req),
         Access::SignIn => return sign_in(),
         Access::Unavailable => return unavailable(Lang::of_request(&req)),
     };
@@ -54,6 +57,7 @@ pub async fn show(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRespo
 pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     let current = match current(&req, &state).await {
         Access::Granted(current) => current,
+        Access::NoContact => return no_contact(&req),
         Access::SignIn => return sign_in(),
         Access::Unavailable => return unavailable(Lang::of_request(&req)),
     };
@@ -140,6 +144,11 @@ fn form_page(status: StatusCode, current: &Current, profile: &Profile, problems:
     response
 }
 
+/// The profile of a fan whose S-360 contact is still being created.
+fn no_contact(req: &HttpRequest) -> HttpResponse {
+    html(StatusCode::OK, page::no_contact(Lang::of_request(req)), None)
+}
+
 /// To the sign-in page, which returns here.
 fn sign_in() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -158,7 +167,11 @@ async fn current(req: &HttpRequest, state: &GatewayState) -> Access {
     match sessions::find(&mut conn, cookie.value()).await {
         Ok(Some(session)) => match load(&mut conn, session.subject, req).await {
             Ok(Some(current)) => Access::Granted(Box::new(current)),
-            Ok(None) => Access::SignIn,
+            Ok(None) => match store::auth::accounts::identity(&mut conn, session.subject).await {
+                Ok(Some(identity)) if identity.contact_number.is_none() => Access::NoContact,
+                Ok(_) => Access::SignIn,
+                Err(_) => Access::Unavailable,
+            },
             Err(_) => Access::Unavailable,
         },
         Ok(None) => Access::SignIn,
@@ -181,11 +194,11 @@ type ContactRow = (
 /// The account's contact, if it is active (merged and anonymised contacts have no session).
 async fn load(conn: &mut AsyncPgConnection, subject: Uuid, req: &HttpRequest) -> QueryResult<Option<Current>> {
     let row: Option<ContactRow> = accounts::table
-        .inner_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .inner_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(accounts::subject_id.eq(subject))
         .filter(contacts::state.eq("active"))
         .select((
-            accounts::contact_number,
+            contacts::contact_number,
             contacts::first_name,
             contacts::last_name,
             contacts::birth_date,

@@ -269,6 +269,38 @@ pub fn render(lang: Lang, csrf: &str, base: &str, profile: &Profile, problems: &
     layout(lang, t.title, &body)
 }
 
+/// For a fan who just signed up: the customer record at the ticket office is created at the
+/// first visit to the shop (or by the worker), and the profile is edited there once it exists.
+pub fn no_contact(lang: Lang) -> String {
+    let t = texts(lang);
+    let message = match lang {
+        Lang::En => {
+            "Your customer record at the ticket office is being set up: it is created when you first visit the ticket shop. Your profile can be completed here once it exists."
+        }
+        Lang::Fr => {
+            "Votre fiche client à la billetterie est en cours de création : elle est créée lors de votre première visite de la billetterie. Vous pourrez compléter votre profil ici ensuite."
+        }
+        Lang::De => {
+            "Ihr Kundendatensatz beim Ticketshop wird eingerichtet: Er entsteht bei Ihrem ersten Besuch im Ticketshop. Danach können Sie Ihr Profil hier ergänzen."
+        }
+    };
+    let account = match lang {
+        Lang::En => "My account",
+        Lang::Fr => "Mon compte",
+        Lang::De => "Mein Konto",
+    };
+    layout(
+        lang,
+        t.title,
+        &format!(
+            "<h1>{}</h1><p role=\"status\">{}</p><p><a href=\"/account\">{}</a></p>",
+            escape(t.title),
+            escape(message),
+            escape(account)
+        ),
+    )
+}
+
 /// After a submission: saved, or nothing to save.
 pub fn done(lang: Lang, changed: bool) -> String {
     let t = texts(lang);

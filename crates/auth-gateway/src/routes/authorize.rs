@@ -1,9 +1,10 @@
 //! `GET/POST /authorize`: the authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636, OIDC Core
 //! §3.1.2). Errors about the client or the redirect URI are shown on a page, never redirected
 //! (an unregistered URI receives nothing); every other error is redirected to the client with
-//! `error`, `state` and `iss` (RFC 9207). `prompt`, `max_age` and `id_token_hint` decide
-//! whether the fan's session answers or the sign-in page is shown; a request pushed to `/par`
-//! (RFC 9126) is found by its `request_uri`.
+//! `error`, `state` and `iss` (RFC 9207). `prompt`, `max_age`, `id_token_hint` and a `sub`
+//! asked for with a value in the `claims` parameter decide whether the fan's session answers or
+//! the sign-in page is shown; what `claims` asks for is kept with the code. A request pushed to
+//! `/par` (RFC 9126) is found by its `request_uri`.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
@@ -120,12 +121,18 @@ async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> Http
         None => None,
     };
     let login_after = outer.get(LOGIN_AFTER).and_then(|t| t.parse::<i64>().ok());
+    // OIDC Core §5.5.1: with `sub` asked for with a value, as with a hint, only that fan is
+    // answered; another one signs in again.
+    let wanted_subjects: Vec<&str> = hinted_subject
+        .iter()
+        .map(String::as_str)
+        .chain(request.claims.subject.as_deref())
+        .collect();
     let session = session
         .filter(|s| fresh_enough(&request, s, login_after, Utc::now()))
         .filter(|s| {
-            hinted_subject
-                .as_ref()
-                .is_none_or(|hinted| *hinted == s.subject.to_string())
+            let subject = s.subject.to_string();
+            wanted_subjects.iter().all(|wanted| *wanted == subject)
         });
     let Some(session) = session else {
         if request.prompt == Prompt::None {
@@ -163,6 +170,7 @@ async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> Http
         code_challenge: request.code_challenge,
         auth_time: session.auth_time,
         lifetime: chrono::Duration::seconds(CODE_LIFETIME_SECONDS),
+        claims: &request.claims.names,
     };
     if codes::insert(&mut conn, &code, &new).await.is_err() {
         return login::unavailable(lang);

@@ -5,7 +5,16 @@
 
 use std::collections::HashMap;
 
-use crate::clients::{Client, ClientKind, ClientRegistry};
+use store::auth::codes::RequestedClaims;
+
+use crate::{
+    clients::{Client, ClientKind, ClientRegistry},
+    routes::userinfo,
+    tokens::ACR_PASSWORD,
+};
+
+/// The longest `claims` parameter read (a request for every claim we have is under 1 KiB).
+const MAX_CLAIMS_BYTES: usize = 4096;
 
 /// A request that passed every check.
 #[derive(Debug)]
@@ -23,12 +32,94 @@ pub struct AuthorizeRequest<'a> {
     pub max_age: Option<i64>,
     /// `id_token_hint`: an ID token we issued, naming the fan the client expects.
     pub id_token_hint: Option<&'a str>,
+    /// What the `claims` parameter (OIDC Core §5.5) asked for that we act on.
+    pub claims: ClaimsRequest,
 }
 
-/// `prompt` (OIDC Core §3.1.2.1). `consent` is accepted and has nothing to ask: every client
-/// is the organisation's own or S-360's, registered by the organisation. `select_account`
-/// shows the sign-in page, where the fan may sign in as someone else, since a browser holds one
-/// session here.
+/// The `claims` parameter (OIDC Core §5.5), reduced to what the gateway acts on. Essential and
+/// voluntary requests are answered alike: consent is never withheld here, so every claim asked
+/// for that the fan has a value for is returned, and one without a value is left out with no
+/// error (§5.5.1). An essential `acr` with values must be met (§5.5.1.1, checked in
+/// [`AuthorizeRequest::check`]), and a `sub` with a value names the only fan who may be answered.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ClaimsRequest {
+    /// The claims about the fan asked for in the ID token and from userinfo, by name.
+    pub names: RequestedClaims,
+    /// `sub` asked for in the ID token with a value.
+    pub subject: Option<String>,
+}
+
+/// Why a `claims` parameter is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum ClaimsRefusal {
+    /// Not a claims request as §5.5 defines one.
+    Malformed,
+    /// An essential `acr` none of whose values we can meet.
+    UnmetAcr,
+}
+
+impl ClaimsRequest {
+    fn parse(text: &str) -> Result<Self, ClaimsRefusal> {
+        use serde_json::Value;
+        if text.len() > MAX_CLAIMS_BYTES {
+            return Err(ClaimsRefusal::Malformed);
+        }
+        let Ok(Value::Object(request)) = serde_json::from_str::<Value>(text) else {
+            return Err(ClaimsRefusal::Malformed);
+        };
+        let mut parsed = Self::default();
+        // Members other than these two are for extensions we do not implement (§5.5).
+        for (member, names) in [
+            ("id_token", &mut parsed.names.id_token),
+            ("userinfo", &mut parsed.names.userinfo),
+        ] {
+            let claims = match request.get(member) {
+                None => continue,
+                Some(Value::Object(claims)) => claims,
+                Some(_) => return Err(ClaimsRefusal::Malformed),
+            };
+            for (name, wanted) in claims {
+                let wanted = match wanted {
+                    Value::Null => &serde_json::Map::new(),
+                    Value::Object(wanted) => wanted,
+                    _ => return Err(ClaimsRefusal::Malformed),
+                };
+                let essential = match wanted.get("essential") {
+                    None => false,
+                    Some(Value::Bool(essential)) => *essential,
+                    Some(_) => return Err(ClaimsRefusal::Malformed),
+                };
+                let values = match (wanted.get("value"), wanted.get("values")) {
+                    (None, None) => None,
+                    (Some(value), None) => Some(std::slice::from_ref(value)),
+                    (None, Some(Value::Array(values))) => Some(values.as_slice()),
+                    _ => return Err(ClaimsRefusal::Malformed),
+                };
+                match (member, name.as_str(), values) {
+                    // §5.5.1.1: an essential acr must be one of those asked for; a voluntary
+                    // one is answered with ours.
+                    ("id_token", "acr", Some(values))
+                        if essential && !values.iter().any(|v| v.as_str() == Some(ACR_PASSWORD)) =>
+                    {
+                        return Err(ClaimsRefusal::UnmetAcr);
+                    }
+                    // §5.5.1: only that fan may be answered.
+                    ("id_token", "sub", Some([Value::String(sub)])) => parsed.subject = Some(sub.clone()),
+                    ("id_token", "sub", Some(_)) => return Err(ClaimsRefusal::Malformed),
+                    // Ours are always in the ID token and userinfo (sub, acr, auth_time…);
+                    // names we hold nothing for are never answered.
+                    (_, name, _) if userinfo::known_claim(name) => names.push(name.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// `prompt` (OIDC Core §3.1.2.1). `consent` is refused with `consent_required`
+/// ([`AuthorizeRequest::check`]). `select_account` shows the sign-in page, where the fan may
+/// sign in as someone else, since a browser holds one session here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     Default,
@@ -114,20 +205,31 @@ impl<'a> AuthorizeRequest<'a> {
                 "request_uri is only accepted from the pushed authorization request endpoint",
             ));
         }
-        let prompt = match get("prompt").unwrap_or_default() {
-            "none" => Prompt::None,
-            values
-                if values
-                    .split(' ')
-                    .all(|p| matches!(p, "" | "login" | "consent" | "select_account")) =>
-            {
-                if values.split(' ').any(|p| matches!(p, "login" | "select_account")) {
-                    Prompt::Login
-                } else {
-                    Prompt::Default
-                }
-            }
-            _ => return Err(refuse("invalid_request", "unsupported prompt value")),
+        let prompts: Vec<&str> = get("prompt")
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let known = |p: &&str| matches!(*p, "none" | "login" | "consent" | "select_account");
+        // §3.1.2.1: none with any other value is an error.
+        if !prompts.iter().all(known) || (prompts.contains(&"none") && prompts.len() > 1) {
+            return Err(refuse("invalid_request", "unsupported prompt value"));
+        }
+        let prompt = if prompts.contains(&"consent") {
+            // There is no consent step: every client is the organisation's own or S-360's,
+            // registered by the organisation, which is where consent to the claims it may ask
+            // is given. A provider that cannot obtain consent must answer with an error
+            // (§3.1.2.1), rather than act as if it had asked.
+            return Err(refuse(
+                "consent_required",
+                "this provider has no consent step: consent is given when the organisation registers the client",
+            ));
+        } else if prompts.contains(&"none") {
+            Prompt::None
+        } else if prompts.iter().any(|p| matches!(*p, "login" | "select_account")) {
+            Prompt::Login
+        } else {
+            Prompt::Default
         };
         let max_age = match get("max_age") {
             None => None,
@@ -135,6 +237,28 @@ impl<'a> AuthorizeRequest<'a> {
                 Ok(seconds) if seconds >= 0 => Some(seconds),
                 _ => return Err(refuse("invalid_request", "max_age must be a non-negative integer")),
             },
+        };
+        // acr_values (§3.1.2.1) needs no check: it is a voluntary request, answered with the one
+        // acr we have (the value of acr_values_supported, which is what the suite asks for).
+        // An essential acr in the claims parameter is another matter (§5.5.1.1).
+        let claims = match get("claims").map(ClaimsRequest::parse) {
+            None => ClaimsRequest::default(),
+            Some(Ok(claims)) => claims,
+            Some(Err(ClaimsRefusal::Malformed)) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "claims must be a JSON object as OIDC Core 5.5 defines it",
+                ));
+            }
+            // §5.5.1.1 makes it a failed authentication; this error code is the one OpenID
+            // defined for exactly that case (OpenID Connect Core Error Code
+            // unmet_authentication_requirements 1.0).
+            Some(Err(ClaimsRefusal::UnmetAcr)) => {
+                return Err(refuse(
+                    "unmet_authentication_requirements",
+                    "the essential acr asked for cannot be met: sign-ins here are by password",
+                ));
+            }
         };
         // A max_age of 0 asks for a sign-in now, like prompt=login (OIDC Core §3.1.2.1).
         let prompt = if max_age == Some(0) && prompt == Prompt::Default {
@@ -153,6 +277,7 @@ impl<'a> AuthorizeRequest<'a> {
             login_hint: get("login_hint"),
             max_age,
             id_token_hint: get("id_token_hint"),
+            claims,
         })
     }
 }
@@ -232,9 +357,18 @@ mod tests {
         let ok = format!("{base}&response_type=code&scope=openid%20email");
         assert_eq!(check(&ok), Ok(Prompt::Default));
         assert_eq!(check(&format!("{ok}&prompt=none")), Ok(Prompt::None));
-        assert_eq!(check(&format!("{ok}&prompt=login%20consent")), Ok(Prompt::Login));
+        assert_eq!(check(&format!("{ok}&prompt=login%20select_account")), Ok(Prompt::Login));
         assert_eq!(check(&format!("{ok}&prompt=select_account")), Ok(Prompt::Login));
-        assert_eq!(check(&format!("{ok}&prompt=consent")), Ok(Prompt::Default));
+        for consent in ["consent", "login%20consent"] {
+            assert_eq!(
+                check(&format!("{ok}&prompt={consent}")),
+                Err("https://shop.example.org/cb consent_required".into())
+            );
+        }
+        assert_eq!(
+            check(&format!("{ok}&prompt=none%20consent")),
+            Err("https://shop.example.org/cb invalid_request".into())
+        );
         assert_eq!(check(&format!("{ok}&max_age=0")), Ok(Prompt::Login));
         assert_eq!(check(&format!("{ok}&max_age=10000")), Ok(Prompt::Default));
         assert_eq!(
@@ -264,6 +398,66 @@ mod tests {
         );
         assert_eq!(
             check(&format!("{ok}&code_challenge_method=plain&code_challenge={CHALLENGE}")),
+            Err("https://shop.example.org/cb invalid_request".into())
+        );
+    }
+
+    fn claims(json: &str) -> Result<ClaimsRequest, ClaimsRefusal> {
+        ClaimsRequest::parse(json)
+    }
+
+    fn names(id_token: &[&str], userinfo: &[&str]) -> RequestedClaims {
+        let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect();
+        RequestedClaims {
+            id_token: owned(id_token),
+            userinfo: owned(userinfo),
+        }
+    }
+
+    #[test]
+    fn the_claims_parameter_keeps_the_names_we_can_answer() {
+        let parsed = claims(
+            r#"{"userinfo": {"name": {"essential": true}, "nickname": null, "email": null},
+                "id_token": {"birthdate": {"essential": false}, "auth_time": {"essential": true},
+                             "sub": {"value": "abc"}, "acr": {"values": ["urn:other"]}},
+                "other": 1}"#,
+        )
+        .expect("valid");
+        assert_eq!(parsed.names, names(&["birthdate"], &["email", "name"]));
+        assert_eq!(parsed.subject.as_deref(), Some("abc"));
+        assert_eq!(claims("{}"), Ok(ClaimsRequest::default()));
+    }
+
+    #[test]
+    fn an_essential_acr_must_be_one_we_give_and_malformed_requests_are_refused() {
+        let ours =
+            format!(r#"{{"id_token": {{"acr": {{"essential": true, "values": ["urn:x", "{ACR_PASSWORD}"]}}}}}}"#);
+        assert!(claims(&ours).is_ok());
+        assert_eq!(
+            claims(r#"{"id_token": {"acr": {"essential": true, "value": "urn:mfa"}}}"#),
+            Err(ClaimsRefusal::UnmetAcr)
+        );
+        for malformed in [
+            "[]",
+            "not json",
+            r#"{"userinfo": []}"#,
+            r#"{"userinfo": {"name": true}}"#,
+            r#"{"userinfo": {"name": {"essential": "yes"}}}"#,
+            r#"{"userinfo": {"name": {"values": "x"}}}"#,
+            r#"{"id_token": {"sub": {"value": 1}}}"#,
+        ] {
+            assert_eq!(claims(malformed), Err(ClaimsRefusal::Malformed), "{malformed}");
+        }
+        assert_eq!(claims(&" ".repeat(MAX_CLAIMS_BYTES + 1)), Err(ClaimsRefusal::Malformed));
+        let base = "client_id=shop&redirect_uri=https%3A%2F%2Fshop.example.org%2Fcb&response_type=code&scope=openid";
+        assert_eq!(
+            check(&format!(
+                "{base}&claims=%7B%22id_token%22%3A%7B%22acr%22%3A%7B%22essential%22%3Atrue%2C%22value%22%3A%22urn%3Amfa%22%7D%7D%7D"
+            )),
+            Err("https://shop.example.org/cb unmet_authentication_requirements".into())
+        );
+        assert_eq!(
+            check(&format!("{base}&claims=%5B%5D")),
             Err("https://shop.example.org/cb invalid_request".into())
         );
     }

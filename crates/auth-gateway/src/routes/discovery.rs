@@ -55,14 +55,16 @@ pub fn document(issuer: &url::Url, access_token_alg: &str) -> serde_json::Value 
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["openid", "profile", "email", "phone", "address", "offline_access"],
         "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid", "email", "email_verified",
+            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "email", "email_verified",
             "given_name", "family_name", "name", "locale", "birthdate", "phone_number", "address",
-            "contact_number"
+            "contact_number", "opt_ins"
         ],
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "acr_values_supported": [crate::tokens::ACR_PASSWORD],
+        // `consent` is refused with consent_required (no consent step; see authorize_request).
+        "prompt_values_supported": ["none", "login", "select_account"],
         "display_values_supported": ["page", "popup", "touch"],
         "ui_locales_supported": ["en", "fr", "de"],
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
     })

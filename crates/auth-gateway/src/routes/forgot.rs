@@ -136,5 +136,5 @@ pub async fn send_link(
     } else {
         "password-reset"
     };
-    send_mail(state, &contact_number, &recipient, template, lang, &link).await
+    send_mail(state, contact_number.as_deref(), &recipient, template, lang, &link).await
 }

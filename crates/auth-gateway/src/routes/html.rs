@@ -1,5 +1,6 @@
 //! The HTML answers shared by the gateway's pages: a page that is never cached, framed or
-//! sent as a referrer, and the 429 page with `Retry-After`.
+//! sent as a referrer, the 429 page with `Retry-After`, and a posted form read with its CSRF
+//! token checked.
 
 use actix_web::{HttpResponse, http::header};
 
@@ -51,4 +52,31 @@ pub fn busy_page(lang: Lang, retry: &str) -> HttpResponse {
         .headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from(BUSY_RETRY_SECONDS));
     response
+}
+
+/// The posted form's fields once its CSRF token is checked (`crate::csrf`), or the page to
+/// answer instead: 400 for a malformed body, 403 for a missing or wrong token.
+pub fn checked_form(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+    lang: Lang,
+) -> Result<std::collections::HashMap<String, String>, Box<HttpResponse>> {
+    let fields = std::str::from_utf8(body)
+        .map_err(drop)
+        .and_then(|t| super::params::parse(t).map_err(drop))
+        .map_err(|()| {
+            html(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                pages::error(lang, "The form is malformed."),
+                None,
+            )
+        })?;
+    if !crate::csrf::check(req, fields.get("csrf").map(String::as_str).unwrap_or_default()) {
+        return Err(Box::new(html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            pages::error(lang, "The form expired; please try again."),
+            None,
+        )));
+    }
+    Ok(fields)
 }

@@ -109,12 +109,26 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     if let Some(refused) = refused_when_locked(&mut conn, &keys, lang, return_to, &email).await {
         return refused;
     }
-    let Some(subject) = account.filter(|_| verified).map(|a| a.subject) else {
+    let Some(account) = account.filter(|_| verified) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
         return form(lang, return_to, &email, Some(texts.failed));
     };
     let _ = throttle::succeeded(&mut conn, &keys[0]).await;
+    let subject = account.subject;
+    // The right password, but an address nobody proved: no session, so no client (and never
+    // S-360, which trusts our addresses as verified) sees the account; the link can be resent.
+    if !account.email_verified {
+        tracing::info!(%subject, "Sign-in refused: address not verified yet");
+        let Some((csrf, cookie)) = crate::csrf::issue() else {
+            return HttpResponse::ServiceUnavailable().finish();
+        };
+        return crate::routes::html::html(
+            actix_web::http::StatusCode::FORBIDDEN,
+            crate::signup_form::page::unverified(lang, &csrf, &account.login_email, return_to),
+            Some(cookie),
+        );
+    }
     if let (Some(old), Some(new)) = (hash, rehashed) {
         store_rehash(&mut conn, subject, &old, new).await;
     }
@@ -180,7 +194,7 @@ pub async fn home(req: HttpRequest) -> HttpResponse {
 
 /// Only our own authorization requests, the profile page or the home page: never an open
 /// redirect.
-fn safe_return(target: &str) -> bool {
+pub fn safe_return(target: &str) -> bool {
     target == "/"
         || target == "/profile"
         || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))

@@ -14,13 +14,15 @@ use store::{
 use crate::{
     commands::send_mail,
     pages::{self, Lang},
-    passwords::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS},
     routes::{
         html::{html, locked_page},
         login, params,
     },
     state::GatewayState,
 };
+
+/// The links this page takes: a forgotten password's and an imported account's first.
+const SET_PASSWORD: &[&str] = &["reset", "first"];
 
 pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
@@ -34,7 +36,7 @@ pub async fn reset_form(req: HttpRequest, state: web::Data<GatewayState>) -> Htt
     if let Some(refused) = guessing_locked(&mut conn, &req, lang).await {
         return refused;
     }
-    let valid = password_tokens::is_valid(&mut conn, &password_link::token_hash(&token))
+    let valid = password_tokens::is_valid(&mut conn, &password_link::token_hash(&token), SET_PASSWORD)
         .await
         .unwrap_or(false);
     if !valid {
@@ -78,14 +80,17 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         );
     }
     let (token, password) = (field("token"), field("password"));
-    if password.chars().count() < MIN_PASSWORD_CHARS
-        || password.len() > MAX_PASSWORD_BYTES
-        || password != field("repeat")
-    {
+    // The sign-up's rules (the address is not known before the link is used).
+    let refused = match crate::password_policy::check(password, "") {
+        Err(refusal) => Some(crate::signup_form::page::refusal_text(lang, refusal)),
+        Ok(()) if password != field("repeat") => Some(t.password_rules),
+        Ok(()) => None,
+    };
+    if let Some(problem) = refused {
         let Some((csrf, cookie)) = crate::csrf::issue() else {
             return HttpResponse::ServiceUnavailable().finish();
         };
-        let page = pages::set_password(lang, &csrf, token, Some(t.password_rules));
+        let page = pages::set_password(lang, &csrf, token, Some(problem));
         return html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, page, Some(cookie));
     }
     let Ok(hash) = state.passwords.hash(password).await else {
@@ -98,7 +103,7 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
         return refused;
     }
     // Consuming the link is the single point of truth: of two concurrent uses one wins.
-    let used = password_tokens::consume(&mut conn, &password_link::token_hash(token))
+    let used = password_tokens::consume(&mut conn, &password_link::token_hash(token), SET_PASSWORD)
         .await
         .unwrap_or(None);
     let Some(subject) = used else {
@@ -114,7 +119,16 @@ pub async fn reset(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayS
     let Ok((recipient, contact_number)) = changed else {
         return login::unavailable(lang);
     };
-    if let Err(error) = send_mail(&state, &contact_number, &recipient, "password-changed", lang, "").await {
+    if let Err(error) = send_mail(
+        &state,
+        contact_number.as_deref(),
+        &recipient,
+        "password-changed",
+        lang,
+        "",
+    )
+    .await
+    {
         tracing::warn!(%error, "Password-changed notice not queued");
     }
     tracing::info!(%subject, "Password set");

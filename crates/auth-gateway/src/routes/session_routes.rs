@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
-use store::auth::{codes, sessions};
+use store::auth::{accounts, codes, sessions};
 
 use crate::{
     pages::{self, Lang},
@@ -114,19 +114,14 @@ pub async fn verify(req: HttpRequest, state: web::Data<GatewayState>) -> HttpRes
     let Ok(Some(session)) = sessions::find(&mut conn, cookie.value()).await else {
         return HttpResponse::Unauthorized().finish();
     };
-    let identity = crate::routes::token::identity(&mut conn, session.subject)
-        .await
-        .ok()
-        .flatten();
+    let identity = accounts::identity(&mut conn, session.subject).await.ok().flatten();
     let Some(identity) = identity else {
         return HttpResponse::Unauthorized().finish();
     };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
     response.insert_header(("X-Auth-Subject", session.subject.to_string()));
-    if let Some(email) = identity.email {
-        response.insert_header(("X-Auth-Email", email));
-    }
+    response.insert_header(("X-Auth-Email", identity.login_email));
     if let Some(number) = identity.contact_number {
         response.insert_header(("X-Auth-Contact-Number", number));
     }

@@ -5,27 +5,47 @@
 //! client's reuse grace (`refresh_reuse_grace_seconds`) and its successor is still unused:
 //! then it gets that same successor again, as a phone does that lost the first response. How
 //! the same successor is found again from stored hashes is in `store::auth::refresh_tokens`.
+//!
+//! The ID token carries `acr` and `amr`, and of the claims about the fan those its scopes give
+//! it (`email`, `email_verified` with `email`; the names, `locale` and `contact_number` with
+//! `profile`: what the S-360 shop reads) plus any the `claims` request parameter asked for in it
+//! (OIDC Core §5.5). Access tokens carry the claims that parameter asked userinfo for.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use base64::Engine;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use sha2::{Digest, Sha256};
 use store::auth::{
-    accounts, codes,
+    accounts,
+    codes::{self, RequestedClaims},
     refresh_tokens::{self, NewRefreshToken},
 };
 use uuid::Uuid;
 
 use crate::{
     clients::Client,
-    routes::oauth::{OAuthError, authenticate, form, invalid_grant, unavailable},
+    routes::{
+        oauth::{OAuthError, authenticate, form, invalid_grant, unavailable},
+        userinfo,
+    },
     state::GatewayState,
-    tokens::IdentityClaims,
 };
+
+/// The claims about the fan that scopes put in the ID token too (OIDC Core §5.4 returns them from
+/// userinfo; the S-360 shop reads these from the ID token). The others (`birthdate`,
+/// `phone_number`, `address`, `opt_ins`) reach the ID token only through the `claims` parameter.
+const ID_TOKEN_SCOPE_CLAIMS: [&str; 7] = [
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "locale",
+    "contact_number",
+];
 
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
     match grant(&req, &body, &state).await {
@@ -63,17 +83,19 @@ async fn code_grant(
     let stored = codes::find(conn, &code_hash).await.map_err(|_| unavailable())?;
     let stored = stored.ok_or_else(|| invalid_grant("unknown authorization code"))?;
     if stored.client_id != client.id {
+        if stored.used_at.is_some() {
+            // A used code in another client's hands has leaked: what it issued ends too.
+            revoke_issued_from(conn, state, client, &code_hash).await?;
+        }
         return Err(invalid_grant("the code was issued to another client"));
     }
     // Marking the code used is the single point of truth: of two concurrent redemptions only
     // one updates the row.
     let marked = codes::mark_used(conn, &code_hash).await.map_err(|_| unavailable())?;
     if !marked || stored.used_at.is_some() {
-        refresh_tokens::revoke_issued_from_code(conn, &code_hash)
-            .await
-            .map_err(|_| unavailable())?;
-        state.userinfo_cache.invalidate_all();
-        tracing::warn!(client_id = %client.id, "Authorization code replayed; its tokens are revoked");
+        // RFC 6749 §4.1.2: deny the request, and revoke what the code issued; however late the
+        // replay comes (oidcc-codereuse-30seconds), a used code is never forgotten.
+        revoke_issued_from(conn, state, client, &code_hash).await?;
         return Err(invalid_grant("the authorization code was already used"));
     }
     if stored.expires_at <= Utc::now() {
@@ -111,8 +133,24 @@ async fn code_grant(
         family,
         Some(code_hash),
         stored.session_id.as_deref().map(store::auth::sessions::sid),
+        &stored.claims.unwrap_or_default(),
     )
     .await
+}
+
+/// Revokes the refresh tokens issued from a code, and with them (their family) its access tokens.
+async fn revoke_issued_from(
+    conn: &mut AsyncPgConnection,
+    state: &GatewayState,
+    client: &Client,
+    code_hash: &[u8],
+) -> Result<(), OAuthError> {
+    refresh_tokens::revoke_issued_from_code(conn, code_hash)
+        .await
+        .map_err(|_| unavailable())?;
+    state.userinfo_cache.invalidate_all();
+    tracing::warn!(client_id = %client.id, "Authorization code replayed; its tokens are revoked");
+    Ok(())
 }
 
 async fn refresh_grant(
@@ -150,7 +188,7 @@ async fn refresh_grant(
             .map_err(|_| unavailable())?;
         if rotated {
             erase_stale_seals(conn).await;
-            return refreshed(state, client, &stored, successor);
+            return refreshed(conn, state, client, &stored, successor).await;
         }
         // Another presentation of this token spent it first (or its family was revoked
         // meanwhile): from here on it is a spent token like any other.
@@ -159,7 +197,7 @@ async fn refresh_grant(
         Some(successor) => {
             can_sign_in(conn, stored.subject_id).await?;
             tracing::info!(client_id = %client.id, family = %stored.family_id, "Spent refresh token presented again within the reuse grace; same successor returned");
-            refreshed(state, client, &stored, successor)
+            refreshed(conn, state, client, &stored, successor).await
         }
         None => {
             // Reuse of a spent token: whoever holds the family may be an attacker; end it
@@ -204,14 +242,19 @@ async fn same_successor(
     Ok(live.then_some(successor))
 }
 
-/// The answer to a refresh: a fresh access token beside `refresh`, no ID token (OIDC Core
-/// §12.2 lets a refresh response omit it, which spares an RS256 signature per refresh).
-fn refreshed(
+/// The answer to a refresh: a fresh access token beside `refresh`, asking userinfo for what the
+/// grant's first one did, and no ID token (OIDC Core §12.2 lets a refresh response omit it,
+/// which spares an RS256 signature per refresh).
+async fn refreshed(
+    conn: &mut AsyncPgConnection,
     state: &GatewayState,
     client: &Client,
     stored: &refresh_tokens::StoredRefresh,
     refresh: String,
 ) -> Result<HttpResponse, OAuthError> {
+    let userinfo_claims = refresh_tokens::userinfo_claims(conn, stored.family_id)
+        .await
+        .map_err(|_| unavailable())?;
     let (access_token, _) = state
         .tokens
         .access_token(
@@ -220,6 +263,7 @@ fn refreshed(
             &stored.scope,
             stored.auth_time.timestamp(),
             &stored.family_id.to_string(),
+            &userinfo_claims,
         )
         .map_err(|_| unavailable())?;
     Ok(respond(token_response(
@@ -287,7 +331,7 @@ async fn erase_stale_seals(conn: &mut AsyncPgConnection) {
 
 /// Issues an access token and a new refresh token, and an ID token for a code grant (OIDC Core
 /// §12.2 lets a refresh response omit it, which spares an RS256 signature per refresh), if
-/// the account can still sign in.
+/// the account can still sign in. `requested`: what the `claims` request parameter asked for.
 #[allow(clippy::too_many_arguments)]
 async fn issue(
     conn: &mut AsyncPgConnection,
@@ -300,10 +344,13 @@ async fn issue(
     family: Uuid,
     code_hash: Option<Vec<u8>>,
     sid: Option<String>,
+    requested: &RequestedClaims,
 ) -> Result<HttpResponse, OAuthError> {
-    let identity = identity(conn, subject).await.map_err(|_| unavailable())?;
-    let identity = identity.ok_or_else(|| invalid_grant("the account can no longer sign in"))?;
     let subject_text = subject.to_string();
+    let all = userinfo::claims_of(conn, subject, &subject_text)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| invalid_grant("the account can no longer sign in"))?;
     let (access_token, _) = state
         .tokens
         .access_token(
@@ -312,8 +359,13 @@ async fn issue(
             scope,
             auth_time.timestamp(),
             &family.to_string(),
+            &requested.userinfo,
         )
         .map_err(|_| unavailable())?;
+    let identity = userinfo::pick(&all, |name| {
+        (ID_TOKEN_SCOPE_CLAIMS.contains(&name) && userinfo::scope_asks(scope, name))
+            || requested.id_token.iter().any(|c| c == name)
+    });
     let id_token = match code_hash {
         Some(_) => Some(
             state
@@ -378,24 +430,4 @@ fn token_response(
         body["id_token"] = id_token.into();
     }
     body
-}
-
-/// The ID-token claims of an account whose contact may sign in; `None` otherwise.
-pub async fn identity(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Option<IdentityClaims>> {
-    let identity = accounts::identity(conn, subject).await?;
-    Ok(identity.map(|identity| {
-        let name = match (&identity.given_name, &identity.family_name) {
-            (Some(g), Some(f)) => Some(format!("{g} {f}")),
-            (g, f) => g.clone().or(f.clone()),
-        };
-        IdentityClaims {
-            email: Some(identity.login_email),
-            email_verified: identity.email_verified,
-            given_name: identity.given_name,
-            family_name: identity.family_name,
-            name,
-            locale: identity.language,
-            contact_number: Some(identity.contact_number),
-        }
-    }))
 }

@@ -3,11 +3,19 @@
 //! `access_token` in a form-encoded POST body (RFC 6750 §2.1, §2.2). Answers
 //! are cached per token until something changes for the subject (`crate::cache`).
 //!
+//! The answer holds `sub` and the claims the token's scopes ask for (OIDC Core §5.4, table in
+//! [`SCOPE_CLAIMS`]), plus those the `claims` request parameter asked userinfo for (§5.5,
+//! carried in the access token's `userinfo_claims`); claims without a value are left out.
+//!
 //! Mapping to S-360 fields: `given_name`/`family_name` ← `individualContact.firstname`/
 //! `lastname`; `email` ← the login e-mail; `locale` ← `languageCode`; `birthdate` ←
 //! `birthDate`; `phone_number` ← `cellPhoneNumber`; `address` ← the main address
 //! (`street1..4`, `zipCode`, `town`, `countryCode`); `opt_ins` ← `authorizations`
 //! (`authorizationCode` → `allowed`); `contact_number` ← `contactNumber`.
+//!
+//! A fan who signed up has no contact until S-360 has one (docs/identity-provider.md): until
+//! then the answer holds the login e-mail, `email_verified`, and the names and `locale` given at
+//! sign-up, and no `contact_number`.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web, web::Bytes};
 use diesel::prelude::*;
@@ -43,9 +51,18 @@ pub async fn userinfo(req: HttpRequest, body: Bytes, state: web::Data<GatewaySta
     if !crate::grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
         return challenge("invalid_token", "the access token is invalid");
     }
-    let Some(body) = claims_of(&mut conn, subject, &claims.sub).await else {
-        return challenge("invalid_token", "the access token is invalid");
+    let all = match claims_of(&mut conn, subject, &claims.sub).await {
+        Ok(Some(all)) => all,
+        Ok(None) => return challenge("invalid_token", "the access token is invalid"),
+        Err(_) => {
+            return HttpResponse::ServiceUnavailable()
+                .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
+                .finish();
+        }
     };
+    let body = pick(&all, |name| {
+        name == "sub" || scope_asks(&claims.scope, name) || claims.userinfo_claims.iter().any(|c| c == name)
+    });
     let body = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
     state
         .userinfo_cache
@@ -60,13 +77,65 @@ fn answer(body: Bytes) -> HttpResponse {
         .body(body)
 }
 
-/// The claims of `subject` from the account and the contact mirror; `None` when the account is
-/// gone or its contact is merged or anonymised.
-async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str) -> Option<serde_json::Value> {
+/// The claims each scope value asks for (OIDC Core §5.4), and ours: `contact_number` (the fan's
+/// S-360 contact, which the ticket shop links to) and `opt_ins` come with `profile`, the scope
+/// the shop asks for. Claims we hold no value for (`nickname`, `picture`, …) are never sent.
+pub const SCOPE_CLAIMS: [(&str, &[&str]); 4] = [
+    (
+        "profile",
+        &[
+            "name",
+            "given_name",
+            "family_name",
+            "locale",
+            "birthdate",
+            "contact_number",
+            "opt_ins",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("address", &["address"]),
+    ("phone", &["phone_number"]),
+];
+
+/// Whether `claim` is one of the gateway's claims about a fan (those of [`SCOPE_CLAIMS`]).
+pub fn known_claim(claim: &str) -> bool {
+    SCOPE_CLAIMS.iter().any(|(_, claims)| claims.contains(&claim))
+}
+
+/// Whether one of the space-separated `scope` values asks for `claim`.
+pub fn scope_asks(scope: &str, claim: &str) -> bool {
+    scope.split(' ').any(|value| {
+        SCOPE_CLAIMS
+            .iter()
+            .any(|(scope, claims)| *scope == value && claims.contains(&claim))
+    })
+}
+
+/// The members of `all` whose name `wanted` accepts.
+pub fn pick(
+    all: &serde_json::Map<String, serde_json::Value>,
+    wanted: impl Fn(&str) -> bool,
+) -> serde_json::Map<String, serde_json::Value> {
+    all.iter()
+        .filter(|(name, _)| wanted(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// Every claim of `subject` (`sub` included), from the account and the contact mirror; `None`
+/// when the account is gone or its contact is merged or anonymised. Callers [`pick`] what the
+/// request may see.
+pub async fn claims_of(
+    conn: &mut AsyncPgConnection,
+    subject: uuid::Uuid,
+    sub: &str,
+) -> QueryResult<Option<serde_json::Map<String, serde_json::Value>>> {
     type Row = (
         String,
         bool,
-        String,
+        Option<String>,
+        (Option<String>, Option<String>, Option<String>),
         Option<(
             Option<String>,
             Option<String>,
@@ -79,12 +148,13 @@ async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str)
         )>,
     );
     let row: Option<Row> = accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(accounts::subject_id.eq(subject))
         .select((
             accounts::login_email,
             accounts::email_verified,
             accounts::contact_number,
+            (accounts::given_name, accounts::family_name, accounts::language),
             (
                 contacts::first_name,
                 contacts::last_name,
@@ -99,9 +169,10 @@ async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str)
         ))
         .first(conn)
         .await
-        .optional()
-        .unwrap_or(None);
-    let (email, verified, number, contact) = row?;
+        .optional()?;
+    let Some((email, verified, number, signed_up, contact)) = row else {
+        return Ok(None);
+    };
     let mut body = serde_json::json!({
         "sub": sub,
         "email": email,
@@ -110,7 +181,7 @@ async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str)
     });
     if let Some((given, family, birth, language, phone, addresses, opt_ins, contact_state)) = contact {
         if contact_state != "active" {
-            return None;
+            return Ok(None);
         }
         body["given_name"] = given.clone().into();
         body["family_name"] = family.clone().into();
@@ -137,12 +208,22 @@ async fn claims_of(conn: &mut AsyncPgConnection, subject: uuid::Uuid, sub: &str)
             })
             .map(serde_json::Value::Object)
             .unwrap_or_default();
+    } else {
+        let (given, family, language) = signed_up;
+        body["name"] = match (&given, &family) {
+            (Some(g), Some(f)) => format!("{g} {f}").into(),
+            (g, f) => g.clone().or(f.clone()).into(),
+        };
+        body["given_name"] = given.into();
+        body["family_name"] = family.into();
+        body["locale"] = language.into();
     }
     // Absent claims are left out rather than sent as null (OIDC Core §5.3.2).
-    if let Some(object) = body.as_object_mut() {
-        object.retain(|_, v| !v.is_null());
-    }
-    Some(body)
+    let serde_json::Value::Object(mut all) = body else {
+        return Ok(None);
+    };
+    all.retain(|_, v| !v.is_null());
+    Ok(Some(all))
 }
 
 /// The OIDC `address` claim from the main address (else the first).
@@ -157,12 +238,20 @@ fn main_address(addresses: &serde_json::Value) -> serde_json::Value {
     let street = address["lines"]
         .as_array()
         .map(|l| l.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("\n"));
-    serde_json::json!({
+    let mut claim = serde_json::json!({
         "street_address": street.filter(|s| !s.is_empty()),
         "postal_code": address["zip_code"],
         "locality": address["town"],
         "country": address["country_code"],
-    })
+    });
+    // Members without a value are left out too (§5.1.1 wants strings where present).
+    if let Some(members) = claim.as_object_mut() {
+        members.retain(|_, v| v.is_string());
+        if members.is_empty() {
+            return serde_json::Value::Null;
+        }
+    }
+    claim
 }
 
 /// 401 with `WWW-Authenticate: Bearer error=...` (RFC 6750 §3).

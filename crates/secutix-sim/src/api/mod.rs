@@ -22,6 +22,13 @@
 //!   linking the same pair again succeeds; 404 unknown, 409 `contact_merged`, 410
 //!   `contact_anonymised`, 409 `sso_id_already_linked` (the id belongs to another contact), 409
 //!   `contact_already_linked` (the contact has another id of this provider).
+//! - `contactInformationPublicService/v2_21/searchContact`: `{"email": "...", "provider":
+//!   "<optional>"}` → 200 `{"statusCode": "success", "contacts": [{"contactNumber": "...",
+//!   "firstname", "lastname", "email", "hasLogin": bool, "linked": bool}]}`: the active PUBLIC
+//!   individual contacts with this e-mail (any letter case, with or without a login), in
+//!   contact-number order; `linked` says whether the contact has an SSO link of `provider` (of
+//!   any provider when none is given). S-360 documents that `searchContact` exists, not its
+//!   shape. An empty e-mail is 400 `wrong_shape`.
 //!
 //! Errors are `{"error": "<code>", "message": "...", "statusCode": "failure"}`: 401
 //! `invalid_token`, 509 (or 429) `rate_limited` with `Retry-After`, 400 for a malformed body,
@@ -59,6 +66,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         &format!("{CONTACT_SERVICE}/saveIndividualContactData"),
         web::post().to(save_individual_contact_data),
+    )
+    .route(
+        &format!("{CONTACT_SERVICE}/searchContact"),
+        web::post().to(search_contact),
     )
     .route(&format!("{SOCIAL_LOGIN_SERVICE}/addLink"), web::post().to(add_link));
 }
@@ -174,6 +185,48 @@ async fn save_individual_contact_data(
         "lastModificationDate": record.contact["lastModificationDate"],
         "contactData": record.contact,
     })))
+}
+
+#[derive(Deserialize)]
+struct SearchContact {
+    email: String,
+    #[serde(default)]
+    provider: Option<String>,
+}
+
+async fn search_contact(
+    state: web::Data<SimState>,
+    admission: web::Data<Admission>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    admit(&state, &admission, &req, "searchContact")?;
+    let body: SearchContact = serde_json::from_value(json_body(&body)?).map_err(|_| {
+        ApiError::bad_request(
+            "wrong_shape",
+            "the body must be {\"email\", \"provider\" (optional)}, strings",
+        )
+    })?;
+    if body.email.trim().is_empty() {
+        return Err(ApiError::bad_request("wrong_shape", "email must not be empty"));
+    }
+    let contacts: Vec<Value> = state
+        .store
+        .search_by_email(&body.email, body.provider.as_deref())
+        .into_iter()
+        .map(|(record, linked)| {
+            let individual = &record.contact["individualContact"];
+            json!({
+                "contactNumber": record.contact_number,
+                "firstname": individual["firstname"],
+                "lastname": individual["lastname"],
+                "email": individual["email"],
+                "hasLogin": individual["hasLogin"].as_bool().unwrap_or(false),
+                "linked": linked,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "statusCode": "success", "contacts": contacts })))
 }
 
 #[derive(Deserialize)]

@@ -247,6 +247,30 @@ impl Store {
             .cloned()
     }
 
+    /// `searchContact`: the active PUBLIC individual contacts with this e-mail (any letter
+    /// case, with or without a login), in contact-number order, each with whether it has an SSO
+    /// link of `provider` (of any provider when `None`).
+    pub fn search_by_email(&self, email: &str, provider: Option<&str>) -> Vec<(Record, bool)> {
+        let wanted = email.trim().to_lowercase();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        self.lock()
+            .contacts
+            .values()
+            .filter(|r| r.state == ContactState::Active)
+            .filter(|r| r.contact.get("individualContact").is_some_and(Value::is_object))
+            .filter(|r| shape::individual(&r.contact, "role").is_none_or(|role| role == "PUBLIC"))
+            .filter(|r| shape::individual(&r.contact, "email").is_some_and(|e| e.trim().to_lowercase() == wanted))
+            .map(|r| {
+                let linked = shape::links(&r.contact)
+                    .iter()
+                    .any(|(p, _)| provider.is_none_or(|wanted| p == wanted));
+                (r.clone(), linked)
+            })
+            .collect()
+    }
+
     /// The active PUBLIC contact with a login and this e-mail (any letter case).
     pub fn find_by_login_email(&self, email: &str) -> Option<Record> {
         let inner = self.lock();

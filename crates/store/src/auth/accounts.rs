@@ -1,7 +1,8 @@
 //! `accounts` as authentication state: the reads a sign-in needs (by login e-mail, any letter
-//! case; only while the account's contact may sign in, i.e. is absent or active) and the only
-//! columns the gateway writes, the password hash and the verified flag. Creating, moving and
-//! deleting accounts follows the contacts and belongs to `sync-worker`.
+//! case; only while the account's contact may sign in, i.e. is absent or active) and the
+//! credential columns the gateway writes, the password hash and the verified flag. Accounts the
+//! fans create themselves are in [`super::signup`]; moving and deleting accounts as their
+//! contacts change belongs to `sync-worker`.
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -14,14 +15,19 @@ use crate::schema::{accounts, contacts};
 pub struct SignInAccount {
     pub subject: Uuid,
     pub login_email: String,
-    pub contact_number: String,
+    /// `None` until a sign-up account is attached to its S-360 contact.
+    pub contact_number: Option<String>,
     pub password_hash: Option<String>,
+    /// Whether the address was proven by a mailed link; no client is signed in before.
+    pub email_verified: bool,
+    /// The language chosen at sign-up, for the mails of an account without a contact.
+    pub language: Option<String>,
 }
 
 /// The account `email` signs in as, if its contact may sign in.
 pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<Option<SignInAccount>> {
     accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(
             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.login_email) = lower(")
                 .bind::<diesel::sql_types::Text, _>(email)
@@ -33,6 +39,8 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
             accounts::login_email,
             accounts::contact_number,
             accounts::password_hash,
+            accounts::email_verified,
+            accounts::language,
         ))
         .first(conn)
         .await
@@ -43,7 +51,7 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 pub async fn can_sign_in(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         accounts::table
-            .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+            .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
             .filter(accounts::subject_id.eq(subject))
             .filter(contacts::state.is_null().or(contacts::state.eq("active"))),
     ))
@@ -52,12 +60,13 @@ pub async fn can_sign_in(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryRe
 }
 
 /// What the ID token says of an account: its own login e-mail and verified flag, and the
-/// names and language of its contact as mirrored.
+/// names and language of its contact as mirrored, or, while a sign-up account has no contact
+/// yet, those the fan gave at sign-up.
 #[derive(Debug, Clone, Queryable)]
 pub struct Identity {
     pub login_email: String,
     pub email_verified: bool,
-    pub contact_number: String,
+    pub contact_number: Option<String>,
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub language: Option<String>,
@@ -66,16 +75,22 @@ pub struct Identity {
 /// The identity of an account whose contact may sign in; `None` otherwise.
 pub async fn identity(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Option<Identity>> {
     accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(accounts::subject_id.eq(subject))
         .filter(contacts::state.is_null().or(contacts::state.eq("active")))
         .select((
             accounts::login_email,
             accounts::email_verified,
             accounts::contact_number,
-            contacts::first_name.nullable(),
-            contacts::last_name.nullable(),
-            contacts::language.nullable(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                "CASE WHEN contacts.contact_number IS NULL THEN accounts.given_name ELSE contacts.first_name END",
+            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                "CASE WHEN contacts.contact_number IS NULL THEN accounts.family_name ELSE contacts.last_name END",
+            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                "CASE WHEN contacts.contact_number IS NULL THEN accounts.language ELSE contacts.language END",
+            ),
         ))
         .first(conn)
         .await
@@ -83,15 +98,16 @@ pub async fn identity(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResul
 }
 
 /// Sets a password chosen through a mailed link: the mailbox is proven, so the address is
-/// verified too. Every session and refresh token of the account is revoked. Returns the login
-/// e-mail and the contact number, for the notice.
-pub async fn set_password(conn: &mut AsyncPgConnection, subject: Uuid, hash: &str) -> QueryResult<(String, String)> {
-    let (email, number): (String, String) = diesel::update(accounts::table.find(subject))
-        .set((
-            accounts::password_hash.eq(hash),
-            accounts::email_verified.eq(true),
-            accounts::updated_at.eq(Utc::now()),
-        ))
+/// verified too ([`super::signup::verify`]). Every session and refresh token of the account is
+/// revoked. Returns the login e-mail and the contact number, for the notice.
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    hash: &str,
+) -> QueryResult<(String, Option<String>)> {
+    super::signup::verify(conn, subject).await?;
+    let (email, number): (String, Option<String>) = diesel::update(accounts::table.find(subject))
+        .set((accounts::password_hash.eq(hash), accounts::updated_at.eq(Utc::now())))
         .returning((accounts::login_email, accounts::contact_number))
         .get_result(conn)
         .await?;
@@ -127,6 +143,18 @@ pub async fn password_hash(conn: &mut AsyncPgConnection, subject: Uuid) -> Query
     Ok(accounts::table
         .find(subject)
         .select(accounts::password_hash)
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}
+
+/// The language of a contact as mirrored, for the mails of its account (a sign-up's own
+/// language wins while it has one).
+pub async fn contact_language(conn: &mut AsyncPgConnection, number: &str) -> QueryResult<Option<String>> {
+    Ok(contacts::table
+        .find(number)
+        .select(contacts::language)
         .first::<Option<String>>(conn)
         .await
         .optional()?

@@ -1,6 +1,7 @@
 //! `authorization_codes`: codes of the authorization code flow (RFC 6749 §4.1), keyed by the
 //! SHA-256 of the code, which only the client sees. A code is single-use: [`mark_used`] is the
-//! one point of truth between concurrent redemptions.
+//! one point of truth between concurrent redemptions. The `claims` request parameter a code was
+//! issued with, if any, is kept beside it in `claims_requests`.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -8,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::schema::authorization_codes;
+use crate::schema::{authorization_codes, claims_requests};
 
 /// What a new code is issued for.
 pub struct NewCode<'a> {
@@ -21,6 +22,23 @@ pub struct NewCode<'a> {
     pub code_challenge: Option<&'a str>,
     pub auth_time: DateTime<Utc>,
     pub lifetime: Duration,
+    /// Claims asked for with the `claims` request parameter (OIDC Core §5.5), by name.
+    pub claims: &'a RequestedClaims,
+}
+
+/// The claims a `claims` request parameter asked for beyond the scopes, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable)]
+pub struct RequestedClaims {
+    /// In the ID token.
+    pub id_token: Vec<String>,
+    /// From userinfo.
+    pub userinfo: Vec<String>,
+}
+
+impl RequestedClaims {
+    pub fn is_empty(&self) -> bool {
+        self.id_token.is_empty() && self.userinfo.is_empty()
+    }
 }
 
 #[derive(Debug, Queryable)]
@@ -36,6 +54,8 @@ pub struct StoredCode {
     pub used_at: Option<DateTime<Utc>>,
     /// The session the code was issued in (gone once that session's account is deleted).
     pub session_id: Option<Vec<u8>>,
+    /// What its `claims` request parameter asked for, when it had one.
+    pub claims: Option<RequestedClaims>,
 }
 
 /// What is stored of a code.
@@ -43,6 +63,8 @@ pub fn hash(code: &str) -> Vec<u8> {
     Sha256::digest(code.as_bytes()).to_vec()
 }
 
+/// Stores a code, and its claims request when it has one. Two statements: a failure between
+/// them leaves a code no client was given.
 pub async fn insert(conn: &mut AsyncPgConnection, code: &str, new: &NewCode<'_>) -> QueryResult<()> {
     diesel::insert_into(authorization_codes::table)
         .values((
@@ -58,13 +80,25 @@ pub async fn insert(conn: &mut AsyncPgConnection, code: &str, new: &NewCode<'_>)
             authorization_codes::expires_at.eq(Utc::now() + new.lifetime),
         ))
         .execute(conn)
+        .await?;
+    if new.claims.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(claims_requests::table)
+        .values((
+            claims_requests::code_hash.eq(hash(code)),
+            claims_requests::id_token.eq(&new.claims.id_token),
+            claims_requests::userinfo.eq(&new.claims.userinfo),
+        ))
+        .execute(conn)
         .await
         .map(drop)
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult<Option<StoredCode>> {
     authorization_codes::table
-        .find(code_hash)
+        .left_join(claims_requests::table)
+        .filter(authorization_codes::code_hash.eq(code_hash))
         .select((
             authorization_codes::client_id,
             authorization_codes::subject_id,
@@ -76,6 +110,7 @@ pub async fn find(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult
             authorization_codes::expires_at,
             authorization_codes::used_at,
             authorization_codes::session_id,
+            (claims_requests::id_token, claims_requests::userinfo).nullable(),
         ))
         .first(conn)
         .await

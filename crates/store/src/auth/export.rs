@@ -20,7 +20,12 @@ SELECT jsonb_build_object(
   'account', jsonb_build_object(
       'subject_id', a.subject_id, 'login_email', a.login_email, 'email_verified', a.email_verified,
       'password_set', a.password_hash IS NOT NULL, 'contact_number', a.contact_number,
-      'created_at', a.created_at, 'updated_at', a.updated_at),
+      'created_at', a.created_at, 'updated_at', a.updated_at, 'origin', a.origin),
+  'sign_up', CASE WHEN a.origin = 'signup' THEN jsonb_build_object('given_name', a.given_name,
+      'family_name', a.family_name, 'language', a.language, 'newsletter', a.newsletter,
+      'privacy_accepted_at', a.privacy_accepted_at, 'verified_at', a.verified_at,
+      'contact_request', (SELECT jsonb_build_object('state', cc.state, 'attached_by', cc.attached_by,
+          'contact_number', cc.contact_number) FROM contact_creations cc WHERE cc.subject_id = a.subject_id)) END,
   'contact', (SELECT to_jsonb(c) - 'raw' || jsonb_build_object('as_received_from_s360', c.raw)
               FROM contacts c WHERE c.contact_number = a.contact_number),
   'sessions', coalesce((SELECT jsonb_agg(jsonb_build_object('created_at', s.created_at,
@@ -32,7 +37,8 @@ SELECT jsonb_build_object(
               FROM refresh_tokens r WHERE r.subject_id = a.subject_id), '[]'),
   'mails', coalesce((SELECT jsonb_agg(jsonb_build_object('template', m.template,
               'recipient', m.recipient, 'created_at', m.created_at, 'sent_at', m.sent_at)
-              ORDER BY m.created_at) FROM mail_outbox m WHERE m.contact_number = a.contact_number), '[]'),
+              ORDER BY m.created_at) FROM mail_outbox m WHERE m.contact_number = a.contact_number
+              OR (a.contact_number IS NULL AND lower(m.recipient) = lower(a.login_email))), '[]'),
   'contact_changes', coalesce((SELECT jsonb_agg(jsonb_build_object('at', h.at, 'action', h.action,
               'details', h.details) ORDER BY h.at) FROM contact_audit h
               WHERE h.contact_number = a.contact_number), '[]')

@@ -1,5 +1,5 @@
-//! `password_tokens`: single-use set-password links (forgotten password, first password of an
-//! imported account). The token rules (format, hash, lifetimes) are in
+//! `password_tokens`: single-use links mailed to an account: set-password links (forgotten
+//! password, first password of an imported account) and address verification after sign-up. The token rules (format, hash, lifetimes) are in
 //! [`crate::password_link`]; the worker creates first-password links in bulk with the same
 //! rules (`sync-worker`'s follow-ups).
 
@@ -49,11 +49,12 @@ pub async fn replace(
         .map(drop)
 }
 
-/// Whether a link's token is unused and unexpired.
-pub async fn is_valid(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<bool> {
+/// Whether a link's token is unused, unexpired and for one of `purposes`.
+pub async fn is_valid(conn: &mut AsyncPgConnection, hash: &[u8], purposes: &[&str]) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         password_tokens::table
             .find(hash)
+            .filter(password_tokens::purpose.eq_any(purposes))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(Utc::now())),
     ))
@@ -61,12 +62,13 @@ pub async fn is_valid(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<
     .await
 }
 
-/// Uses a link: of two concurrent uses only one gets the account back.
-pub async fn consume(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<Uuid>> {
+/// Uses a link for one of `purposes`: of two concurrent uses only one gets the account back.
+pub async fn consume(conn: &mut AsyncPgConnection, hash: &[u8], purposes: &[&str]) -> QueryResult<Option<Uuid>> {
     let now = Utc::now();
     diesel::update(
         password_tokens::table
             .find(hash)
+            .filter(password_tokens::purpose.eq_any(purposes))
             .filter(password_tokens::used_at.is_null())
             .filter(password_tokens::expires_at.gt(now)),
     )

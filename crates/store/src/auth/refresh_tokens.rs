@@ -35,7 +35,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::schema::refresh_tokens;
+use crate::schema::{claims_requests, refresh_tokens};
 
 /// What a new refresh token is issued for.
 pub struct NewRefreshToken<'a> {
@@ -260,6 +260,20 @@ pub async fn family_revoked(conn: &mut AsyncPgConnection, family: Uuid) -> Query
     ))
     .get_result(conn)
     .await
+}
+
+/// The claims the code a family was issued from asked userinfo for with the `claims` request
+/// parameter (OIDC Core §5.5), so its refreshed access tokens ask for them too; empty when it
+/// asked for none.
+pub async fn userinfo_claims(conn: &mut AsyncPgConnection, family: Uuid) -> QueryResult<Vec<String>> {
+    claims_requests::table
+        .inner_join(refresh_tokens::table.on(refresh_tokens::code_hash.eq(claims_requests::code_hash.nullable())))
+        .filter(refresh_tokens::family_id.eq(family))
+        .select(claims_requests::userinfo)
+        .first(conn)
+        .await
+        .optional()
+        .map(Option::unwrap_or_default)
 }
 
 /// The family and client of a token, whatever its state (revocation by refresh token).

@@ -53,7 +53,7 @@ pub async fn find(conn: &mut AsyncPgConnection, value: &str) -> QueryResult<Opti
     let now = Utc::now();
     let row: Option<(Uuid, DateTime<Utc>, Option<String>)> = sessions::table
         .inner_join(accounts::table)
-        .left_join(contacts::table.on(contacts::contact_number.eq(accounts::contact_number)))
+        .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(sessions::id.eq(&id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))

@@ -23,7 +23,8 @@ const MAX_HOPS: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 struct Holder {
     subject_id: Uuid,
-    origin_contact_number: String,
+    /// Set for every account that holds a contact (a sign-up account gets both at once).
+    origin_contact_number: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -47,7 +48,7 @@ pub async fn merged(conn: &mut AsyncPgConnection, absorbed: &str, head: &str, ev
                         "moved"
                     }
                     Some(current) => {
-                        let current_wins = current.origin_contact_number == target
+                        let current_wins = current.origin_contact_number.as_deref() == Some(target.as_str())
                             || (current.created_at, current.subject_id) <= (incoming.created_at, incoming.subject_id);
                         if current_wins {
                             delete_account(conn, incoming.subject_id).await?;

@@ -6,15 +6,19 @@
 //! version wins, then the greater event id. A maximum does not depend on order or
 //! repetition, so every delivery order converges to the same row; anonymisation is a
 //! tombstone no later update can undo. Side effects (moving or dropping accounts, erasing
-//! personal data) run when a merge or an anonymisation is written, and are idempotent.
+//! personal data) run when a merge or an anonymisation is written, and are idempotent. An
+//! active contact whose SSO link names a sign-up account without a contact attaches it
+//! ([`attach`]).
 
+pub mod attach;
 mod batch;
 mod detect;
+mod email_follow;
 mod event;
 mod lifecycle;
 mod row;
 
-pub use batch::{apply_batch, apply_event};
+pub use batch::{apply_batch, apply_batch_counted, apply_event};
 pub use detect::{DetectionRules, Lifecycle};
 pub use event::{ContactEvent, InvalidEvent};
 pub use row::{Applied, ContactRow, find};
