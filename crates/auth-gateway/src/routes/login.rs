@@ -86,7 +86,10 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         return refused;
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
-    let account = accounts::find_by_email(&mut conn, &email).await.unwrap_or(None);
+    // A database error is an outage (503), never an unknown account counted as a failure.
+    let Ok(account) = accounts::find_by_email(&mut conn, &email).await else {
+        return unavailable(lang);
+    };
     // Hashing waits for one of a few permits: the connection serves other requests meanwhile,
     // so a burst of sign-ins queues on the hasher, not on the database pool.
     drop(conn);
