@@ -2,7 +2,8 @@
 //! Certified library (`tests/browser/openid_client_rp.mjs`), signs the fan in with code + PKCE
 //! for the confidential shop (client_secret_basic, the ID token's signature checked through
 //! the JWKS, userinfo), asks for a re-authentication with `max_age=0`, refreshes, and signs
-//! out with RP-initiated logout, after which `prompt=none` over the old session is refused.
+//! out with RP-initiated logout, after which `prompt=none` over the old session is refused,
+//! against the running `auth-gateway` binary.
 //!
 //! The gateway listens on a free port while its issuer stays `http://127.0.0.1:8080`, as in
 //! every test: the script discovers the issuer and validates `iss` against it, and rewrites the
@@ -11,7 +12,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use tests::{TestDatabase, spawn_gateway_with};
+use tests::{TestDatabase, start_process};
 
 use crate::gateway_support::*;
 
@@ -79,9 +80,25 @@ async fn openid_client_signs_in_reauthenticates_refreshes_and_signs_out() {
     let db = TestDatabase::create().await;
     let subject = seed_account(&db).await.to_string();
     let clients = registry();
-    let gateway = spawn_gateway_with(&db.url, &["--clients-file", &clients]).await;
+    // The binary a deployment runs, not the library in this process.
+    let keys = std::env::temp_dir().join(format!("gateway-test-keys-{}", uuid::Uuid::new_v4().simple()));
+    let keys = keys.to_string_lossy().into_owned();
+    let mut gateway = start_process(
+        "auth-gateway",
+        tests::sim::free_port(),
+        &[
+            "--database-url",
+            &db.url,
+            "--clients-file",
+            &clients,
+            "--dev-keys-dir",
+            &keys,
+        ],
+        &[("AMQP_URL", tests::amqp_url())],
+    )
+    .await;
 
-    let steps = relying_party(&gateway.base_url).await;
+    let steps = relying_party(&gateway.url).await;
 
     // 1. Code + PKCE: openid-client checked the callback's state and iss, the ID token's
     //    signature (it fetched the JWKS for it), iss, aud and nonce; userinfo agrees on sub.
@@ -189,5 +206,15 @@ async fn openid_client_signs_in_reauthenticates_refreshes_and_signs_out() {
         "step 4 (logout): prompt=none with the old session: {logout}"
     );
 
-    gateway.stop().await.expect("the gateway stops");
+    // SIGTERM: the binary drains and exits cleanly.
+    let pid = gateway.child.id().expect("the gateway runs").to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    let status = tokio::time::timeout(Duration::from_secs(20), gateway.child.wait())
+        .await
+        .expect("the gateway stops within 20 s")
+        .expect("its exit status");
+    assert!(status.success(), "a clean exit: {status}");
 }
