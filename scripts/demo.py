@@ -20,7 +20,8 @@ what happened at each step.
      and the worker attaches her account to it.
 
 Only the standard library: a tiny browser (cookies kept per host, redirects followed by hand)
-stands in for the user; with --browser, step 3 runs in headless Chromium (tests/browser/shop.mjs).
+stands in for the user; with --browser, steps 3 and 10 also run in headless Chromium
+(tests/browser/shop.mjs, tests/browser/signup.mjs).
 Exits non-zero when a step does not do what it should. `--help` lists the options.
 """
 
@@ -233,7 +234,7 @@ def main():
     parser.add_argument("--mailbox", default=os.path.join(ROOT, ".local", "mailbox"), help="Maildir of the local SMTP catcher")
     parser.add_argument("--database-url", help="our database (default: $DATABASE_URL or the local one)", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/secutix_bridge"))
     parser.add_argument("--worker-bin", default=os.path.join(TARGET_DIR, "debug", "sync-worker"), help="the sync-worker binary (import, replay)")
-    parser.add_argument("--browser", action="store_true", help="sign in at the shop in headless Chromium")
+    parser.add_argument("--browser", action="store_true", help="also sign in at the shop (step 3) and sign up from it (step 10) in headless Chromium")
     args = parser.parse_args()
     gateway, sim = args.gateway.rstrip("/"), args.sim.rstrip("/")
     browser = Browser()
@@ -355,6 +356,15 @@ def main():
     step(10, "A new fan signs up from the shop's sign-in page, confirms her address, and lands at the shop signed in")
     fan = Browser()
     fan_address = f"chloe.{tag}@example.org"
+    if args.browser:
+        chromium_fan = f"anna.{tag}@example.org"
+        result = subprocess.run(["node", os.path.join(ROOT, "tests", "browser", "signup.mjs"), f"{sim}/shop", args.mailbox, chromium_fan, f"demo-{uuid.uuid4().hex}"], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise SystemExit(f"   Chromium failed:\n{result.stderr[-2000:]}")
+        seen = json.loads(result.stdout.strip().splitlines()[-1])
+        say(f"Chromium: shop → {seen['signInPage'].split('?')[0]} → sign-up (\"{seen['afterSignUp']}\") → the mailed link → {seen['landed']}: {seen['text'][:100]}")
+        if "Signed in as Anna" not in seen["text"]:
+            raise SystemExit("   the shop does not show the new fan signed in")
     status, url, page = fan.get(f"{sim}/shop")
     found = re.search(r'href="(/signup\?return_to=[^"]+)"', page)
     if not found:

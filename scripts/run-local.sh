@@ -27,6 +27,7 @@ export GATEWAY_TICKETSHOP_URLS=${GATEWAY_TICKETSHOP_URLS:-http://127.0.0.1:8090/
 # The worker mails through the local catcher and calls the simulator's contact API.
 export SMTP_URL=${SMTP_URL:-smtp://127.0.0.1:2525}
 export MAIL_FROM=${MAIL_FROM:-Club tickets <no-reply@localhost>}
+export MAIL_LOGO_URL=${MAIL_LOGO_URL:-http://127.0.0.1:8080/theme/logo}
 export SECUTIX_API_URL=${SECUTIX_API_URL:-http://127.0.0.1:8090/tnco/backend-apis}
 export SECUTIX_API_SECRET=${SECUTIX_API_SECRET:-local-development-api-secret}
 export SECUTIX_INSTITUTION=${SECUTIX_INSTITUTION:-DEMO}

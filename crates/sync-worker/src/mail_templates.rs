@@ -1,8 +1,38 @@
 //! The mails' words: a subject, a plain-text body and an HTML body for each template, in
 //! English, French and German, chosen by the contact's language (English when it is another
-//! one), each signed with the organisation's name (`MAIL_ORGANISATION`, the name of the gateway's
-//! theme), which also ends the subject. The HTML is escaped, so a link can never break out of its
-//! attribute.
+//! one), each in the club's colours ([`Brand`]: the organisation's name, which ends the subject
+//! and signs the mail, the accent of its button and its logo, set to the gateway's theme). The
+//! HTML is escaped, so a link can never break out of its attribute.
+
+/// The club's look in its mails, set to the gateway's theme (`GATEWAY_THEME_DIR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    /// The organisation's name (`MAIL_ORGANISATION`).
+    pub organisation: String,
+    /// The buttons' colour, `#rrggbb` (`MAIL_ACCENT_COLOUR`).
+    pub accent: String,
+    /// The logo above the mail (`MAIL_LOGO_URL`, e.g. the gateway's `/theme/logo`).
+    pub logo_url: Option<String>,
+}
+
+impl Brand {
+    /// The default theme's look under `organisation`.
+    pub fn plain(organisation: &str) -> Self {
+        Self {
+            organisation: organisation.to_owned(),
+            accent: DEFAULT_ACCENT.into(),
+            logo_url: None,
+        }
+    }
+}
+
+/// The default theme's primary colour.
+pub const DEFAULT_ACCENT: &str = "#0b5d3b";
+
+/// Whether `colour` is `#rrggbb` (the only form a mail's inline style takes from settings).
+pub fn is_hex_colour(colour: &str) -> bool {
+    colour.len() == 7 && colour.starts_with('#') && colour[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
 
 /// A mail ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,8 +205,14 @@ fn words(template: &str, lang: Lang) -> Words {
 }
 
 /// The mail for `template` in the language of `locale` (ISO 639-1, possibly with a region),
-/// from `organisation`, quoting `reference` when it is not empty.
-pub fn render(template: &str, locale: &str, link: &str, reference: &str, organisation: &str) -> Rendered {
+/// in `brand`, quoting `reference` when it is not empty.
+pub fn render(template: &str, locale: &str, link: &str, reference: &str, brand: &Brand) -> Rendered {
+    let organisation = brand.organisation.as_str();
+    let accent = if is_hex_colour(&brand.accent) {
+        brand.accent.as_str()
+    } else {
+        DEFAULT_ACCENT
+    };
     let lang = match locale.get(..2).map(str::to_ascii_lowercase).as_deref() {
         Some("fr") => Lang::Fr,
         Some("de") => Lang::De,
@@ -194,6 +230,13 @@ pub fn render(template: &str, locale: &str, link: &str, reference: &str, organis
          <body style=\"font-family: sans-serif; max-width: 36em\">",
         escape(w.subject)
     );
+    if let Some(logo) = &brand.logo_url {
+        html.push_str(&format!(
+            "<p><img src=\"{}\" alt=\"{}\" width=\"48\" height=\"48\"></p>",
+            escape(logo),
+            escape(organisation)
+        ));
+    }
     if !w.before.is_empty() {
         text.push_str(w.before);
         text.push_str("\n\n");
@@ -203,7 +246,7 @@ pub fn render(template: &str, locale: &str, link: &str, reference: &str, organis
         text.push_str(link);
         text.push_str("\n\n");
         html.push_str(&format!(
-            "<p><a href=\"{0}\" style=\"display: inline-block; padding: .6em 1.2em; background: #1a56db; color: #fff; \
+            "<p><a href=\"{0}\" style=\"display: inline-block; padding: .6em 1.2em; background: {accent}; color: #fff; \
              text-decoration: none; border-radius: 4px\">{1}</a></p><p style=\"font-size: small\">{0}</p>",
             escape(link),
             escape(w.button)
@@ -250,7 +293,7 @@ mod tests {
             ("it", "Set your password"),
             ("", "Set your password"),
         ] {
-            let mail = render("set-password", locale, link, "", "FC Example");
+            let mail = render("set-password", locale, link, "", &Brand::plain("FC Example"));
             assert_eq!(mail.subject, format!("{subject} · FC Example"));
             assert!(mail.text.ends_with("\n-- \nFC Example\n") && mail.html.contains(">FC Example</p>"));
             assert!(mail.text.contains(link));
@@ -259,9 +302,33 @@ mod tests {
                     .contains("https://id.example.org/password/reset?token=abc&amp;x=1")
             );
         }
-        let changed = render("password-changed", "de", "", "", "FC <Example>");
+        let changed = render("password-changed", "de", "", "", &Brand::plain("FC <Example>"));
         assert!(changed.text.contains("geändert") && !changed.html.contains("<a "));
         assert!(changed.html.contains("FC &lt;Example&gt;"));
+    }
+
+    #[test]
+    fn mails_wear_the_clubs_colour_and_logo() {
+        let brand = Brand {
+            organisation: "FC Example".into(),
+            accent: "#aa0011".into(),
+            logo_url: Some("https://login.fc.example/theme/logo".into()),
+        };
+        let mail = render("verify-email", "en", "https://login.fc.example/x", "", &brand);
+        assert!(mail.html.contains("background: #aa0011"));
+        assert!(
+            mail.html
+                .contains("<img src=\"https://login.fc.example/theme/logo\" alt=\"FC Example\"")
+        );
+        let odd = Brand {
+            accent: "red; position: fixed".into(),
+            ..brand
+        };
+        let mail = render("verify-email", "en", "https://login.fc.example/x", "", &odd);
+        assert!(
+            mail.html.contains(&format!("background: {DEFAULT_ACCENT}")),
+            "only #rrggbb is taken"
+        );
     }
 
     #[test]
@@ -271,7 +338,7 @@ mod tests {
             "en",
             "https://x.example/\"><script>alert(1)</script>",
             "",
-            "FC",
+            &Brand::plain("FC"),
         );
         assert!(!mail.html.contains("<script>"));
         assert!(mail.html.contains("&quot;&gt;&lt;script&gt;"));

@@ -45,6 +45,17 @@ pub struct MailArgs {
         default_value = "Ticket office"
     )]
     pub mail_organisation: String,
+
+    /// The colour of the mails' buttons, `#rrggbb`; set it to the `primary` colour of the
+    /// gateway's theme.
+    #[arg(long, env = "MAIL_ACCENT_COLOUR", value_name = "MAIL_ACCENT_COLOUR", default_value = crate::mail_templates::DEFAULT_ACCENT,
+          value_parser = |s: &str| if crate::mail_templates::is_hex_colour(s) { Ok(s.to_owned()) } else { Err("a colour as #rrggbb".to_owned()) })]
+    pub mail_accent_colour: String,
+
+    /// The logo shown at the top of every mail, an absolute URL such as the gateway's
+    /// `https://login.example.org/theme/logo`. Unset: no logo.
+    #[arg(long, env = "MAIL_LOGO_URL", value_name = "MAIL_LOGO_URL")]
+    pub mail_logo_url: Option<url::Url>,
 }
 
 /// Mails sent per round.
@@ -54,7 +65,7 @@ pub struct Mailer {
     pool: PgPool,
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
-    organisation: String,
+    brand: crate::mail_templates::Brand,
 }
 
 #[derive(Queryable)]
@@ -87,7 +98,11 @@ impl Mailer {
             pool,
             transport,
             from,
-            organisation: args.mail_organisation.clone(),
+            brand: crate::mail_templates::Brand {
+                organisation: args.mail_organisation.clone(),
+                accent: args.mail_accent_colour.clone(),
+                logo_url: args.mail_logo_url.as_ref().map(url::Url::to_string),
+            },
         })
     }
 
@@ -142,7 +157,7 @@ impl Mailer {
                     mail.payload["locale"].as_str().unwrap_or_default(),
                     mail.payload["link"].as_str().unwrap_or_default(),
                     mail.payload["reference"].as_str().unwrap_or_default(),
-                    &self.organisation,
+                    &self.brand,
                 );
                 let message = Message::builder()
                     .from(self.from.clone())

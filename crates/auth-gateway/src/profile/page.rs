@@ -24,6 +24,7 @@ struct Texts {
     saved: &'static str,
     unchanged: &'static str,
     back: &'static str,
+    email_link: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -46,6 +47,7 @@ const EN: Texts = Texts {
     saved: "Your changes are saved. The ticket shop will show them shortly.",
     unchanged: "Nothing was changed.",
     back: "Back to my profile",
+    email_link: "Change my e-mail address (it is checked by a link first)",
 };
 
 const FR: Texts = Texts {
@@ -68,6 +70,7 @@ const FR: Texts = Texts {
     saved: "Vos modifications sont enregistrées. La billetterie les affichera sous peu.",
     unchanged: "Rien n'a été modifié.",
     back: "Retour à mon profil",
+    email_link: "Changer mon adresse e-mail (vérifiée d'abord par un lien)",
 };
 
 const DE: Texts = Texts {
@@ -90,6 +93,7 @@ const DE: Texts = Texts {
     saved: "Ihre Änderungen sind gespeichert. Der Ticketshop zeigt sie in Kürze an.",
     unchanged: "Es wurde nichts geändert.",
     back: "Zurück zu meinem Profil",
+    email_link: "E-Mail-Adresse ändern (zuerst per Link bestätigt)",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -151,7 +155,12 @@ pub fn render(lang: Lang, csrf: &str, base: &str, profile: &Profile, problems: &
             error.unwrap_or_default()
         )
     };
-    let mut body = format!("<h1>{}</h1><p>{}</p>", escape(t.title), escape(t.intro));
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p><p><a href=\"/account/email\">{}</a></p>",
+        escape(t.title),
+        escape(t.intro),
+        escape(t.email_link)
+    );
     if !problems.is_empty() {
         body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(t.invalid)));
     }
