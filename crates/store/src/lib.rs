@@ -8,12 +8,14 @@
 //!   and write-back tables) and the only service that runs [`migrate`].
 //! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
 //! - Every process that calls S-360 reserves its calls from [`budget`].
+//! - The gateway's database role may write only those tables ([`roles`]).
 
 pub mod account_issues;
 pub mod auth;
 pub mod budget;
 pub mod lease;
 pub mod password_link;
+pub mod roles;
 pub mod schedule;
 pub mod schema;
 
@@ -24,6 +26,22 @@ pub use infra::db::{PgPool, ping, pool};
 
 /// Every migration of `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Applies every pending migration and returns the versions applied; with `gateway_role`, then
+/// grants that role the gateway's privileges ([`roles::grant_gateway`]) in one transaction.
+pub async fn migrate_and_grant(pool: &PgPool, gateway_role: Option<&str>) -> anyhow::Result<Vec<String>> {
+    let applied = migrate(pool).await?;
+    if let Some(role) = gateway_role {
+        use diesel_async::AsyncConnection;
+        let mut pooled = pool.get().await?;
+        let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+        conn.transaction::<_, anyhow::Error, _>(async |tx: &mut diesel_async::AsyncPgConnection| {
+            roles::grant_gateway(tx, role).await
+        })
+        .await?;
+    }
+    Ok(applied)
+}
 
 /// Applies every pending migration and returns the versions applied.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<Vec<String>> {

@@ -20,6 +20,12 @@ pub struct Cli {
 pub enum Command {
     /// Apply every pending database migration, then exit.
     Migrate {
+        /// The database role auth-gateway connects as: after the migrations it is granted
+        /// reading every table and writing only the authentication tables, nothing else
+        /// (`store::roles`). Create the role (LOGIN, its password) beforehand. Unset: no grants.
+        #[arg(long, env = "MIGRATE_GATEWAY_ROLE", value_name = "MIGRATE_GATEWAY_ROLE",
+              value_parser = |s: &str| if store::roles::is_role_name(s) { Ok(s.to_owned()) } else { Err("a plain lower-case role name".to_owned()) })]
+        gateway_role: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]

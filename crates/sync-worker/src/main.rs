@@ -16,11 +16,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {
-        Command::Migrate { database, telemetry } => {
+        Command::Migrate {
+            gateway_role,
+            database,
+            telemetry,
+        } => {
             let _telemetry = infra::telemetry::init("sync-worker", &telemetry)?;
             let pool = store::pool(&database)?;
-            let applied = store::migrate(&pool).await?;
-            tracing::info!(count = applied.len(), ?applied, "Migrations applied");
+            let applied = store::migrate_and_grant(&pool, gateway_role.as_deref()).await?;
+            tracing::info!(count = applied.len(), ?applied, gateway_role, "Migrations applied");
         }
         Command::Run(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;

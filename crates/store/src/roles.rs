@@ -1,0 +1,81 @@
+//! Least privilege for `auth-gateway`'s database role. The gateway reads every table (claims,
+//! the profile page, the export) and writes only the authentication state that `store::auth`
+//! writes; everything else (contacts, the mail and write-back queues, the import, the S-360
+//! budget and schedules) it may not change. `sync-worker migrate --gateway-role <role>` applies
+//! [`grant_gateway`] after the migrations, so a new table is covered by the same release that
+//! adds it; the role itself (with LOGIN and its password) is the database administrator's.
+
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// Tables the gateway writes, and how (the functions of `store::auth`). The layout test keeps
+/// the gateway's writes inside `store::auth`; this list is what the database enforces.
+pub const GATEWAY_WRITES: &[(&str, &str)] = &[
+    // Sign-up creates accounts, credentials and verification change them, deletion removes them.
+    ("accounts", "INSERT, UPDATE, DELETE"),
+    ("sessions", "INSERT, UPDATE, DELETE"),
+    ("authorization_codes", "INSERT, UPDATE, DELETE"),
+    ("claims_requests", "INSERT, DELETE"),
+    ("refresh_tokens", "INSERT, UPDATE, DELETE"),
+    ("revoked_tokens", "INSERT, DELETE"),
+    ("login_throttle", "INSERT, UPDATE, DELETE"),
+    ("password_tokens", "INSERT, UPDATE, DELETE"),
+    ("pushed_authorization_requests", "INSERT, UPDATE, DELETE"),
+    ("logout_deliveries", "INSERT, UPDATE, DELETE"),
+    ("erasure_requests", "INSERT"),
+    ("contact_creations", "INSERT"),
+    ("account_issues", "INSERT"),
+];
+
+/// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).
+pub fn is_role_name(role: &str) -> bool {
+    let mut chars = role.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && role.len() <= 63
+}
+
+/// Grants `role` exactly the gateway's privileges on the current database's `public` schema,
+/// revoking whatever it held before. Run it as the schema's owner, in a transaction.
+pub async fn grant_gateway(conn: &mut AsyncPgConnection, role: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        is_role_name(role),
+        "the gateway role must be a plain lower-case identifier"
+    );
+    let mut statements = vec![
+        format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM \"{role}\""),
+        format!("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM \"{role}\""),
+        format!("GRANT USAGE ON SCHEMA public TO \"{role}\""),
+        format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"{role}\""),
+        // bigserial ids of the tables it inserts into.
+        format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{role}\""),
+    ];
+    for (table, privileges) in GATEWAY_WRITES {
+        statements.push(format!("GRANT {privileges} ON \"{table}\" TO \"{role}\""));
+    }
+    for statement in statements {
+        diesel::sql_query(statement).execute(conn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_identifiers_are_role_names() {
+        for good in ["auth_gateway", "_gw", "gateway2"] {
+            assert!(is_role_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Auth",
+            "2gw",
+            "gw\"; DROP TABLE accounts; --",
+            "gw-1",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_role_name(bad), "{bad}");
+        }
+    }
+}
