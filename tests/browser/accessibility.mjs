@@ -3,7 +3,10 @@
 // to a directory, it also writes the sign-in page at 1280 and 360 px wide there.
 //
 // Usage: node accessibility.mjs '{"base": ..., "email": ..., "password": ...,
-//   "reset_url": ..., "busy_url": ..., "verify_url": ..., "email_url": ..., "pending_email": ...}'
+//   "reset_url": ..., "busy_url": ..., "verify_url": ..., "email_url": ..., "pending_email": ...,
+//   "code_base": ...}'
+// The e-mail code pages are checked at `code_base`, a gateway of their own, so that their wrong
+// codes do not add to the sign-in throttle of the source address the other pages share.
 // It prints one JSON line: {ok, pages: [{lang, page, status, violations: [...]}]}.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,8 +39,8 @@ async function check(page, lang, name, status, waived = []) {
     minor: found.filter((v) => v.impact !== 'serious' && v.impact !== 'critical').map((v) => v.id) });
 }
 
-async function visit(page, lang, name, url) {
-  const response = await page.goto(input.base + url, { waitUntil: 'load' });
+async function visit(page, lang, name, url, base = input.base) {
+  const response = await page.goto(base + url, { waitUntil: 'load' });
   await check(page, lang, name, response.status());
 }
 
@@ -106,6 +109,21 @@ try {
       await check(page, lang, 'busy 503', response.status(), ['meta-refresh']);
     }
     await context.close();
+  }
+  // E-mail code sign-in: the mailed link in a browser that did not ask, the form asking for the
+  // address (and its error), the page to type the code, and a wrong code.
+  if (input.code_base) {
+    for (const lang of ['en', 'fr', 'de']) {
+      const context = await browser.newContext({ bypassCSP: true, locale: lang, extraHTTPHeaders: { 'accept-language': lang } });
+      const page = await context.newPage();
+      await visit(page, lang, 'code link elsewhere', '/login/code/verify?code=12345678', input.code_base);
+      await visit(page, lang, 'code request', '/login/code?return_to=/profile', input.code_base);
+      // A shape the browser accepts and the gateway does not (no dot in the domain).
+      await submit(page, lang, 'code request error', async () => page.fill('#email', `fan-${lang}@localhost`));
+      await submit(page, lang, 'code sent', async () => page.fill('#email', `nobody-${lang}@example.org`));
+      await submit(page, lang, 'code wrong', async () => page.fill('#code', '00000000'));
+      await context.close();
+    }
   }
   // The 429 page: ask for links until the per-address limit refuses.
   const context = await browser.newContext({ bypassCSP: true, locale: 'de', extraHTTPHeaders: { 'accept-language': 'de' } });

@@ -4,9 +4,11 @@
 //! reset form, the error page, the profile and account pages, the signed-out page and the busy
 //! page (503) of a gateway whose sign-in queue is full, the sign-up form (and its errors and
 //! "check your mailbox"), the verification page, the unconfirmed sign-in, the e-mail change
-//! form (and its error) and its confirmation page, (its timed retry, a meta refresh, is the
-//! one waived rule: see the script). With `SCREENSHOTS=<dir>` the script
-//! also writes the sign-in page at 1280 and 360 px (`docs/screenshots/`).
+//! form (and its error) and its confirmation page, the e-mail code sign-in (the form asking
+//! for the address and its error, the page to type the code and a wrong code, the mailed link
+//! in another browser). The busy page's timed retry, a meta refresh, is the one waived rule (see
+//! the script). With `SCREENSHOTS=<dir>` the script also writes the sign-in page at 1280 and
+//! 360 px (`docs/screenshots/`).
 
 use std::time::Duration;
 
@@ -19,6 +21,9 @@ async fn every_page_passes_axe_in_english_french_and_german() {
     let s = setup().await;
     // A gateway whose sign-in queue is always full answers every sign-in with the busy page.
     let busy = setup_with(&["--signin-queue", "0"]).await;
+    // The e-mail code pages on a gateway of their own: their wrong codes count against the
+    // source address, which the other pages' sign-ins share.
+    let codes = setup().await;
     let token = "a-valid-token-for-the-accessibility-test-0123456789";
     s.db.execute(&format!(
         "INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at) \
@@ -61,6 +66,7 @@ async fn every_page_passes_axe_in_english_french_and_german() {
         "password": PASSWORD,
         "reset_url": format!("/password/reset?token={token}"),
         "busy_url": authorize_url(&busy.gateway.base_url, "shop", REDIRECT, &[]),
+        "code_base": codes.gateway.base_url,
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/accessibility.mjs");
     let run = tokio::process::Command::new("node")
@@ -113,6 +119,11 @@ async fn every_page_passes_axe_in_english_french_and_german() {
     seen("signed out", 200);
     seen("busy 503", 503);
     seen("locked 429", 429);
+    seen("code link elsewhere", 200);
+    seen("code request", 200);
+    seen("code request error", 422);
+    seen("code sent", 200);
+    seen("code wrong", 401);
     for page in pages {
         eprintln!(
             "axe {} {} ({}): minor {}, waived {}",

@@ -136,6 +136,16 @@ impl Application {
                         .route(web::get().to(routes::login::show))
                         .route(web::post().to(routes::login::submit)),
                 )
+                .service(
+                    resource("/login/code", "GET, POST")
+                        .route(web::get().to(crate::email_code::show))
+                        .route(web::post().to(crate::email_code::request)),
+                )
+                .service(
+                    resource("/login/code/verify", "GET, POST")
+                        .route(web::get().to(crate::email_code::open_link))
+                        .route(web::post().to(crate::email_code::submit)),
+                )
                 .service(resource("/token", "POST").route(web::post().to(routes::token::token)))
                 .service(
                     resource("/userinfo", "GET, POST")

@@ -37,6 +37,19 @@ pub async fn send_mail(
     lang: Lang,
     link: &str,
 ) -> anyhow::Result<()> {
+    send_mail_quoting(state, contact_number, recipient, template, lang, link, "").await
+}
+
+/// [`send_mail`] with a `reference` the mail shows beside the link (a sign-in code).
+pub async fn send_mail_quoting(
+    state: &GatewayState,
+    contact_number: Option<&str>,
+    recipient: &str,
+    template: &str,
+    lang: Lang,
+    link: &str,
+    reference: &str,
+) -> anyhow::Result<()> {
     let mail_id = Uuid::new_v4().to_string();
     let command = model::bus::SendMail {
         mail_id: mail_id.clone(),
@@ -46,7 +59,7 @@ pub async fn send_mail(
         template: template.to_owned(),
         locale: lang.code().into(),
         link: link.to_owned(),
-        reference: String::new(),
+        reference: reference.to_owned(),
     };
     send(state, command).await
 }

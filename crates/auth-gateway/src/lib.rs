@@ -9,6 +9,7 @@ pub mod clients;
 pub mod commands;
 pub mod csrf;
 pub mod email_change;
+pub mod email_code;
 pub mod grants;
 pub mod keys;
 pub mod loopback;

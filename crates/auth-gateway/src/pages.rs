@@ -68,6 +68,7 @@ pub struct Texts {
     pub send_link: &'static str,
     pub save: &'static str,
     pub forgot_link: &'static str,
+    pub email_code: &'static str,
     pub no_account: &'static str,
     pub create_account: &'static str,
     pub footer_label: &'static str,
@@ -101,6 +102,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             send_link: "Send me a link",
             save: "Save the password",
             forgot_link: "Forgot your password?",
+            email_code: "Email me a code",
             no_account: "New here?",
             create_account: "Create an account",
             footer_label: "Legal",
@@ -131,6 +133,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             send_link: "M'envoyer un lien",
             save: "Enregistrer le mot de passe",
             forgot_link: "Mot de passe oublié ?",
+            email_code: "Recevoir un code par e-mail",
             no_account: "Pas encore de compte ?",
             create_account: "Créer un compte",
             footer_label: "Informations légales",
@@ -161,6 +164,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
             send_link: "Link senden",
             save: "Passwort speichern",
             forgot_link: "Passwort vergessen?",
+            email_code: "Code per E-Mail erhalten",
             no_account: "Noch kein Konto?",
             create_account: "Konto erstellen",
             footer_label: "Rechtliches",
@@ -220,9 +224,11 @@ pub fn layout(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
-/// The sign-in form. `return_to` is an /authorize URL of ours.
+/// The sign-in form. `return_to` is an /authorize URL of ours; the sign-up and the e-mail code
+/// sign-in keep it.
 pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Option<&str>) -> String {
     let t = texts(lang);
+    let return_to_query = escape(&url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>());
     let message = message
         .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(m)))
         .unwrap_or_default();
@@ -232,8 +238,8 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
          <label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\
          <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
          <button type=\"submit\">{}</button></form>\
-         <p class=\"links\"><a href=\"/password/forgot\">{}</a></p>\
-         <p class=\"muted\">{} <a href=\"/signup?return_to={}\">{}</a></p>",
+         <p class=\"links\"><a href=\"/password/forgot\">{}</a><a href=\"/login/code?return_to={return_to_query}\">{}</a></p>\
+         <p class=\"muted\">{} <a href=\"/signup?return_to={return_to_query}\">{}</a></p>",
         escape(t.sign_in),
         escape(csrf),
         escape(return_to),
@@ -242,8 +248,8 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
         escape(t.password),
         escape(t.submit),
         escape(t.forgot_link),
+        escape(t.email_code),
         escape(t.no_account),
-        escape(&url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>()),
         escape(t.create_account),
     );
     layout(lang, t.sign_in, &body)
@@ -377,6 +383,7 @@ mod tests {
         let page = login(Lang::En, "tok", "/authorize?client_id=shop&state=a b", "", None);
         assert!(page.contains("href=\"/password/forgot\""));
         assert!(page.contains("href=\"/signup?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
+        assert!(page.contains("href=\"/login/code?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
     }
 
     #[test]

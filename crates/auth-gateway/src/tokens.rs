@@ -43,9 +43,11 @@ pub struct AccessClaims {
     pub userinfo_claims: Vec<String>,
 }
 
-/// The `acr` of every ID token (OIDC Core §2): a sign-in with the account's password, the only
-/// way to authenticate here (`amr` says `pwd`). A URI of ours rather than an ISO/IEC 29115
-/// level: `"0"` would say less than a password sign-in is, and no registered name fits.
+/// The `acr` of every ID token (OIDC Core §2): a single-factor sign-in, with the account's
+/// password or a code mailed to its address (`amr` says which: `pwd` or `otp`). A URI of ours
+/// rather than an ISO/IEC 29115 level: `"0"` would say less than such a sign-in is, and no
+/// registered name fits; its name keeps the password it was first given for, so that relying
+/// parties configured with it go on matching.
 pub const ACR_PASSWORD: &str = "urn:secutix-bridge:acr:pwd";
 
 #[derive(Serialize)]
@@ -56,9 +58,9 @@ struct IdClaims<'a> {
     exp: i64,
     iat: i64,
     auth_time: i64,
-    /// RFC 8176 authentication methods: every session today starts with a password.
-    amr: [&'static str; 1],
-    /// [`ACR_PASSWORD`], for the same reason.
+    /// RFC 8176 authentication methods: how the session was opened (`store::auth::method`).
+    amr: &'a [&'static str],
+    /// [`ACR_PASSWORD`].
     acr: &'static str,
     /// The session at the gateway, for back- and front-channel logout.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,12 +133,14 @@ impl Tokens {
         Ok((token, claims))
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn id_token(
         &self,
         subject: &str,
         client_id: &str,
         nonce: Option<&str>,
         auth_time: i64,
+        amr: &[&'static str],
         sid: Option<&str>,
         identity: &serde_json::Map<String, serde_json::Value>,
     ) -> anyhow::Result<String> {
@@ -148,7 +152,7 @@ impl Tokens {
             exp: now + self.id_ttl.as_secs() as i64,
             iat: now,
             auth_time,
-            amr: ["pwd"],
+            amr,
             acr: ACR_PASSWORD,
             sid,
             nonce,

@@ -19,6 +19,7 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("revoked_tokens", "INSERT, DELETE"),
     ("login_throttle", "INSERT, UPDATE, DELETE"),
     ("password_tokens", "INSERT, UPDATE, DELETE"),
+    ("email_codes", "INSERT, UPDATE, DELETE"),
     ("pushed_authorization_requests", "INSERT, UPDATE, DELETE"),
     ("logout_deliveries", "INSERT, UPDATE, DELETE"),
     ("erasure_requests", "INSERT"),

@@ -55,6 +55,7 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        auth_method -> Text,
     }
 }
 
@@ -89,6 +90,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
+        auth_method -> Text,
     }
 }
 
@@ -326,3 +328,19 @@ diesel::table! {
 diesel::joinable!(claims_requests -> authorization_codes (code_hash));
 diesel::allow_tables_to_appear_in_same_query!(claims_requests, authorization_codes);
 diesel::allow_tables_to_appear_in_same_query!(claims_requests, refresh_tokens);
+
+diesel::table! {
+    email_codes (binding_hash) {
+        binding_hash -> Bytea,
+        subject_id -> Uuid,
+        code_mac -> Bytea,
+        return_to -> Text,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(email_codes -> accounts (subject_id));
+diesel::allow_tables_to_appear_in_same_query!(email_codes, accounts);

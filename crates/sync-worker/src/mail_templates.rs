@@ -156,6 +156,24 @@ fn words(template: &str, lang: Lang) -> Words {
             "Neues Passwort wählen",
             "Wenn Sie es nicht waren, ignorieren Sie diese E-Mail: Ihr Konto wurde nicht verändert.",
         ),
+        ("sign-in-code", Lang::En) => w(
+            "Your sign-in code",
+            "Here is your code to sign in. Follow the link, or type the code on the page where you asked for it.",
+            "Sign me in",
+            "The code works once, for 10 minutes, and only in the browser where you asked for it. If you did not ask for it, ignore this mail: nobody can sign in without that browser.",
+        ),
+        ("sign-in-code", Lang::Fr) => w(
+            "Votre code de connexion",
+            "Voici votre code pour vous connecter. Suivez le lien, ou saisissez le code sur la page où vous l'avez demandé.",
+            "Me connecter",
+            "Le code est valable une fois, pendant 10 minutes, et uniquement dans le navigateur où vous l'avez demandé. Si vous ne l'avez pas demandé, ignorez ce message : personne ne peut se connecter sans ce navigateur.",
+        ),
+        ("sign-in-code", Lang::De) => w(
+            "Ihr Anmeldecode",
+            "Hier ist Ihr Code zum Anmelden. Folgen Sie dem Link, oder geben Sie den Code auf der Seite ein, auf der Sie ihn angefordert haben.",
+            "Jetzt anmelden",
+            "Der Code ist einmal und 10 Minuten lang gültig, nur in dem Browser, in dem Sie ihn angefordert haben. Haben Sie ihn nicht angefordert, ignorieren Sie diese E-Mail: Ohne diesen Browser kann sich niemand anmelden.",
+        ),
         ("email-verify", Lang::En) => w(
             "Confirm your new e-mail address",
             "You asked to sign in with this address from now on. Confirm it with this link.",
@@ -305,6 +323,22 @@ mod tests {
         let changed = render("password-changed", "de", "", "", &Brand::plain("FC <Example>"));
         assert!(changed.text.contains("geändert") && !changed.html.contains("<a "));
         assert!(changed.html.contains("FC &lt;Example&gt;"));
+    }
+
+    #[test]
+    fn the_sign_in_code_is_in_the_text_and_the_html_in_each_language() {
+        let link = "https://id.example.org/login/code/verify?code=01234567";
+        for (locale, subject) in [
+            ("en", "Your sign-in code"),
+            ("fr", "Votre code de connexion"),
+            ("de-CH", "Ihr Anmeldecode"),
+        ] {
+            let mail = render("sign-in-code", locale, link, "01234567", &Brand::plain("FC Example"));
+            assert_eq!(mail.subject, format!("{subject} · FC Example"));
+            assert!(mail.text.contains("\n01234567\n") && mail.text.contains(link));
+            assert!(mail.html.contains("<strong>01234567</strong>") && mail.html.contains(link));
+            assert!(mail.text.contains("10"), "the lifetime is said: {}", mail.text);
+        }
     }
 
     #[test]

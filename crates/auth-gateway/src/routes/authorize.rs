@@ -169,6 +169,7 @@ async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> Http
         nonce: request.nonce,
         code_challenge: request.code_challenge,
         auth_time: session.auth_time,
+        method: session.method,
         lifetime: chrono::Duration::seconds(CODE_LIFETIME_SECONDS),
         claims: &request.claims.names,
     };

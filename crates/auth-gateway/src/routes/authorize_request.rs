@@ -256,7 +256,7 @@ impl<'a> AuthorizeRequest<'a> {
             Some(Err(ClaimsRefusal::UnmetAcr)) => {
                 return Err(refuse(
                     "unmet_authentication_requirements",
-                    "the essential acr asked for cannot be met: sign-ins here are by password",
+                    "the essential acr asked for cannot be met: sign-ins here are single-factor",
                 ));
             }
         };

@@ -4,7 +4,7 @@
 //! a new session (and cookie) at every sign-in.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use store::auth::{accounts, sessions, throttle};
+use store::auth::{accounts, method::AuthMethod, sessions, throttle};
 
 use crate::{
     pages::{self, Lang},
@@ -141,7 +141,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     {
         let _ = sessions::revoke(&mut conn, &previous.id).await;
     }
-    let Ok((value, _)) = sessions::create(&mut conn, subject).await else {
+    let Ok((value, _)) = sessions::create(&mut conn, subject, AuthMethod::Password).await else {
         return unavailable(lang);
     };
     tracing::info!(%subject, "Signed in");

@@ -6,7 +6,8 @@
 //! then it gets that same successor again, as a phone does that lost the first response. How
 //! the same successor is found again from stored hashes is in `store::auth::refresh_tokens`.
 //!
-//! The ID token carries `acr` and `amr`, and of the claims about the fan those its scopes give
+//! The ID token carries `acr` and `amr` (how the session the code was issued in was opened,
+//! carried by the code like `auth_time`), and of the claims about the fan those its scopes give
 //! it (`email`, `email_verified` with `email`; the names, `locale` and `contact_number` with
 //! `profile`: what the S-360 shop reads) plus any the `claims` request parameter asked for in it
 //! (OIDC Core §5.5). Access tokens carry the claims that parameter asked userinfo for.
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 use store::auth::{
     accounts,
     codes::{self, RequestedClaims},
+    method::AuthMethod,
     refresh_tokens::{self, NewRefreshToken},
 };
 use uuid::Uuid;
@@ -130,6 +132,7 @@ async fn code_grant(
         &stored.scope,
         stored.nonce.as_deref(),
         stored.auth_time,
+        stored.method,
         family,
         Some(code_hash),
         stored.session_id.as_deref().map(store::auth::sessions::sid),
@@ -341,6 +344,7 @@ async fn issue(
     scope: &str,
     nonce: Option<&str>,
     auth_time: DateTime<Utc>,
+    method: AuthMethod,
     family: Uuid,
     code_hash: Option<Vec<u8>>,
     sid: Option<String>,
@@ -375,6 +379,7 @@ async fn issue(
                     &client.id,
                     nonce,
                     auth_time.timestamp(),
+                    method.amr(),
                     sid.as_deref(),
                     &identity,
                 )

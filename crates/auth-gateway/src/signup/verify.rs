@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use chrono::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use store::{
-    auth::{accounts, password_tokens, sessions, signup, throttle},
+    auth::{accounts, method::AuthMethod, password_tokens, sessions, signup, throttle},
     password_link,
 };
 
@@ -84,7 +84,8 @@ pub async fn confirm(req: HttpRequest, body: web::Bytes, state: web::Data<Gatewa
             if !accounts::can_sign_in(tx, subject).await? {
                 return Ok(None);
             }
-            let (session, _) = sessions::create(tx, subject).await?;
+            // Opened by a single-use secret mailed to the address, not by the password.
+            let (session, _) = sessions::create(tx, subject, AuthMethod::MailedOneTime).await?;
             Ok(Some((subject, session)))
         })
         .await;

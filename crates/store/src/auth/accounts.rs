@@ -115,6 +115,25 @@ pub async fn set_password(
     Ok((email, number))
 }
 
+/// Removes the password of an account whose address was just proven by an e-mail code rather
+/// than by its sign-up's own link: nothing shows that whoever chose it owns the mailbox, and
+/// someone who registered the fan's address first would keep a way in (account pre-hijacking).
+/// The fan signs in with codes, or sets a password through the forgotten-password link.
+pub async fn drop_unproven_password(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<()> {
+    diesel::update(
+        accounts::table
+            .find(subject)
+            .filter(accounts::password_hash.is_not_null()),
+    )
+    .set((
+        accounts::password_hash.eq(None::<String>),
+        accounts::updated_at.eq(Utc::now()),
+    ))
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// Replaces the hash `old` with `new`, the same password under the current parameters, unless
 /// the password changed meanwhile. Returns whether it was replaced.
 pub async fn rehash_password(conn: &mut AsyncPgConnection, subject: Uuid, old: &str, new: &str) -> QueryResult<bool> {
@@ -143,18 +162,6 @@ pub async fn password_hash(conn: &mut AsyncPgConnection, subject: Uuid) -> Query
     Ok(accounts::table
         .find(subject)
         .select(accounts::password_hash)
-        .first::<Option<String>>(conn)
-        .await
-        .optional()?
-        .flatten())
-}
-
-/// The language of a contact as mirrored, for the mails of its account (a sign-up's own
-/// language wins while it has one).
-pub async fn contact_language(conn: &mut AsyncPgConnection, number: &str) -> QueryResult<Option<String>> {
-    Ok(contacts::table
-        .find(number)
-        .select(contacts::language)
         .first::<Option<String>>(conn)
         .await
         .optional()?

@@ -1,7 +1,9 @@
 //! `authorization_codes`: codes of the authorization code flow (RFC 6749 §4.1), keyed by the
 //! SHA-256 of the code, which only the client sees. A code is single-use: [`mark_used`] is the
-//! one point of truth between concurrent redemptions. The `claims` request parameter a code was
-//! issued with, if any, is kept beside it in `claims_requests`.
+//! one point of truth between concurrent redemptions. A code carries its session's sign-in time
+//! and method ([`AuthMethod`]) to the token endpoint, for the ID token's `auth_time` and `amr`.
+//! The `claims` request parameter a code was issued with, if any, is kept beside it in
+//! `claims_requests`.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -9,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::method::AuthMethod;
 use crate::schema::{authorization_codes, claims_requests};
 
 /// What a new code is issued for.
@@ -21,6 +24,8 @@ pub struct NewCode<'a> {
     pub nonce: Option<&'a str>,
     pub code_challenge: Option<&'a str>,
     pub auth_time: DateTime<Utc>,
+    /// How the session was opened.
+    pub method: AuthMethod,
     pub lifetime: Duration,
     /// Claims asked for with the `claims` request parameter (OIDC Core §5.5), by name.
     pub claims: &'a RequestedClaims,
@@ -56,6 +61,8 @@ pub struct StoredCode {
     pub session_id: Option<Vec<u8>>,
     /// What its `claims` request parameter asked for, when it had one.
     pub claims: Option<RequestedClaims>,
+    /// How the session it was issued in was opened.
+    pub method: AuthMethod,
 }
 
 /// What is stored of a code.
@@ -77,6 +84,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, code: &str, new: &NewCode<'_>)
             authorization_codes::nonce.eq(new.nonce),
             authorization_codes::code_challenge.eq(new.code_challenge),
             authorization_codes::auth_time.eq(new.auth_time),
+            authorization_codes::auth_method.eq(new.method),
             authorization_codes::expires_at.eq(Utc::now() + new.lifetime),
         ))
         .execute(conn)
@@ -111,6 +119,7 @@ pub async fn find(conn: &mut AsyncPgConnection, code_hash: &[u8]) -> QueryResult
             authorization_codes::used_at,
             authorization_codes::session_id,
             (claims_requests::id_token, claims_requests::userinfo).nullable(),
+            authorization_codes::auth_method,
         ))
         .first(conn)
         .await

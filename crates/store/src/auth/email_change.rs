@@ -83,7 +83,7 @@ pub async fn apply(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<A
         .await?;
     // The notice goes out in the language of the fan's contact, if they have one.
     let language = match (&language, &contact_number) {
-        (None, Some(number)) => super::accounts::contact_language(conn, number).await?,
+        (None, Some(number)) => super::mail_language::contact_language(conn, number).await?,
         _ => language,
     };
     Ok(Applied::Changed {

@@ -2,6 +2,7 @@
 //! value, which only the browser holds. Sessions end at logout, after [`IDLE_TIMEOUT`] idle or
 //! [`ABSOLUTE_TIMEOUT`] in all, and at once when the account's contact is merged or
 //! anonymised, or its password changes ([`revoke_all`], shared by the gateway and the worker).
+//! Each session records how it was opened ([`AuthMethod`]), for the ID token's `amr`.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -9,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::method::AuthMethod;
 use crate::schema::{accounts, contacts, refresh_tokens, sessions};
 
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
@@ -19,10 +21,13 @@ pub struct Session {
     pub id: Vec<u8>,
     pub subject: Uuid,
     pub auth_time: DateTime<Utc>,
+    /// How the fan signed in.
+    pub method: AuthMethod,
 }
 
-/// Opens a session; returns the cookie value (shown to the browser only) and the session.
-pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<(String, Session)> {
+/// Opens a session signed in with `method`; returns the cookie value (shown to the browser
+/// only) and the session.
+pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid, method: AuthMethod) -> QueryResult<(String, Session)> {
     let value = infra::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
     let id = digest(&value);
     let now = Utc::now();
@@ -33,6 +38,7 @@ pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(now + ABSOLUTE_TIMEOUT),
+            sessions::auth_method.eq(method),
         ))
         .execute(conn)
         .await?;
@@ -42,6 +48,7 @@ pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<
             id,
             subject,
             auth_time: now,
+            method,
         },
     ))
 }
@@ -51,19 +58,24 @@ pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<
 pub async fn find(conn: &mut AsyncPgConnection, value: &str) -> QueryResult<Option<Session>> {
     let id = digest(value);
     let now = Utc::now();
-    let row: Option<(Uuid, DateTime<Utc>, Option<String>)> = sessions::table
+    let row: Option<(Uuid, DateTime<Utc>, AuthMethod, Option<String>)> = sessions::table
         .inner_join(accounts::table)
         .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
         .filter(sessions::id.eq(&id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::last_seen_at.gt(now - IDLE_TIMEOUT))
-        .select((sessions::subject_id, sessions::created_at, contacts::state.nullable()))
+        .select((
+            sessions::subject_id,
+            sessions::created_at,
+            sessions::auth_method,
+            contacts::state.nullable(),
+        ))
         .first(conn)
         .await
         .optional()?;
     match row {
-        Some((subject, created, state)) if matches!(state.as_deref(), None | Some("active")) => {
+        Some((subject, created, method, state)) if matches!(state.as_deref(), None | Some("active")) => {
             diesel::update(sessions::table.find(&id))
                 .set(sessions::last_seen_at.eq(now))
                 .execute(conn)
@@ -72,6 +84,7 @@ pub async fn find(conn: &mut AsyncPgConnection, value: &str) -> QueryResult<Opti
                 id,
                 subject,
                 auth_time: created,
+                method,
             }))
         }
         _ => Ok(None),

@@ -106,7 +106,7 @@ pub async fn register(conn: &mut AsyncPgConnection, fan: &NewFan<'_>) -> QueryRe
     }
     // The owner is written to in the language of their contact, if they have one.
     let language = match (&language, &contact_number) {
-        (None, Some(number)) => super::accounts::contact_language(conn, number).await?,
+        (None, Some(number)) => super::mail_language::contact_language(conn, number).await?,
         _ => language,
     };
     Ok(Registered::Taken {
