@@ -29,8 +29,8 @@ if [ "$which" = quick ]; then
   cargo build --locked -p bench -p sync-worker
   bench=$target_dir/debug/bench
   "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
-  "$bench" worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json "$out/quick-worker.json"
-  "$bench" gateway --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
+  "$bench" worker --events 300 --batches 10 --rounds 1 --capacity-seconds 1 --lag-seconds 1 --json "$out/quick-worker.json"
+  "$bench" gateway --seconds 1 --first-use-seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
   "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
   python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
   exit 0

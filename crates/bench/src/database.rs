@@ -38,26 +38,34 @@ impl BenchDatabase {
     }
 
     pub async fn wait_for_rows(&self, count: usize, timeout: Duration) -> anyhow::Result<()> {
-        #[derive(diesel::QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
         let mut conn = AsyncPgConnection::establish(&self.url).await?;
         let deadline = Instant::now() + timeout;
         loop {
-            let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM contacts")
-                .get_result(&mut conn)
-                .await?;
-            if rows.n as usize >= count {
+            let rows = contacts(&mut conn).await?;
+            if rows >= count {
                 return Ok(());
             }
             anyhow::ensure!(
                 Instant::now() < deadline,
-                "only {} of {count} rows after {timeout:?}",
-                rows.n
+                "only {rows} of {count} rows after {timeout:?}"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits until no contact has been written for `quiet` (a pipeline's stragglers are in).
+    pub async fn wait_until_settled(&self, quiet: Duration, timeout: Duration) -> anyhow::Result<()> {
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        let deadline = Instant::now() + timeout;
+        let mut last = contacts(&mut conn).await?;
+        loop {
+            tokio::time::sleep(quiet).await;
+            let rows = contacts(&mut conn).await?;
+            if rows == last {
+                return Ok(());
+            }
+            anyhow::ensure!(Instant::now() < deadline, "rows still arriving after {timeout:?}");
+            last = rows;
         }
     }
 
@@ -68,4 +76,16 @@ impl BenchDatabase {
                 .await;
         }
     }
+}
+
+async fn contacts(conn: &mut AsyncPgConnection) -> anyhow::Result<usize> {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Count = diesel::sql_query("SELECT count(*) AS n FROM contacts")
+        .get_result(conn)
+        .await?;
+    Ok(usize::try_from(rows.n)?)
 }

@@ -1,7 +1,9 @@
-//! The gateway benchmark: refresh-token grants, userinfo requests and password sign-ins per
-//! second against `auth-gateway` (started in this process), each beside its raw baseline in the
-//! same run: signing the same access token with the same key, the same HTTP stack serving a
-//! static JSON of the same size, and argon2id hashing with the same parameters.
+//! The gateway benchmark: refresh-token grants, userinfo requests (one token repeated, and each
+//! token used once) and password sign-ins per second against `auth-gateway` (started in this
+//! process), each beside its raw baseline in the same run: signing the same access token with
+//! the same key, the same HTTP stack serving a static JSON of the same size, one ES256
+//! verification and one primary-key query (`gateway_first_use`), and argon2id hashing with the
+//! same parameters.
 
 use std::{
     path::PathBuf,
@@ -12,18 +14,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::Engine;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     database::BenchDatabase,
     gateway_baselines::{access_token_signer, argon2_rate, signing_rate, static_json_server},
+    gateway_first_use::FirstUseSetup,
+    gateway_grants::{SECRET, new_refresh_token, refresh_once},
     report::{Row, median, print_table},
 };
 
-const SECRET: &str = "benchmark-client-secret";
 /// The benchmark account's password (also what the argon2id baseline hashes).
 pub const PASSWORD: &str = "benchmark password 1234";
 
@@ -35,6 +36,10 @@ pub struct GatewayArgs {
     /// Measurements per benchmark; medians are reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Seconds per measurement of userinfo on first use (every token minted beforehand is
+    /// used once, so longer means more tokens to mint).
+    #[arg(long, default_value_t = 3)]
+    pub first_use_seconds: u64,
     /// Concurrent clients for refresh grants and sign-ins.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
@@ -106,6 +111,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         "--clients-file",
         &clients.to_string_lossy(),
     ])?;
+    let pool_size = usize::from(settings.database.database_pool_size);
     let cancel = CancellationToken::new();
     let app = auth_gateway::Application::build(settings, cancel.clone()).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -129,9 +135,9 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         "≥ 1,000/s",
     ));
 
-    // Userinfo.
+    // Userinfo, one token repeated: after the first request, every answer is a cache hit.
     let token = {
-        let refresh = new_refresh_token(&mut conn, subject).await?;
+        let refresh = new_refresh_token(&mut conn, subject, "openid").await?;
         let (status, body) = refresh_once(&reqwest::Client::new(), &base, &refresh).await?;
         anyhow::ensure!(status == 200, "refresh failed: {body}");
         body["access_token"].as_str().unwrap_or_default().to_owned()
@@ -150,12 +156,36 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         ours.push(wrk_rate(&format!("{base}/userinfo"), Some(&token), duration)?);
     }
     rows.push(row(
-        "userinfo",
+        "userinfo, repeated token (cache hit)",
         "requests/s",
         median(&ours),
         "same HTTP stack, static JSON (/s)",
         median(&raw),
         "ratio ≥ 0.6",
+    ));
+
+    // Userinfo on first use, as S-360 calls it: each token once, so every request misses.
+    let first_use = crate::gateway_first_use::measure(
+        &FirstUseSetup {
+            base: &base,
+            database_url: &database.url,
+            subject,
+            kid: &signer.1,
+            pool_size,
+            concurrency: args.concurrency,
+        },
+        args.rounds,
+        Duration::from_secs(args.first_use_seconds),
+        &mut conn,
+    )
+    .await?;
+    rows.push(row(
+        "userinfo, first use (cache miss)",
+        "requests/s",
+        first_use.rate,
+        &format!("ES256 verify + PK query, {pool_size} conns (/s)"),
+        first_use.baseline,
+        "ratio ≥ 0.7",
     ));
 
     // Sign-ins.
@@ -199,33 +229,6 @@ fn row(name: &str, unit: &'static str, figure: f64, baseline_name: &str, baselin
     }
 }
 
-/// A fresh refresh-token grant for the benchmark account, written directly.
-async fn new_refresh_token(conn: &mut AsyncPgConnection, subject: uuid::Uuid) -> anyhow::Result<String> {
-    let mut raw = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut raw).map_err(|_| anyhow::anyhow!("no randomness"))?;
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    let hash = Sha256::digest(token.as_bytes()).to_vec();
-    diesel::sql_query(
-        "INSERT INTO refresh_tokens (token_hash, family_id, subject_id, client_id, expires_at) \
-         VALUES ($1, gen_random_uuid(), $2, 'bench', now() + interval '1 day')",
-    )
-    .bind::<diesel::sql_types::Bytea, _>(hash)
-    .bind::<diesel::sql_types::Uuid, _>(subject)
-    .execute(conn)
-    .await?;
-    Ok(token)
-}
-
-async fn refresh_once(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<(u16, serde_json::Value)> {
-    let response = client
-        .post(format!("{base}/token"))
-        .basic_auth("bench", Some(SECRET))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
-        .send()
-        .await?;
-    Ok((response.status().as_u16(), response.json().await?))
-}
-
 /// Refresh grants per second: each client follows its own rotating chain.
 async fn refresh_rate(
     base: &str,
@@ -237,7 +240,7 @@ async fn refresh_rate(
     let client = reqwest::Client::new();
     let mut chains = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
-        chains.push(new_refresh_token(conn, subject).await?);
+        chains.push(new_refresh_token(conn, subject, "openid").await?);
     }
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;

@@ -4,6 +4,8 @@
 pub mod database;
 pub mod gateway;
 pub mod gateway_baselines;
+pub mod gateway_first_use;
+pub mod gateway_grants;
 pub mod import;
 pub mod ingest;
 pub mod lag;
@@ -28,10 +30,12 @@ pub enum Command {
     /// concurrency, beside raw confirmed publishing with lapin.
     Ingest(ingest::IngestArgs),
     /// sync-worker: contacts applied per second for several batch sizes, beside a raw
-    /// consume-and-upsert loop; and end-to-end lag from webhook 200 to committed row.
+    /// consume-and-upsert loop; and end-to-end lag from webhook 200 to committed row at half
+    /// the rate the whole pipeline sustains, measured first.
     Worker(worker::WorkerArgs),
-    /// auth-gateway: refresh grants, userinfo and password logins per second, beside JWT
-    /// signing, a static JSON response from the same HTTP stack, and argon2id hashing.
+    /// auth-gateway: refresh grants, userinfo (one token repeated, and each token once) and
+    /// password logins per second, beside JWT signing, a static JSON response from the same
+    /// HTTP stack, one ES256 verification plus one primary-key query, and argon2id hashing.
     Gateway(gateway::GatewayArgs),
     /// sync-worker import: contacts imported per second from a generated JSON-lines file,
     /// beside `psql \copy` of the same file into a plain table.

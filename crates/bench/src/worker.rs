@@ -1,7 +1,8 @@
 //! The worker benchmark: contacts applied per second by `sync-worker` (started in this
 //! process) for several batch sizes, beside a raw pipeline on the same queue and table (lapin
 //! consume, decode, one multi-row upsert per batch, ack), and the end-to-end lag from the
-//! webhook's 200 to the committed row at half the maximum rate.
+//! webhook's 200 to the committed row at half the rate the whole pipeline sustains, measured
+//! first in the same run (`lag`).
 
 use std::{
     path::PathBuf,
@@ -21,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     database::BenchDatabase,
-    lag::end_to_end_lag,
+    lag::{end_to_end_lag, pipeline_capacity},
     report::{Row, median, print_table, quantile},
     worker_args::run_args,
 };
@@ -37,14 +38,16 @@ pub struct WorkerArgs {
     /// Measurements per scenario (alternating raw and worker); medians are reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
-    /// How long the end-to-end lag is measured, in seconds.
+    /// How long the pipeline's sustained rate is measured (contacts posted as fast as the ingest
+    /// accepts them), in seconds; the lag is then measured at half that rate.
+    #[arg(long, default_value_t = 5)]
+    pub capacity_seconds: u64,
+    /// How long each end-to-end lag run lasts, in seconds.
     #[arg(long, default_value_t = 5)]
     pub lag_seconds: u64,
-    /// Highest rate used for the lag measurement, contacts per second: half the worker's best
-    /// rate, capped here at about half of what the ingest accepts at one contact per POST on
-    /// the reference 2-core machine (the end-to-end maximum).
-    #[arg(long, default_value_t = 3500.0)]
-    pub lag_max_rate: f64,
+    /// End-to-end lag runs; the target holds for each.
+    #[arg(long, default_value_t = 3)]
+    pub lag_runs: usize,
     /// Also write the results as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -70,7 +73,6 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     channel.confirm_select(ConfirmSelectOptions::default()).await?;
 
     let mut rows = Vec::new();
-    let mut best_rate: f64 = 0.0;
     for &batch in &args.batches {
         let (mut raw_rates, mut rates) = (Vec::new(), Vec::new());
         for round in 0..args.rounds {
@@ -89,7 +91,6 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
             rates.push(worker);
         }
         let figure = median(&rates);
-        best_rate = best_rate.max(figure);
         let baseline = median(&raw_rates);
         rows.push(Row {
             benchmark: format!("worker apply, batch {batch}"),
@@ -104,28 +105,52 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         });
     }
 
-    let rate = (best_rate / 2.0).min(args.lag_max_rate).max(1.0);
-    let mut lags = end_to_end_lag(
+    let capacity = pipeline_capacity(
         &amqp_url,
         &prefix,
         &database,
-        rate,
-        Duration::from_secs(args.lag_seconds),
+        Duration::from_secs(args.capacity_seconds),
     )
     .await?;
-    let p50 = quantile(&mut lags, 0.5).as_secs_f64() * 1000.0;
-    let p99 = quantile(&mut lags, 0.99).as_secs_f64() * 1000.0;
+    let rate = (capacity / 2.0).max(1.0);
+    eprintln!("end-to-end: the pipeline sustains {capacity:.0} contacts/s at 1 per POST; lag measured at {rate:.0}/s");
     rows.push(Row {
-        benchmark: format!("end-to-end lag at {rate:.0}/s"),
-        figure: lags.len() as f64,
-        unit: "contacts",
-        baseline_name: "(none: absolute target)".into(),
+        benchmark: "end-to-end sustained rate, 1 contact/POST".into(),
+        figure: capacity,
+        unit: "contacts/s",
+        baseline_name: "(none: sets the lag's rate)".into(),
         baseline: f64::NAN,
         ratio: f64::NAN,
-        target: format!("p99 < 250 ms ({})", if p99 < 250.0 { "met" } else { "missed" }),
-        p50_ms: Some(p50),
-        p99_ms: Some(p99),
+        target: "none (the lag runs at half)".into(),
+        p50_ms: None,
+        p99_ms: None,
     });
+    for run in 1..=args.lag_runs {
+        let mut lags = end_to_end_lag(
+            &amqp_url,
+            &prefix,
+            &database,
+            rate,
+            Duration::from_secs(args.lag_seconds),
+            run,
+        )
+        .await?;
+        database.truncate().await?;
+        let p50 = quantile(&mut lags, 0.5).as_secs_f64() * 1000.0;
+        let p99 = quantile(&mut lags, 0.99).as_secs_f64() * 1000.0;
+        eprintln!("end-to-end lag run {run} at {rate:.0}/s: p50 {p50:.1} ms, p99 {p99:.1} ms");
+        rows.push(Row {
+            benchmark: format!("end-to-end lag at {rate:.0}/s (half sustained), run {run}"),
+            figure: lags.len() as f64,
+            unit: "contacts",
+            baseline_name: "(none: absolute target)".into(),
+            baseline: f64::NAN,
+            ratio: f64::NAN,
+            target: format!("p99 < 250 ms ({})", if p99 < 250.0 { "met" } else { "missed" }),
+            p50_ms: Some(p50),
+            p99_ms: Some(p99),
+        });
+    }
     print_table(&rows);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_vec_pretty(&rows)?)?;

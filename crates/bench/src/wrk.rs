@@ -4,10 +4,15 @@
 
 use std::{path::Path, process::Command, time::Duration};
 
+/// `wrk`'s threads (`-t`); a script that splits work between threads divides by it.
+pub const THREADS: usize = 2;
+
 /// What one `wrk` run measured.
 #[derive(Debug, Clone, Copy)]
 pub struct WrkRun {
     pub requests_per_second: f64,
+    /// Requests completed.
+    pub requests: u64,
     pub p50: Duration,
     pub p99: Duration,
     pub non_2xx: u64,
@@ -45,7 +50,7 @@ end
 /// Runs `wrk` against `url` and parses its report.
 pub fn run(url: &str, script_path: &Path, connections: usize, duration: Duration) -> anyhow::Result<WrkRun> {
     let output = Command::new("wrk")
-        .arg("-t2")
+        .arg(format!("-t{THREADS}"))
         .arg(format!("-c{connections}"))
         .arg(format!("-d{}s", duration.as_secs().max(1)))
         .arg("--latency")
@@ -72,6 +77,12 @@ fn parse(report: &str) -> anyhow::Result<WrkRun> {
     let requests_per_second = field("Requests/sec:")
         .ok_or_else(|| anyhow::anyhow!("no rate in wrk output"))?
         .parse()?;
+    let requests = report
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in ").map(|(n, _)| n.to_owned()))
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(0);
     let p50 = field("50%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
     let p99 = field("99%").map(|v| latency(&v)).transpose()?.unwrap_or_default();
     let non_2xx = field("Non-2xx or 3xx responses:")
@@ -80,6 +91,7 @@ fn parse(report: &str) -> anyhow::Result<WrkRun> {
         .unwrap_or(0);
     Ok(WrkRun {
         requests_per_second,
+        requests,
         p50,
         p99,
         non_2xx,
@@ -109,6 +121,7 @@ mod tests {
         let report = "Running 6s test @ http://127.0.0.1:18081/\n  2 threads and 64 connections\n  Latency Distribution\n     50%    6.87ms\n     75%   10.01ms\n     90%   14.50ms\n     99%    1.02s\n  65000 requests in 6.00s, 9.36MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:  11086.81\nTransfer/sec:      1.56MB\n";
         let run = parse(report).expect("parses");
         assert_eq!(run.requests_per_second, 11086.81);
+        assert_eq!(run.requests, 65000);
         assert_eq!(run.p50, Duration::from_micros(6870));
         assert_eq!(run.p99, Duration::from_millis(1020));
         assert_eq!(run.non_2xx, 3);

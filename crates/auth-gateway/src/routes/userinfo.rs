@@ -1,7 +1,10 @@
 //! `GET/POST /userinfo` (OIDC Core §5.3): the contact's data for S-360 (seed step 10), from
 //! the contact mirror. Requires one of our access tokens, as `Authorization: Bearer` or as
 //! `access_token` in a form-encoded POST body (RFC 6750 §2.1, §2.2). Answers
-//! are cached per token until something changes for the subject (`crate::cache`).
+//! are cached per token until something changes for the subject (`crate::cache`). A miss (the
+//! first request of each token: S-360 asks once per sign-in) verifies the token and makes one
+//! statement, which checks that the grant stands and reads the claims
+//! (`store::auth::grants::active_holder`).
 //!
 //! The answer holds `sub` and the claims the token's scopes ask for (OIDC Core §5.4, table in
 //! [`SCOPE_CLAIMS`]), plus those the `claims` request parameter asked userinfo for (§5.5,
@@ -18,9 +21,9 @@
 //! sign-up, and no `contact_number`.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web, web::Bytes};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use store::schema::{accounts, contacts};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use store::auth::grants::{self, Grant, Holder};
 
 use crate::state::GatewayState;
 
@@ -40,26 +43,27 @@ pub async fn userinfo(req: HttpRequest, body: Bytes, state: web::Data<GatewaySta
         Ok(claims) => claims,
         Err(_) => return challenge("invalid_token", "the access token is invalid"),
     };
-    let Ok(subject) = uuid::Uuid::parse_str(&claims.sub) else {
+    // A token whose identifiers do not parse never stands (as `crate::grants::is_active`).
+    let (Ok(subject), Ok(jti)) = (uuid::Uuid::parse_str(&claims.sub), uuid::Uuid::parse_str(&claims.jti)) else {
         return challenge("invalid_token", "the access token is invalid");
+    };
+    let grant = Grant {
+        jti,
+        subject,
+        family: uuid::Uuid::parse_str(&claims.sid).ok(),
     };
     let Ok(mut conn) = state.pool.get().await else {
-        return HttpResponse::ServiceUnavailable()
-            .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
-            .finish();
+        return unavailable();
     };
-    if !crate::grants::is_active(&mut conn, &claims).await.unwrap_or(false) {
-        return challenge("invalid_token", "the access token is invalid");
-    }
-    let all = match claims_of(&mut conn, subject, &claims.sub).await {
-        Ok(Some(all)) => all,
+    // One round trip: whether the grant stands (token and family not revoked, the account able
+    // to sign in) and, if so, its holder's claims.
+    let holder = match grants::active_holder(&mut conn, &grant).await {
+        Ok(Some(holder)) => holder,
         Ok(None) => return challenge("invalid_token", "the access token is invalid"),
-        Err(_) => {
-            return HttpResponse::ServiceUnavailable()
-                .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
-                .finish();
-        }
+        Err(_) => return unavailable(),
     };
+    drop(conn);
+    let all = all_claims(holder, &claims.sub);
     let body = pick(&all, |name| {
         name == "sub" || scope_asks(&claims.scope, name) || claims.userinfo_claims.iter().any(|c| c == name)
     });
@@ -68,6 +72,13 @@ pub async fn userinfo(req: HttpRequest, body: Bytes, state: web::Data<GatewaySta
         .userinfo_cache
         .insert(token, subject, claims.exp, body.clone(), epoch);
     answer(body)
+}
+
+/// 503 with `Retry-After`: the database could not be asked, which says nothing of the token.
+fn unavailable() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, infra::http::RETRY_AFTER_SECONDS.to_string()))
+        .finish()
 }
 
 fn answer(body: Bytes) -> HttpResponse {
@@ -131,69 +142,42 @@ pub async fn claims_of(
     subject: uuid::Uuid,
     sub: &str,
 ) -> QueryResult<Option<serde_json::Map<String, serde_json::Value>>> {
-    type Row = (
-        String,
-        bool,
-        Option<String>,
-        (Option<String>, Option<String>, Option<String>),
-        Option<(
-            Option<String>,
-            Option<String>,
-            Option<chrono::NaiveDate>,
-            Option<String>,
-            Option<String>,
-            serde_json::Value,
-            serde_json::Value,
-            String,
-        )>,
-    );
-    let row: Option<Row> = accounts::table
-        .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
-        .filter(accounts::subject_id.eq(subject))
-        .select((
-            accounts::login_email,
-            accounts::email_verified,
-            accounts::contact_number,
-            (accounts::given_name, accounts::family_name, accounts::language),
-            (
-                contacts::first_name,
-                contacts::last_name,
-                contacts::birth_date,
-                contacts::language,
-                contacts::phone,
-                contacts::addresses,
-                contacts::authorizations,
-                contacts::state,
-            )
-                .nullable(),
-        ))
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((email, verified, number, signed_up, contact)) = row else {
-        return Ok(None);
-    };
+    Ok(grants::holder(conn, subject)
+        .await?
+        .map(|holder| all_claims(holder, sub)))
+}
+
+/// Every claim of `holder` (`sub` included).
+fn all_claims(holder: Holder, sub: &str) -> serde_json::Map<String, serde_json::Value> {
+    let Holder {
+        login_email: email,
+        email_verified: verified,
+        contact_number: number,
+        given_name,
+        family_name,
+        language,
+        contact,
+    } = holder;
     let mut body = serde_json::json!({
         "sub": sub,
         "email": email,
         "email_verified": verified,
         "contact_number": number,
     });
-    if let Some((given, family, birth, language, phone, addresses, opt_ins, contact_state)) = contact {
-        if contact_state != "active" {
-            return Ok(None);
-        }
+    if let Some(contact) = contact {
+        let (given, family) = (contact.first_name, contact.last_name);
         body["given_name"] = given.clone().into();
         body["family_name"] = family.clone().into();
         body["name"] = match (given, family) {
             (Some(g), Some(f)) => format!("{g} {f}").into(),
             (g, f) => g.or(f).into(),
         };
-        body["locale"] = language.into();
-        body["birthdate"] = birth.map(|d| d.to_string()).into();
-        body["phone_number"] = phone.into();
-        body["address"] = main_address(&addresses);
-        body["opt_ins"] = opt_ins
+        body["locale"] = contact.language.into();
+        body["birthdate"] = contact.birth_date.map(|d| d.to_string()).into();
+        body["phone_number"] = contact.phone.into();
+        body["address"] = main_address(&contact.addresses);
+        body["opt_ins"] = contact
+            .authorizations
             .as_array()
             .map(|items| {
                 items
@@ -209,7 +193,7 @@ pub async fn claims_of(
             .map(serde_json::Value::Object)
             .unwrap_or_default();
     } else {
-        let (given, family, language) = signed_up;
+        let (given, family) = (given_name, family_name);
         body["name"] = match (&given, &family) {
             (Some(g), Some(f)) => format!("{g} {f}").into(),
             (g, f) => g.clone().or(f.clone()).into(),
@@ -220,10 +204,10 @@ pub async fn claims_of(
     }
     // Absent claims are left out rather than sent as null (OIDC Core §5.3.2).
     let serde_json::Value::Object(mut all) = body else {
-        return Ok(None);
+        return serde_json::Map::new();
     };
     all.retain(|_, v| !v.is_null());
-    Ok(Some(all))
+    all
 }
 
 /// The OIDC `address` claim from the main address (else the first).
@@ -254,7 +238,6 @@ fn main_address(addresses: &serde_json::Value) -> serde_json::Value {
     claim
 }
 
-/// 401 with `WWW-Authenticate: Bearer error=...` (RFC 6750 §3).
 /// The access token, from the `Authorization: Bearer` header (RFC 6750 §2.1) or the
 /// `access_token` member of a form-encoded POST body (§2.2); using both is refused (§2).
 fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, &'static str> {
@@ -293,6 +276,7 @@ fn refused(description: &str) -> HttpResponse {
         .json(serde_json::json!({ "error": "invalid_request", "error_description": description }))
 }
 
+/// 401 with `WWW-Authenticate: Bearer error=...` (RFC 6750 §3).
 fn challenge(error: &str, description: &str) -> HttpResponse {
     HttpResponse::Unauthorized()
         .insert_header((

@@ -251,17 +251,6 @@ pub async fn revoke_issued_from_code(conn: &mut AsyncPgConnection, code_hash: &[
         .map(drop)
 }
 
-/// Whether any token of the family was revoked (a revoked family ends its access tokens too).
-pub async fn family_revoked(conn: &mut AsyncPgConnection, family: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        refresh_tokens::table
-            .filter(refresh_tokens::family_id.eq(family))
-            .filter(refresh_tokens::revoked_at.is_not_null()),
-    ))
-    .get_result(conn)
-    .await
-}
-
 /// The claims the code a family was issued from asked userinfo for with the `claims` request
 /// parameter (OIDC Core §5.5), so its refreshed access tokens ask for them too; empty when it
 /// asked for none.

@@ -17,9 +17,3 @@ pub async fn revoke(conn: &mut AsyncPgConnection, jti: Uuid, expires_at: DateTim
         .await
         .map(drop)
 }
-
-pub async fn is_revoked(conn: &mut AsyncPgConnection, jti: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti)))
-        .get_result(conn)
-        .await
-}
