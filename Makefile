@@ -51,6 +51,10 @@ bench-gateway: ## Benchmark auth-gateway: refresh grants, userinfo, sign-ins bes
 bench-import: ## Benchmark sync-worker import of 1M generated contacts against psql \copy of the same rows
 	scripts/bench.sh import
 
+.PHONY: bench-storm
+bench-storm: ## Benchmark auth-gateway under a sign-in storm at 0.5x, 1x and 10x the argon2id rate, with silent sign-ins beside
+	scripts/bench.sh storm
+
 .PHONY: run
 run: ## The whole stack natively: the three services, the S-360 simulator with demo contacts imported, a mail catcher; ctrl-c stops it
 	scripts/run-local.sh

@@ -61,6 +61,10 @@ def number(text):
 def judge(row):
     """True or False when the target can be read from its text, None otherwise."""
     target = row.get("target") or ""
+    # A verdict the benchmark wrote itself (it knows targets a pattern cannot read).
+    verdict = re.search(r"\((met|missed)\)", target)
+    if verdict:
+        return verdict.group(1) == "met"
     ratio, figure, p99 = row.get("ratio"), row.get("figure"), row.get("p99_ms")
     match = re.search(r"ratio\s*(?:>=|≥)\s*([\d.,]+)", target)
     if match and ratio is not None:

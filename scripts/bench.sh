@@ -3,7 +3,7 @@
 # and writes the results as JSON under target/bench/ ($CARGO_TARGET_DIR/bench/ when that is
 # set). `all` also merges them into one table, docs/bench/results.json and the chart
 # docs/bench/ratios.svg (scripts/bench-report.py).
-# Usage: scripts/bench.sh [ingest|worker|gateway|import|all|quick]
+# Usage: scripts/bench.sh [ingest|worker|gateway|import|storm|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -26,16 +26,17 @@ out=$target_dir/bench
 mkdir -p "$out"
 which=${1:-all}
 if [ "$which" = quick ]; then
-  cargo build --locked -p bench -p sync-worker
+  cargo build --locked -p bench -p sync-worker -p auth-gateway
   bench=$target_dir/debug/bench
   "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
   "$bench" worker --events 300 --batches 10 --rounds 1 --capacity-seconds 1 --lag-seconds 1 --json "$out/quick-worker.json"
   "$bench" gateway --seconds 1 --first-use-seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
   "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
+  "$bench" storm --seconds 2 --silent-fans 2 --patience 5 --json "$out/quick-storm.json"
   python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
   exit 0
 fi
-cargo build --release --locked -p bench -p sync-worker
+cargo build --release --locked -p bench -p sync-worker -p auth-gateway
 if [ "$which" = ingest ] || [ "$which" = all ]; then
   "$target_dir/release/bench" ingest --json "$out/ingest.json"
 fi
@@ -48,8 +49,11 @@ fi
 if [ "$which" = import ] || [ "$which" = all ]; then
   "$target_dir/release/bench" import --json "$out/import.json"
 fi
+if [ "$which" = storm ] || [ "$which" = all ]; then
+  "$target_dir/release/bench" storm --json "$out/storm.json"
+fi
 if [ "$which" = all ]; then
   echo
   python3 scripts/bench-report.py docs/bench "$out/ingest.json" "$out/worker.json" \
-    "$out/gateway.json" "$out/import.json"
+    "$out/gateway.json" "$out/import.json" "$out/storm.json"
 fi

@@ -11,6 +11,9 @@ pub mod ingest;
 pub mod lag;
 pub mod raw;
 pub mod report;
+pub mod storm;
+pub mod storm_fan;
+pub mod storm_gateway;
 pub mod worker;
 pub mod worker_args;
 pub mod wrk;
@@ -40,6 +43,11 @@ pub enum Command {
     /// sync-worker import: contacts imported per second from a generated JSON-lines file,
     /// beside `psql \copy` of the same file into a plain table.
     Import(import::ImportArgs),
+    /// auth-gateway under an on-sale sign-in storm: fans signing in once each (authorize, sign-in
+    /// page, password, code, token, userinfo) at 0.5×, 1× and 10× the argon2id rate measured
+    /// first, beside fans already signed in signing in silently; the gateway runs as its own
+    /// process.
+    Storm(storm::StormArgs),
 }
 
 /// The S-360 sample contact with another contact number.

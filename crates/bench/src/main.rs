@@ -11,5 +11,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Worker(args) => bench::worker::run(args).await,
         Command::Gateway(args) => bench::gateway::run(args).await,
         Command::Import(args) => bench::import::run(args).await,
+        Command::Storm(args) => bench::storm::run(args).await,
     }
 }
