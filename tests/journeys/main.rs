@@ -28,6 +28,7 @@ mod gateway_sessions;
 mod gateway_signup;
 mod gateway_social;
 mod gateway_social_linking;
+mod gateway_social_shop;
 mod gateway_support;
 mod gateway_userinfo_cache;
 mod import_copy;
