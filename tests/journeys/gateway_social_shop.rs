@@ -51,8 +51,14 @@ async fn new_fans_sign_up_through_google_from_the_shop_and_land_signed_in_in_chr
     let landed = report["landed"].as_array().expect("landed");
     assert_eq!(landed.len(), 3, "{report:#}");
     for fan in landed {
-        assert!(fan["url"].as_str().is_some_and(|u| u.starts_with(&shop)), "at the shop: {fan}");
-        assert!(fan["text"].as_str().is_some_and(|t| t.contains("Signed in as Fan")), "signed in: {fan}");
+        assert!(
+            fan["url"].as_str().is_some_and(|u| u.starts_with(&shop)),
+            "at the shop: {fan}"
+        );
+        assert!(
+            fan["text"].as_str().is_some_and(|t| t.contains("Signed in as Fan")),
+            "signed in: {fan}"
+        );
     }
     let pages = report["pages"].as_array().expect("pages");
     for (name, status) in [
@@ -74,8 +80,10 @@ async fn new_fans_sign_up_through_google_from_the_shop_and_land_signed_in_in_chr
         }
     }
     assert_eq!(
-        db.count("SELECT count(*) AS n FROM federated_identities f JOIN accounts a USING (subject_id) WHERE a.email_verified")
-            .await,
+        db.count(
+            "SELECT count(*) AS n FROM federated_identities f JOIN accounts a USING (subject_id) WHERE a.email_verified"
+        )
+        .await,
         3,
         "one linked, verified account per new fan"
     );
