@@ -255,3 +255,25 @@ async fn an_upstream_id_token_with_a_bad_signature_is_refused() {
 async fn an_upstream_id_token_for_another_audience_is_refused() {
     refused_id_token("wrong-audience").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_post_answer_as_apple_sends_it_is_taken_once() {
+    let g = social_support::social_with("normal", "response_mode = \"form_post\"\n").await;
+    let s = &g.s;
+    let mut browser = Jar::default();
+    let authorize = start(s, &mut browser, "/").await;
+    assert!(authorize.contains("response_mode=form_post"), "{authorize}");
+    let (callback, fields) = social_support::at_upstream_posting(s, &authorize, ANNA).await;
+    assert!(
+        !callback.contains('?'),
+        "the answer is posted, not in the URL: {callback}"
+    );
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(fields.iter().any(|(k, _)| *k == "code") && fields.iter().any(|(k, _)| *k == "state"));
+    let mut replaying = browser.clone();
+    let answer = social_support::post(&s.client, &mut browser, &callback, &fields).await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "the posted answer goes on");
+    assert_eq!(location(&answer), "/login/social/signup");
+    let answer = social_support::post(&s.client, &mut replaying, &callback, &fields).await;
+    refused(answer, StatusCode::BAD_REQUEST, "expired or was already used").await;
+}

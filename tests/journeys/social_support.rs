@@ -55,12 +55,17 @@ pub async fn start_upstream(redirect: &str, mode: &str) -> Upstream {
 
 /// An upstreams file naming "Google" at `issuer`; returns its path.
 pub fn upstreams_file(issuer: &str) -> String {
+    upstreams_file_with(issuer, "")
+}
+
+/// [`upstreams_file`] with `extra` lines in the provider's entry.
+pub fn upstreams_file_with(issuer: &str, extra: &str) -> String {
     let file = std::env::temp_dir().join(format!("upstreams-{}.toml", uuid::Uuid::new_v4().simple()));
     std::fs::write(
         &file,
         format!(
             "[[providers]]\nid = \"google\"\nname = \"Google\"\nkind = \"google\"\nissuer = \"{issuer}\"\n\
-             client_id = \"{UPSTREAM_CLIENT}\"\nclient_secret = \"{UPSTREAM_SECRET}\"\ntrust_email = true\n"
+             client_id = \"{UPSTREAM_CLIENT}\"\nclient_secret = \"{UPSTREAM_SECRET}\"\ntrust_email = true\n{extra}"
         ),
     )
     .expect("upstreams file written");
@@ -74,8 +79,13 @@ pub struct Social {
 }
 
 pub async fn social(mode: &str) -> Social {
+    social_with(mode, "").await
+}
+
+/// [`social`] with `extra` lines in the provider's configuration.
+pub async fn social_with(mode: &str, extra: &str) -> Social {
     let upstream = start_upstream(&format!("{ISSUER}/login/social/google/callback"), mode).await;
-    let file = upstreams_file(&upstream.issuer);
+    let file = upstreams_file_with(&upstream.issuer, extra);
     let s = setup_with(&["--upstreams-file", &file]).await;
     Social { s, upstream }
 }
@@ -158,17 +168,22 @@ pub async fn start(s: &Setup, gateway: &mut Jar, return_to: &str) -> String {
 }
 
 /// At the upstream: signs in as `email` (its address `verified` or not) or cancels; returns
-/// the callback URL the provider sends the browser to, addressed to the gateway's real port.
-pub async fn at_upstream(s: &Setup, authorize: &str, email: &str, verified: bool, cancel: bool) -> String {
+/// the last answer of the provider and its URL.
+async fn upstream_answer(
+    s: &Setup,
+    authorize: &str,
+    email: &str,
+    verified: bool,
+    cancel: bool,
+) -> (String, reqwest::Response) {
     let mut jar = Jar::default();
     let base = authorize[..authorize.find("/auth").expect("an authorization URL")].to_owned();
     let absolute = |to: String| if to.starts_with('/') { format!("{base}{to}") } else { to };
-    let mut url = authorize.to_owned();
     // /auth → the sign-in page.
-    let answer = get(&s.client, &mut jar, &url).await;
-    url = absolute(location(&answer));
+    let answer = get(&s.client, &mut jar, authorize).await;
+    let page = absolute(location(&answer));
     assert_eq!(
-        get(&s.client, &mut jar, &url).await.status(),
+        get(&s.client, &mut jar, &page).await.status(),
         200,
         "the provider's sign-in page"
     );
@@ -177,15 +192,49 @@ pub async fn at_upstream(s: &Setup, authorize: &str, email: &str, verified: bool
     if verified {
         form.push(("verified", "yes"));
     }
-    let answer = post(&s.client, &mut jar, &url, &form).await;
-    url = absolute(location(&answer));
-    // /auth/<uid> → the gateway's callback.
-    while url.starts_with(&base) {
-        let answer = get(&s.client, &mut jar, &url).await;
+    let mut answer = post(&s.client, &mut jar, &page, &form).await;
+    // /auth/<uid> → the gateway's callback, or the page posting to it.
+    loop {
+        let url = absolute(location(&answer));
+        if !url.starts_with(&base) {
+            return (url, answer);
+        }
+        answer = get(&s.client, &mut jar, &url).await;
+        if answer.status() == StatusCode::OK {
+            return (url, answer);
+        }
         assert!(answer.status().is_redirection(), "{url}: {}", answer.status());
-        url = absolute(location(&answer));
     }
+}
+
+/// At the upstream: signs in or cancels; returns the callback URL the provider redirects the
+/// browser to, addressed to the gateway's real port.
+pub async fn at_upstream(s: &Setup, authorize: &str, email: &str, verified: bool, cancel: bool) -> String {
+    let (url, answer) = upstream_answer(s, authorize, email, verified, cancel).await;
+    assert!(answer.status().is_redirection(), "a redirect to the gateway");
     url.replacen(ISSUER, &s.gateway.base_url, 1)
+}
+
+/// At an upstream answering with `form_post`: signs in; returns the callback URL (at the
+/// gateway's real port) and the fields the provider's page posts to it.
+pub async fn at_upstream_posting(s: &Setup, authorize: &str, email: &str) -> (String, Vec<(String, String)>) {
+    let (_, answer) = upstream_answer(s, authorize, email, true, false).await;
+    assert_eq!(answer.status(), 200, "the page posting the answer");
+    let html = answer.text().await.expect("html");
+    let attribute = |tag: &str, name: &str| {
+        let marker = format!("{name}=\"");
+        tag.find(&marker).map(|at| {
+            let rest = &tag[at + marker.len()..];
+            rest[..rest.find('"').expect("end")].replace("&amp;", "&")
+        })
+    };
+    let action = attribute(&html[html.find("<form").expect("a form")..], "action").expect("action");
+    let fields = html
+        .split("<input")
+        .skip(1)
+        .filter_map(|tag| Some((attribute(tag, "name")?, attribute(tag, "value")?)))
+        .collect();
+    (action.replacen(ISSUER, &s.gateway.base_url, 1), fields)
 }
 
 /// The whole way from "Continue with Google" to the gateway's answer to the callback.

@@ -51,11 +51,23 @@ pub struct Provider {
     pub private_key_file: Option<PathBuf>,
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// `form_post` to have the provider POST its answer to the callback (Apple's way, always
+    /// used for `apple`); by default the answer comes in the callback's query.
+    #[serde(default)]
+    pub response_mode: ResponseMode,
     /// Whether an address this provider says is verified counts as verified here: a first-time
     /// fan's account is created verified, and the address may lead to linking (after the fan
     /// signs in to the account). Off: its fans cannot sign up or link through it.
     #[serde(default)]
     pub trust_email: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    #[default]
+    Query,
+    FormPost,
 }
 
 fn default_scopes() -> Vec<String> {
@@ -144,6 +156,11 @@ impl Provider {
             }
         }
         Ok(())
+    }
+
+    /// Whether the provider POSTs its answer (`response_mode=form_post`).
+    pub fn form_post(&self) -> bool {
+        self.kind == Kind::Apple || self.response_mode == ResponseMode::FormPost
     }
 
     /// Whether the issuer is one of Microsoft's shared tenants.
