@@ -140,6 +140,15 @@ async fn a_provider_cannot_be_unlinked_while_it_is_the_last_way_in() {
             ("subject".to_owned(), hidden(html, "subject")),
         ]
     };
+    let export = get(
+        &s.client,
+        &mut browser,
+        &format!("{}/account/export", s.gateway.base_url),
+    )
+    .await;
+    let data: serde_json::Value = export.json().await.expect("json");
+    assert_eq!(data["sign_in_services"][0]["provider"], "google", "in the data export");
+    assert_eq!(data["account"]["password_set"], false);
     let form = unlink(&html);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let url = format!("{}/account/social/unlink", s.gateway.base_url);
