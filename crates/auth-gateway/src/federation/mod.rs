@@ -4,8 +4,10 @@
 //! the fan signed in to the existing account ([`pending`]). A leaf of the gateway: the pages
 //! and handlers that use it are in `crate::social`.
 
+pub mod apple;
 pub mod binding;
 pub mod config;
+pub mod microsoft;
 pub mod pending;
 pub mod upstream;
 

@@ -16,7 +16,6 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, JsonWebKeySet,
     Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
@@ -161,7 +160,7 @@ impl Upstream {
         let verifier = client.id_token_verifier().require_issuer_match(!shared_tenant);
         let claims = id_token.claims(&verifier, nonce).map_err(|e| e.to_string())?;
         if shared_tenant {
-            check_tenant_issuer(&id_token.to_string())?;
+            super::microsoft::check_tenant_issuer(&id_token.to_string())?;
         }
         let name = |n: Option<&openidconnect::LocalizedClaim<_>>| {
             n.and_then(|n: &openidconnect::LocalizedClaim<openidconnect::EndUserGivenName>| n.get(None))
@@ -180,7 +179,9 @@ impl Upstream {
     async fn client(&self, redirect: &str, refresh: bool) -> Result<Client, UpstreamError> {
         let metadata = self.metadata(refresh).await?;
         let secret = match self.config.kind {
-            Kind::Apple => Some(ClientSecret::new(self.apple_secret()?)),
+            Kind::Apple => Some(ClientSecret::new(
+                super::apple::client_secret(&self.config).map_err(UpstreamError::Unavailable)?,
+            )),
             _ => self
                 .config
                 .client_secret
@@ -263,116 +264,5 @@ impl Upstream {
                 Ok(response)
             })
         }
-    }
-
-    /// Apple's client secret: an ES256 JWT signed with the configured key, valid 5 minutes.
-    fn apple_secret(&self) -> Result<String, UpstreamError> {
-        let c = &self.config;
-        let failed = |e: &dyn std::fmt::Display| UpstreamError::Unavailable(format!("apple client secret: {e}"));
-        let pem =
-            std::fs::read(c.private_key_file.as_deref().unwrap_or(std::path::Path::new(""))).map_err(|e| failed(&e))?;
-        let key = jsonwebtoken::EncodingKey::from_ec_pem(&pem).map_err(|e| failed(&e))?;
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-        header.kid = c.key_id.clone();
-        let now = chrono::Utc::now().timestamp();
-        let claims = serde_json::json!({
-            "iss": c.team_id,
-            "iat": now,
-            "exp": now + 300,
-            "aud": "https://appleid.apple.com",
-            "sub": c.client_id,
-        });
-        jsonwebtoken::encode(&header, &claims, &key).map_err(|e| failed(&e))
-    }
-}
-
-/// For a shared Microsoft tenant: the (already verified) token's `iss` must be the issuer of
-/// its own tenant, `tid`.
-fn check_tenant_issuer(jwt: &str) -> Result<(), String> {
-    let payload = jwt.split('.').nth(1).ok_or("malformed ID token")?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| "malformed ID token")?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| "malformed ID token")?;
-    let tid = claims["tid"].as_str().filter(|t| !t.is_empty()).ok_or("no tid")?;
-    let expected = format!("https://login.microsoftonline.com/{tid}/v2.0");
-    if claims["iss"].as_str() == Some(expected.as_str()) {
-        Ok(())
-    } else {
-        Err("the issuer is not the token's tenant".into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn token(claims: serde_json::Value) -> String {
-        let encode = |v: &serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        format!(
-            "{}.{}.sig",
-            encode(&serde_json::json!({"alg": "RS256"})),
-            encode(&claims)
-        )
-    }
-
-    #[test]
-    fn apples_client_secret_is_an_es256_jwt_signed_with_the_configured_key() {
-        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-        let rng = aws_lc_rs::rand::SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).expect("key");
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).expect("key");
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())
-        );
-        let file = std::env::temp_dir().join(format!("apple-{}.p8", uuid::Uuid::new_v4().simple()));
-        std::fs::write(&file, pem).expect("written");
-        let config: Provider = toml::from_str(&format!(
-            "id = \"apple\"\nname = \"Apple\"\nkind = \"apple\"\nissuer = \"https://appleid.apple.com\"\n\
-             client_id = \"org.example.web\"\nteam_id = \"TEAM123456\"\nkey_id = \"KEY1234567\"\n\
-             private_key_file = \"{}\"\n",
-            file.display()
-        ))
-        .expect("config");
-        let upstream = Upstream::new(config).expect("upstream");
-        assert!(upstream.config.form_post(), "Apple answers with form_post");
-        let jwt = upstream.apple_secret().expect("minted");
-        let parts: Vec<&str> = jwt.split('.').collect();
-        let decode = |part: &str| -> serde_json::Value {
-            serde_json::from_slice(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(part)
-                    .expect("b64"),
-            )
-            .expect("json")
-        };
-        let (header, claims) = (decode(parts[0]), decode(parts[1]));
-        assert_eq!(
-            (header["alg"].as_str(), header["kid"].as_str()),
-            (Some("ES256"), Some("KEY1234567"))
-        );
-        assert_eq!(claims["iss"], "TEAM123456");
-        assert_eq!(claims["sub"], "org.example.web");
-        assert_eq!(claims["aud"], "https://appleid.apple.com");
-        let lifetime = claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat");
-        assert!((1..=300).contains(&lifetime), "{lifetime}");
-        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(parts[2])
-            .expect("b64");
-        aws_lc_rs::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, pair.public_key().as_ref())
-            .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
-            .expect("signed with the configured key");
-    }
-
-    #[test]
-    fn a_shared_tenant_token_must_name_its_own_tenant_as_issuer() {
-        let tid = "9188040d-6c67-4c5b-b112-36a304b66dad";
-        let good = serde_json::json!({"tid": tid, "iss": format!("https://login.microsoftonline.com/{tid}/v2.0")});
-        assert!(check_tenant_issuer(&token(good)).is_ok());
-        let other = serde_json::json!({"tid": tid, "iss": "https://login.microsoftonline.com/another/v2.0"});
-        assert!(check_tenant_issuer(&token(other)).is_err());
-        let template = serde_json::json!({"iss": "https://login.microsoftonline.com/{tenantid}/v2.0"});
-        assert!(check_tenant_issuer(&token(template)).is_err());
     }
 }

@@ -28,6 +28,7 @@
 mod flow;
 mod link;
 mod page;
+mod rules;
 mod signup;
 mod unlink;
 mod words;
