@@ -1,13 +1,15 @@
 //! Social sign-in's linking rules against the real upstream provider: a verified address that
 //! has an account is never linked on its own (the fan must sign in to THAT account first, in
-//! the same browser), an unverified address never links nor creates anything, and a provider
-//! cannot be unlinked while it is the account's last way in.
+//! the same browser, by password or by a mailed code), an unverified address never links nor
+//! creates anything, and a provider cannot be unlinked while it is the account's last way in.
 
 use reqwest::StatusCode;
 
 use crate::{
     gateway_support::*,
-    social_support::{Jar, get, location, post, sign_up, social, through_google},
+    social_support::{
+        ISSUER, Jar, get, location, post, sign_up, social, start_upstream, through_google, upstreams_file,
+    },
 };
 
 const JEAN: &str = "jean.dupont@example.org";
@@ -89,6 +91,54 @@ async fn an_existing_accounts_address_links_only_after_signing_in_to_that_accoun
         ))
         .await,
         1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailed_code_sign_in_to_that_account_links_it_too() {
+    let broker = tests::TestBroker::create().await;
+    let smtp = tests::SmtpServer::start().await;
+    let upstream = start_upstream(&format!("{ISSUER}/login/social/google/callback"), "normal").await;
+    let file = upstreams_file(&upstream.issuer);
+    let s = setup_with(&["--upstreams-file", &file, "--amqp-name-prefix", &broker.prefix]).await;
+    let _worker = tests::spawn_worker_with(&broker.prefix, &s.db.url, &["--smtp-url", &smtp.url()]).await;
+    let mut browser = Jar::default();
+    let answer = through_google(&s, &mut browser, "/", JEAN, true).await;
+    assert_eq!(answer.status(), StatusCode::OK, "asked to sign in to the account first");
+
+    let form = get(&s.client, &mut browser, &format!("{}/login/code", s.gateway.base_url)).await;
+    let html = form.text().await.expect("html");
+    let url = format!("{}/login/code", s.gateway.base_url);
+    let asked = post(
+        &s.client,
+        &mut browser,
+        &url,
+        &[("csrf", &hidden(&html, "csrf")), ("return_to", "/"), ("email", JEAN)],
+    )
+    .await;
+    assert_eq!(asked.status(), 200);
+    let code = tests::eventually(std::time::Duration::from_secs(20), "the code mail", || async {
+        smtp.messages().into_iter().find_map(|m| {
+            let at = m.find("/login/code/verify?code=")? + "/login/code/verify?code=".len();
+            Some(m[at..at + 8].to_owned())
+        })
+    })
+    .await;
+    assert_eq!(s.db.count(&linked(&s.subject.to_string())).await, 0);
+    let csrf = browser.get("__Host-csrf").expect("csrf").to_owned();
+    let url = format!("{}/login/code/verify", s.gateway.base_url);
+    let answer = post(
+        &s.client,
+        &mut browser,
+        &url,
+        &[("csrf", &csrf), ("return_to", "/"), ("code", &code)],
+    )
+    .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "signed in with the code");
+    assert_eq!(
+        s.db.count(&linked(&s.subject.to_string())).await,
+        1,
+        "and Google linked"
     );
 }
 
