@@ -20,6 +20,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/jose ] \
-   || [ ! -d tests/browser/node_modules/openid-client ] || [ ! -d tests/browser/node_modules/axe-core ]; then
+   || [ ! -d tests/browser/node_modules/openid-client ] || [ ! -d tests/browser/node_modules/axe-core ] \
+   || [ ! -d tests/browser/node_modules/oidc-provider ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
 fi

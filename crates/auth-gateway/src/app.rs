@@ -59,6 +59,10 @@ impl Application {
                 ClientRegistry::default()
             }
         };
+        let social = crate::federation::Providers::new(match &settings.upstreams_file {
+            Some(file) => crate::federation::config::UpstreamsFile::load(file)?,
+            None => crate::federation::config::UpstreamsFile::default(),
+        })?;
         let pool = infra::db::pool(&settings.database)?;
         let topology = infra::amqp::Topology::new(settings.amqp.amqp_name_prefix.clone());
         let publisher = std::sync::Arc::new(infra::amqp::Publisher::new(
@@ -103,6 +107,7 @@ impl Application {
             userinfo_cache,
             signup: crate::signup_settings::SignupSettings::new(&settings.signup)?,
             data_protection_email: settings.data_protection_email.clone(),
+            social,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -146,6 +151,18 @@ impl Application {
                         .route(web::get().to(crate::email_code::open_link))
                         .route(web::post().to(crate::email_code::submit)),
                 )
+                .service(
+                    resource("/login/social/signup", "GET, POST")
+                        .route(web::get().to(crate::social::signup_form))
+                        .route(web::post().to(crate::social::signup_submit)),
+                )
+                .service(resource("/login/social/{provider}", "GET").route(web::get().to(crate::social::start)))
+                .service(
+                    resource("/login/social/{provider}/callback", "GET, POST")
+                        .route(web::get().to(crate::social::callback_get))
+                        .route(web::post().to(crate::social::callback_post)),
+                )
+                .service(resource("/account/social/unlink", "POST").route(web::post().to(crate::social::unlink)))
                 .service(resource("/token", "POST").route(web::post().to(routes::token::token)))
                 .service(
                     resource("/userinfo", "GET, POST")

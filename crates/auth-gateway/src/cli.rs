@@ -87,6 +87,12 @@ pub struct Settings {
     #[arg(long, env = "GATEWAY_CLIENTS_FILE", value_name = "GATEWAY_CLIENTS_FILE")]
     pub clients_file: Option<PathBuf>,
 
+    /// The upstream OpenID providers of social sign-in ("Continue with Google"), TOML (or JSON
+    /// when the name ends in `.json`; see docs/configuration.md); validated at start-up.
+    /// Without it, the sign-in page offers no provider.
+    #[arg(long, env = "GATEWAY_UPSTREAMS_FILE", value_name = "GATEWAY_UPSTREAMS_FILE")]
+    pub upstreams_file: Option<PathBuf>,
+
     /// The organisation's data-protection address: each account a fan deletes is mailed there
     /// as an erasure request to complete at S-360 (its number, subject id and contact number,
     /// never an address). Unset: requests are only recorded in `erasure_requests`.

@@ -71,6 +71,9 @@ pub struct Texts {
     pub email_code: &'static str,
     pub no_account: &'static str,
     pub create_account: &'static str,
+    /// The heading of the social sign-in buttons, and each button (`{name}`: the provider).
+    pub other_services: &'static str,
+    pub continue_with: &'static str,
     pub footer_label: &'static str,
     pub privacy: &'static str,
     pub terms: &'static str,
@@ -105,6 +108,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
             email_code: "Email me a code",
             no_account: "New here?",
             create_account: "Create an account",
+            other_services: "Or sign in with",
+            continue_with: "Continue with {name}",
             footer_label: "Legal",
             privacy: "Privacy policy",
             terms: "Terms of use",
@@ -136,6 +141,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
             email_code: "Recevoir un code par e-mail",
             no_account: "Pas encore de compte ?",
             create_account: "Créer un compte",
+            other_services: "Ou connectez-vous avec",
+            continue_with: "Continuer avec {name}",
             footer_label: "Informations légales",
             privacy: "Politique de confidentialité",
             terms: "Conditions d'utilisation",
@@ -167,6 +174,8 @@ pub fn texts(lang: Lang) -> &'static Texts {
             email_code: "Code per E-Mail erhalten",
             no_account: "Noch kein Konto?",
             create_account: "Konto erstellen",
+            other_services: "Oder anmelden mit",
+            continue_with: "Weiter mit {name}",
             footer_label: "Rechtliches",
             privacy: "Datenschutzerklärung",
             terms: "Nutzungsbedingungen",
@@ -239,7 +248,7 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
          <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
          <button type=\"submit\">{}</button></form>\
          <p class=\"links\"><a href=\"/password/forgot\">{}</a><a href=\"/login/code?return_to={return_to_query}\">{}</a></p>\
-         <p class=\"muted\">{} <a href=\"/signup?return_to={return_to_query}\">{}</a></p>",
+         {providers}<p class=\"muted\">{} <a href=\"/signup?return_to={return_to_query}\">{}</a></p>",
         escape(t.sign_in),
         escape(csrf),
         escape(return_to),
@@ -251,8 +260,32 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
         escape(t.email_code),
         escape(t.no_account),
         escape(t.create_account),
+        providers = provider_buttons(lang, crate::federation::buttons(), &return_to_query),
     );
     layout(lang, t.sign_in, &body)
+}
+
+/// One button per upstream provider (social sign-in), each a plain link keeping `return_to`
+/// (given URL-encoded and escaped); nothing without providers.
+fn provider_buttons(lang: Lang, providers: &[(String, String)], return_to_query: &str) -> String {
+    if providers.is_empty() {
+        return String::new();
+    }
+    let t = texts(lang);
+    let links: String = providers
+        .iter()
+        .map(|(id, name)| {
+            format!(
+                "<a class=\"button provider\" href=\"/login/social/{}?return_to={return_to_query}\">{}</a>",
+                escape(id),
+                escape(&t.continue_with.replace("{name}", name))
+            )
+        })
+        .collect();
+    format!(
+        "<section class=\"providers\" aria-labelledby=\"providers-title\"><h2 id=\"providers-title\">{}</h2>{links}</section>",
+        escape(t.other_services)
+    )
 }
 
 pub fn error(lang: Lang, detail: &str) -> String {
@@ -384,6 +417,18 @@ mod tests {
         assert!(page.contains("href=\"/password/forgot\""));
         assert!(page.contains("href=\"/signup?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
         assert!(page.contains("href=\"/login/code?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
+    }
+
+    #[test]
+    fn each_upstream_provider_is_a_link_keeping_the_return_target() {
+        assert_eq!(provider_buttons(Lang::En, &[], "%2F"), "");
+        let html = provider_buttons(
+            Lang::De,
+            &[("google".into(), "Google".into()), ("apple".into(), "<Apple>".into())],
+            "%2Fauthorize%3Fclient_id%3Dshop",
+        );
+        assert!(html.contains("href=\"/login/social/google?return_to=%2Fauthorize%3Fclient_id%3Dshop\""));
+        assert!(html.contains("Weiter mit Google") && html.contains("Weiter mit &lt;Apple&gt;"));
     }
 
     #[test]

@@ -344,3 +344,37 @@ diesel::table! {
 
 diesel::joinable!(email_codes -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(email_codes, accounts);
+
+diesel::table! {
+    federated_identities (provider_id, upstream_subject) {
+        provider_id -> Text,
+        upstream_subject -> Text,
+        subject_id -> Uuid,
+        email_at_link -> Nullable<Text>,
+        linked_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    federation_requests (binding_hash) {
+        binding_hash -> Bytea,
+        stage -> Text,
+        provider_id -> Text,
+        state -> Nullable<Text>,
+        nonce -> Nullable<Text>,
+        pkce_verifier -> Nullable<Text>,
+        upstream_subject -> Nullable<Text>,
+        email -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        subject_id -> Nullable<Uuid>,
+        return_to -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(federated_identities -> accounts (subject_id));
+diesel::allow_tables_to_appear_in_same_query!(federated_identities, accounts);

@@ -95,10 +95,18 @@ async fn account_page(state: &GatewayState, fan: &Fan, status: StatusCode, probl
             last_seen_at: s.last_seen_at,
         })
         .collect();
+    let Ok(linked) = store::auth::federation::list(&mut conn, fan.session.subject).await else {
+        return unavailable(fan.lang);
+    };
     let Some((csrf, cookie)) = crate::csrf::issue() else {
         return unavailable(fan.lang);
     };
-    html(status, page::render(fan.lang, &csrf, &rows, problem), Some(cookie))
+    let social = crate::social::linked_section(fan.lang, &csrf, &linked, &state.social);
+    html(
+        status,
+        page::render(fan.lang, &csrf, &rows, &social, problem),
+        Some(cookie),
+    )
 }
 
 pub async fn show(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {

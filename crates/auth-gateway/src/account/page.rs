@@ -137,8 +137,9 @@ fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// The account page; `problem` is the deletion form's error, shown beside it.
-pub fn render(lang: Lang, csrf: &str, sessions: &[Row], problem: Option<&str>) -> String {
+/// The account page; `social` is the linked sign-in services' section (`crate::social`),
+/// `problem` the deletion form's error, shown beside it.
+pub fn render(lang: Lang, csrf: &str, sessions: &[Row], social: &str, problem: Option<&str>) -> String {
     let t = texts(lang);
     let rows: String = sessions
         .iter()
@@ -174,7 +175,7 @@ pub fn render(lang: Lang, csrf: &str, sessions: &[Row], problem: Option<&str>) -
          <section aria-labelledby=\"sessions\"><h2 id=\"sessions\">{sessions}</h2>\
          <table><thead><tr><th scope=\"col\">{created}</th><th scope=\"col\">{last_seen}</th></tr></thead><tbody>{rows}</tbody></table>\
          <form method=\"post\" action=\"/account/sessions/end\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <button type=\"submit\">{everywhere}</button></form></section>\
+         <button type=\"submit\">{everywhere}</button></form></section>{social}\
          <section aria-labelledby=\"email\"><h2 id=\"email\">{email}</h2><p>{email_intro}</p>\
          <p><a href=\"/account/email\">{email_change}</a></p></section>\
          <section aria-labelledby=\"data\"><h2 id=\"data\">{data}</h2><p>{data_intro}</p>\

@@ -130,17 +130,23 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     {
         let _ = sessions::revoke(conn, &previous.id).await;
     }
+    // A social sign-in waiting for proof of this very account is linked now.
+    let linked = crate::federation::pending::link_after_sign_in(&req, conn, subject).await;
     state.userinfo_cache.invalidate_subject(subject);
     tracing::info!(%subject, "Signed in with an e-mail code");
     let next = Some(return_to)
         .filter(|r| login::safe_return(r))
         .unwrap_or_else(|| "/".into());
-    HttpResponse::SeeOther()
+    let mut response = HttpResponse::SeeOther()
         .cookie(session_cookie::cookie(session))
         .cookie(binding::removal())
         .insert_header((header::LOCATION, next))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+        .finish();
+    if let Some(spent) = linked {
+        let _ = response.add_cookie(&spent);
+    }
+    response
 }
 
 /// Checks the code and, when right, opens the session, in the caller's transaction: a wrong

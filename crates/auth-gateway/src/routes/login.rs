@@ -144,11 +144,17 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let Ok((value, _)) = sessions::create(&mut conn, subject, AuthMethod::Password).await else {
         return unavailable(lang);
     };
+    // A social sign-in waiting for proof of this very account is linked now.
+    let linked = crate::federation::pending::link_after_sign_in(&req, &mut conn, subject).await;
     tracing::info!(%subject, "Signed in");
-    HttpResponse::SeeOther()
+    let mut response = HttpResponse::SeeOther()
         .cookie(session_cookie::cookie(value))
         .insert_header((header::LOCATION, return_to.to_owned()))
-        .finish()
+        .finish();
+    if let Some(spent) = linked {
+        let _ = response.add_cookie(&spent);
+    }
+    response
 }
 
 /// Stores `new`, a hash with the current parameters, in place of `old` (unless the password

@@ -104,7 +104,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     };
     let fan = signup::NewFan {
         email: &typed.email,
-        password_hash: &hash,
+        password_hash: Some(&hash),
         given_name: &typed.given_name,
         family_name: &typed.family_name,
         language: &typed.language,

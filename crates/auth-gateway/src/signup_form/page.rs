@@ -120,7 +120,7 @@ pub fn words(lang: Lang) -> &'static Words {
 }
 
 /// What a problem says, in the page's language.
-fn problem_text(lang: Lang, problem: Problem) -> &'static str {
+pub fn problem_text(lang: Lang, problem: Problem) -> &'static str {
     use Lang::*;
     match (problem, lang) {
         (Problem::EmailInvalid, En) => "Enter an e-mail address such as name@example.org.",

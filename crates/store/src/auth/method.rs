@@ -18,6 +18,8 @@ pub enum AuthMethod {
     /// A single-use secret mailed to the login address (`otp`): an e-mail code, or the
     /// sign-up's verification link. Either proves the mailbox, not a password.
     MailedOneTime,
+    /// An upstream OpenID provider's sign-in (`fed`): social sign-in, identity brokering.
+    Federated,
 }
 
 impl AuthMethod {
@@ -26,6 +28,7 @@ impl AuthMethod {
         match self {
             Self::Password => "pwd",
             Self::MailedOneTime => "otp",
+            Self::Federated => "fed",
         }
     }
 
@@ -34,6 +37,7 @@ impl AuthMethod {
         match self {
             Self::Password => &["pwd"],
             Self::MailedOneTime => &["otp"],
+            Self::Federated => &["fed"],
         }
     }
 
@@ -41,6 +45,7 @@ impl AuthMethod {
         match value {
             "pwd" => Some(Self::Password),
             "otp" => Some(Self::MailedOneTime),
+            "fed" => Some(Self::Federated),
             _ => None,
         }
     }
@@ -65,7 +70,7 @@ mod tests {
 
     #[test]
     fn each_method_is_stored_as_its_rfc_8176_name() {
-        for method in [AuthMethod::Password, AuthMethod::MailedOneTime] {
+        for method in [AuthMethod::Password, AuthMethod::MailedOneTime, AuthMethod::Federated] {
             assert_eq!(AuthMethod::parse(method.as_str()), Some(method));
             assert_eq!(method.amr(), [method.as_str()]);
         }

@@ -1,7 +1,7 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
 //! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, pushed
-//! authorization requests, back-channel logouts owed, erasure requests, the accounts fans create
+//! authorization requests, social sign-in's linked identities and requests under way, back-channel logouts owed, erasure requests, the accounts fans create
 //! and their requests for an S-360 contact) or, for [`accounts`], the
 //! credential columns of `accounts` and the reads a sign-in needs; [`method`] says how a session
 //! was opened. Contact data is only read
@@ -14,6 +14,7 @@ pub mod email_change;
 pub mod email_codes;
 pub mod erasure;
 pub mod export;
+pub mod federation;
 pub mod grants;
 pub mod logouts;
 pub mod mail_language;

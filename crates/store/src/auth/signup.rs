@@ -15,7 +15,8 @@ use crate::schema::{accounts, contact_creations};
 #[derive(Debug, Clone)]
 pub struct NewFan<'a> {
     pub email: &'a str,
-    pub password_hash: &'a str,
+    /// `None` for a fan signing up through an upstream provider (social sign-in).
+    pub password_hash: Option<&'a str>,
     pub given_name: &'a str,
     pub family_name: &'a str,
     pub language: &'a str,
