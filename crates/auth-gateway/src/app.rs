@@ -103,6 +103,11 @@ impl Application {
             userinfo_cache,
             signup: crate::signup_settings::SignupSettings::new(&settings.signup)?,
             data_protection_email: settings.data_protection_email.clone(),
+            passkeys: crate::passkeys::settings::relying_party(
+                &settings.passkeys,
+                &settings.issuer,
+                &crate::theme::current().organisation,
+            )?,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -145,6 +150,22 @@ impl Application {
                     resource("/login/code/verify", "GET, POST")
                         .route(web::get().to(crate::email_code::open_link))
                         .route(web::post().to(crate::email_code::submit)),
+                )
+                .service(
+                    resource("/login/passkey/options", "POST").route(web::post().to(crate::passkeys::sign_in_options)),
+                )
+                .service(resource("/login/passkey", "POST").route(web::post().to(crate::passkeys::sign_in_finish)))
+                .service(
+                    resource("/profile/passkeys", "GET, POST")
+                        .route(web::get().to(crate::passkeys::manage))
+                        .route(web::post().to(crate::passkeys::enrol_finish)),
+                )
+                .service(
+                    resource("/profile/passkeys/options", "POST").route(web::post().to(crate::passkeys::enrol_options)),
+                )
+                .service(resource("/profile/passkeys/remove", "POST").route(web::post().to(crate::passkeys::remove)))
+                .service(
+                    resource(crate::passkeys::script::PATH, "GET").route(web::get().to(crate::passkeys::script::serve)),
                 )
                 .service(resource("/token", "POST").route(web::post().to(routes::token::token)))
                 .service(

@@ -21,6 +21,8 @@ pub struct GatewayState {
     pub data_protection_email: Option<String>,
     /// Sign-up limits and the breached-password check.
     pub signup: crate::signup_settings::SignupSettings,
+    /// The passkeys' relying party; `None` when passkeys are off (`passkeys::settings`).
+    pub passkeys: Option<webauthn_rs::Webauthn>,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

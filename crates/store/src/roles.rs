@@ -20,6 +20,8 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("login_throttle", "INSERT, UPDATE, DELETE"),
     ("password_tokens", "INSERT, UPDATE, DELETE"),
     ("email_codes", "INSERT, UPDATE, DELETE"),
+    ("passkeys", "INSERT, UPDATE, DELETE"),
+    ("passkey_challenges", "INSERT, DELETE"),
     ("pushed_authorization_requests", "INSERT, UPDATE, DELETE"),
     ("logout_deliveries", "INSERT, UPDATE, DELETE"),
     ("erasure_requests", "INSERT"),

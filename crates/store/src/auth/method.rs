@@ -18,6 +18,13 @@ pub enum AuthMethod {
     /// A single-use secret mailed to the login address (`otp`): an e-mail code, or the
     /// sign-up's verification link. Either proves the mailbox, not a password.
     MailedOneTime,
+    /// A passkey bound to its device (`hwk`, RFC 8176's "proof-of-possession of a
+    /// hardware-secured key"): not backup-eligible, so its private key never leaves the
+    /// authenticator. With user verification (`user`), which every passkey sign-in requires.
+    HardwareKey,
+    /// A synced passkey (`swk`, "proof-of-possession of a software-secured key"): backup-eligible,
+    /// so a password manager or platform account may copy it to other devices. With `user`.
+    SoftwareKey,
 }
 
 impl AuthMethod {
@@ -26,14 +33,19 @@ impl AuthMethod {
         match self {
             Self::Password => "pwd",
             Self::MailedOneTime => "otp",
+            Self::HardwareKey => "hwk",
+            Self::SoftwareKey => "swk",
         }
     }
 
-    /// The ID token's `amr`.
+    /// The ID token's `amr`: a passkey is a key and the user's verification (PIN or biometric)
+    /// on the authenticator, which the gateway requires.
     pub fn amr(self) -> &'static [&'static str] {
         match self {
             Self::Password => &["pwd"],
             Self::MailedOneTime => &["otp"],
+            Self::HardwareKey => &["hwk", "user"],
+            Self::SoftwareKey => &["swk", "user"],
         }
     }
 
@@ -41,6 +53,8 @@ impl AuthMethod {
         match value {
             "pwd" => Some(Self::Password),
             "otp" => Some(Self::MailedOneTime),
+            "hwk" => Some(Self::HardwareKey),
+            "swk" => Some(Self::SoftwareKey),
             _ => None,
         }
     }
@@ -69,6 +83,11 @@ mod tests {
             assert_eq!(AuthMethod::parse(method.as_str()), Some(method));
             assert_eq!(method.amr(), [method.as_str()]);
         }
-        assert_eq!(AuthMethod::parse("hwk"), None);
+        for method in [AuthMethod::HardwareKey, AuthMethod::SoftwareKey] {
+            assert_eq!(AuthMethod::parse(method.as_str()), Some(method));
+            assert_eq!(method.amr(), [method.as_str(), "user"]);
+        }
+        assert_eq!(AuthMethod::parse("user"), None, "never a method alone");
+        assert_eq!(AuthMethod::parse("fed"), None);
     }
 }
