@@ -3,7 +3,7 @@
 # and writes the results as JSON under target/bench/ ($CARGO_TARGET_DIR/bench/ when that is
 # set). `all` also merges them into one table, docs/bench/results.json and the chart
 # docs/bench/ratios.svg (scripts/bench-report.py).
-# Usage: scripts/bench.sh [ingest|worker|gateway|import|all|quick]
+# Usage: scripts/bench.sh [ingest|worker|gateway|passkeys|import|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -31,6 +31,7 @@ if [ "$which" = quick ]; then
   "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
   "$bench" worker --events 300 --batches 10 --rounds 1 --lag-seconds 1 --lag-max-rate 100 --json "$out/quick-worker.json"
   "$bench" gateway --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
+  "$bench" passkeys --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-passkeys.json"
   "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
   python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
   exit 0
@@ -45,11 +46,14 @@ fi
 if [ "$which" = gateway ] || [ "$which" = all ]; then
   "$target_dir/release/bench" gateway --json "$out/gateway.json"
 fi
+if [ "$which" = passkeys ] || [ "$which" = all ]; then
+  "$target_dir/release/bench" passkeys --json "$out/passkeys.json"
+fi
 if [ "$which" = import ] || [ "$which" = all ]; then
   "$target_dir/release/bench" import --json "$out/import.json"
 fi
 if [ "$which" = all ]; then
   echo
   python3 scripts/bench-report.py docs/bench "$out/ingest.json" "$out/worker.json" \
-    "$out/gateway.json" "$out/import.json"
+    "$out/gateway.json" "$out/passkeys.json" "$out/import.json"
 fi

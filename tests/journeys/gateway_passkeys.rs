@@ -184,4 +184,21 @@ async fn a_replayed_passkey_sign_in_is_refused_even_without_a_counter() {
     assert_eq!(problem["error"], "refused", "{problem}");
     assert!(problem["message"].is_string());
     assert_eq!(s.db.count(hwk).await, 1, "no second session");
+
+    // The fan's data export lists the passkey (its name and dates, not its key).
+    let authorize = authorize_url(&s.gateway.base_url, "shop", REDIRECT, &[]);
+    let session = sign_in(&s, &authorize, PASSWORD).await.expect("signed in");
+    let export: Value = s
+        .client
+        .get(format!("{}/account/export", s.gateway.base_url))
+        .header("cookie", format!("__Host-session={session}"))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(export["passkeys"][0]["name"], "My laptop", "{export:#}");
+    assert_eq!(export["passkeys"][0]["synced"], false);
+    assert!(export["passkeys"][0].get("credential").is_none());
 }

@@ -7,6 +7,8 @@ pub mod gateway_baselines;
 pub mod import;
 pub mod ingest;
 pub mod lag;
+pub mod passkey_authenticator;
+pub mod passkeys;
 pub mod raw;
 pub mod report;
 pub mod worker;
@@ -33,6 +35,9 @@ pub enum Command {
     /// auth-gateway: refresh grants, userinfo and password logins per second, beside JWT
     /// signing, a static JSON response from the same HTTP stack, and argon2id hashing.
     Gateway(gateway::GatewayArgs),
+    /// auth-gateway: passkey sign-ins per second through the real endpoints, beside
+    /// webauthn-rs verifying the same assertions alone and password sign-ins in the same run.
+    Passkeys(passkeys::PasskeysArgs),
     /// sync-worker import: contacts imported per second from a generated JSON-lines file,
     /// beside `psql \copy` of the same file into a plain table.
     Import(import::ImportArgs),

@@ -76,16 +76,16 @@
       if (pending) pending.abort();
       const controller = new AbortController();
       pending = controller;
-      const { publicKey } = await post('/login/passkey/options', { return_to: returnTo ? returnTo.value : '/' });
-      publicKey.challenge = decode(publicKey.challenge);
-      for (const allowed of publicKey.allowCredentials || []) allowed.id = decode(allowed.id);
-      const request = { publicKey, signal: controller.signal };
-      if (mediation) request.mediation = mediation;
       let got;
       try {
+        const { publicKey } = await post('/login/passkey/options', { return_to: returnTo ? returnTo.value : '/' });
+        publicKey.challenge = decode(publicKey.challenge);
+        for (const allowed of publicKey.allowCredentials || []) allowed.id = decode(allowed.id);
+        const request = { publicKey, signal: controller.signal };
+        if (mediation) request.mediation = mediation;
         got = await navigator.credentials.get(request);
       } catch (error) {
-        // The autofill was not used (or no passkey is at hand): nothing the fan asked for failed.
+        // The autofill was not used (or not offered): nothing the fan asked for failed.
         if (mediation) return;
         throw error;
       }

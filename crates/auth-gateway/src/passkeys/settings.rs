@@ -33,9 +33,21 @@ pub struct PasskeyArgs {
     pub passkey_rp_name: Option<String>,
 }
 
-/// The relying party of `args`, the issuer's defaults filled in: `Ok(None)` (passkeys off, with
-/// a warning) only when nothing is configured and the issuer is on an IP address.
+/// The relying party of `args`, the issuer's defaults filled in. Passkeys are off (`Ok(None)`,
+/// with a warning) when nothing is configured and the issuer cannot serve them (an IP address,
+/// or plain HTTP off `localhost`); settings given explicitly must be right, or start-up fails.
 pub fn relying_party(args: &PasskeyArgs, issuer: &Url, organisation: &str) -> anyhow::Result<Option<Webauthn>> {
+    let configured = args.passkey_rp_id.is_some() || !args.passkey_rp_origins.is_empty();
+    match build(args, issuer, organisation) {
+        Err(error) if !configured => {
+            tracing::warn!(%error, "Passkeys off: set GATEWAY_PASSKEY_RP_ID and GATEWAY_PASSKEY_RP_ORIGINS");
+            Ok(None)
+        }
+        built => built,
+    }
+}
+
+fn build(args: &PasskeyArgs, issuer: &Url, organisation: &str) -> anyhow::Result<Option<Webauthn>> {
     let rp_id = match (&args.passkey_rp_id, issuer.domain()) {
         (Some(id), _) => id.trim().to_ascii_lowercase(),
         (None, Some(domain)) => domain.to_ascii_lowercase(),
@@ -58,7 +70,9 @@ pub fn relying_party(args: &PasskeyArgs, issuer: &Url, organisation: &str) -> an
         args.passkey_rp_origins.iter().map(origin).collect()
     };
     for origin in &origins {
-        let secure = origin.scheme() == "https" || origin.host_str() == Some("localhost");
+        // Browsers offer WebAuthn on secure contexts only: HTTPS, or a `localhost` name.
+        let host = origin.host_str().unwrap_or_default();
+        let secure = origin.scheme() == "https" || host == "localhost" || host.ends_with(".localhost");
         anyhow::ensure!(
             secure,
             "passkey origin {origin} must be https (or http://localhost for development)"
@@ -139,5 +153,13 @@ mod tests {
         );
         let local = args(Some("localhost"), &["http://localhost:8080"]);
         assert!(relying_party(&local, &loopback, "Club").expect("valid").is_some());
+        let plain: Url = "http://gateway.internal:8080".parse().expect("url");
+        assert!(relying_party(&args(None, &[]), &plain, "Club").expect("off").is_none());
+        let compose: Url = "http://auth-gateway.localhost:8080".parse().expect("url");
+        assert!(
+            relying_party(&args(None, &[]), &compose, "Club")
+                .expect("valid")
+                .is_some()
+        );
     }
 }
