@@ -3,8 +3,9 @@
 //! passkey after a password sign-in enrols one on `/profile/passkeys`, signs out, and signs in
 //! at the shop's authorization request with the button and then with the e-mail field's
 //! autofill, the shop's ID token saying `amr: ["hwk","user"]`; and each attack is tried and
-//! refused: a cloned authenticator (its counter going backwards), a removed passkey, and an
-//! assertion replayed with its challenge cookie. The browser reaches the gateway at
+//! refused: a cloned authenticator (its counter going backwards), a removed passkey, an
+//! assertion replayed with its challenge cookie, and (from a software passkey, since a browser
+//! will not send one) an assertion without user verification. The browser reaches the gateway at
 //! `localhost` (WebAuthn refuses IP addresses as relying-party ids), the relying party
 //! configured for it.
 
@@ -201,4 +202,58 @@ async fn a_replayed_passkey_sign_in_is_refused_even_without_a_counter() {
     assert_eq!(export["passkeys"][0]["name"], "My laptop", "{export:#}");
     assert_eq!(export["passkeys"][0]["synced"], false);
     assert!(export["passkeys"][0].get("credential").is_none());
+}
+
+/// One passkey sign-in as the page's script does it, from `device`: the options (and the
+/// challenge cookie), then the assertion.
+async fn sign_in_with(s: &Setup, device: &mut bench::passkey_authenticator::SoftPasskey) -> reqwest::Response {
+    let options = s
+        .client
+        .post(format!("{}/login/passkey/options", s.gateway.base_url))
+        .json(&serde_json::json!({ "return_to": "/" }))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(options.status(), 200);
+    let challenge_cookie = cookie(&options, "__Host-passkey-challenge").expect("a challenge cookie");
+    let options: Value = options.json().await.expect("json");
+    assert_eq!(options["publicKey"]["userVerification"], "required", "{options}");
+    let challenge = options["publicKey"]["challenge"].as_str().expect("a challenge");
+    s.client
+        .post(format!("{}/login/passkey", s.gateway.base_url))
+        .header(
+            "cookie",
+            format!("__Host-passkey-challenge={}", cookie_value(&challenge_cookie)),
+        )
+        .json(&device.assert(challenge).expect("signed"))
+        .send()
+        .await
+        .expect("answers")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assertion_without_user_verification_is_refused() {
+    let (s, origin) = passkey_setup().await;
+    let mut device = bench::passkey_authenticator::SoftPasskey::for_relying_party(s.subject, "localhost", &origin)
+        .expect("a key pair");
+    let id: String = device.credential_id.iter().map(|b| format!("{b:02x}")).collect();
+    s.db.execute(&format!(
+        "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
+         VALUES (gen_random_uuid(), '{}', '\\x{id}', 'Security key', '{}', false, false)",
+        s.subject,
+        device.stored()
+    ))
+    .await;
+    // Only present, not verified (no PIN or biometric): refused.
+    device.user_verified = false;
+    let answer = sign_in_with(&s, &mut device).await;
+    assert_eq!(answer.status(), 401);
+    assert!(cookie(&answer, "__Host-session").is_none(), "nobody is signed in");
+    // The same passkey, verified: signed in.
+    device.user_verified = true;
+    let answer = sign_in_with(&s, &mut device).await;
+    assert_eq!(answer.status(), 200);
+    assert!(cookie(&answer, "__Host-session").is_some(), "a session");
+    let next: Value = answer.json().await.expect("json");
+    assert_eq!(next["redirect"], "/");
 }

@@ -17,6 +17,10 @@ pub const RP_ID: &str = "bench.example.org";
 pub const ORIGIN: &str = "https://bench.example.org";
 
 pub struct SoftPasskey {
+    rp_id: String,
+    origin: String,
+    /// Whether assertions say the user was verified (a PIN or biometric); tests clear it.
+    pub user_verified: bool,
     key: EcdsaKeyPair,
     rng: SystemRandom,
     pub credential_id: Vec<u8>,
@@ -25,13 +29,21 @@ pub struct SoftPasskey {
 }
 
 impl SoftPasskey {
-    /// A new passkey of account `user` (its user handle).
+    /// A new passkey of account `user` (its user handle) for the benchmark's relying party.
     pub fn new(user: uuid::Uuid) -> anyhow::Result<Self> {
+        Self::for_relying_party(user, RP_ID, ORIGIN)
+    }
+
+    /// A new passkey of account `user` for relying party `rp_id`, used from pages at `origin`.
+    pub fn for_relying_party(user: uuid::Uuid, rp_id: &str, origin: &str) -> anyhow::Result<Self> {
         let key =
             EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(|_| anyhow::anyhow!("no P-256 key"))?;
         let mut credential_id = vec![0u8; 32];
         aws_lc_rs::rand::fill(&mut credential_id).map_err(|_| anyhow::anyhow!("no randomness"))?;
         Ok(Self {
+            rp_id: rp_id.to_owned(),
+            origin: origin.to_owned(),
+            user_verified: true,
             key,
             rng: SystemRandom::new(),
             credential_id,
@@ -66,12 +78,12 @@ impl SoftPasskey {
     /// the options carried it, base64url).
     pub fn assert(&mut self, challenge: &str) -> anyhow::Result<serde_json::Value> {
         self.counter += 1;
-        let mut authenticator_data = Sha256::digest(RP_ID.as_bytes()).to_vec();
+        let mut authenticator_data = Sha256::digest(self.rp_id.as_bytes()).to_vec();
         // User present (0x01) and verified (0x04).
-        authenticator_data.push(0x05);
+        authenticator_data.push(if self.user_verified { 0x05 } else { 0x01 });
         authenticator_data.extend_from_slice(&self.counter.to_be_bytes());
         let client_data = serde_json::json!({
-            "type": "webauthn.get", "challenge": challenge, "origin": ORIGIN, "crossOrigin": false,
+            "type": "webauthn.get", "challenge": challenge, "origin": self.origin, "crossOrigin": false,
         })
         .to_string();
         let mut signed = authenticator_data.clone();
