@@ -30,6 +30,10 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 # Stage 2: dependencies from the recipe (cached layer), then the workspace itself.
 FROM chef AS build
+# OpenSSL's headers for webauthn-rs (passkeys); the rust image usually has them already.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=planner /src/recipe.json recipe.json
 RUN cargo chef cook --release --locked --recipe-path recipe.json
 COPY . .
@@ -41,10 +45,11 @@ RUN cargo build --release --locked --workspace --bins \
        target/release/secutix-sim /out/
 
 # Stage 3: the runtime. bookworm-slim rather than distroless/cc: the binaries need only glibc
-# and libgcc (TLS is rustls), but the HEALTHCHECK below needs /bin/sh to serve all three.
+# and libgcc (TLS is rustls) and libssl3 (the gateway's passkeys, through webauthn-rs), but
+# the HEALTHCHECK below needs /bin/sh to serve all three.
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 bridge \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin bridge \

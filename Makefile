@@ -47,6 +47,10 @@ bench-worker: ## Benchmark sync-worker against a raw consume-and-upsert loop, an
 bench-gateway: ## Benchmark auth-gateway: refresh grants, userinfo, sign-ins beside their baselines
 	scripts/bench.sh gateway
 
+.PHONY: bench-passkeys
+bench-passkeys: ## Benchmark passkey sign-ins at auth-gateway beside webauthn-rs verification alone and password sign-ins
+	scripts/bench.sh passkeys
+
 .PHONY: bench-import
 bench-import: ## Benchmark sync-worker import of 1M generated contacts against psql \copy of the same rows
 	scripts/bench.sh import

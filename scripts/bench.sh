@@ -3,7 +3,7 @@
 # and writes the results as JSON under target/bench/ ($CARGO_TARGET_DIR/bench/ when that is
 # set). `all` also merges them into one table, docs/bench/results.json and the chart
 # docs/bench/ratios.svg (scripts/bench-report.py).
-# Usage: scripts/bench.sh [ingest|worker|gateway|import|storm|all|quick]
+# Usage: scripts/bench.sh [ingest|worker|gateway|passkeys|import|storm|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -31,6 +31,7 @@ if [ "$which" = quick ]; then
   "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
   "$bench" worker --events 300 --batches 10 --rounds 1 --capacity-seconds 1 --lag-seconds 1 --json "$out/quick-worker.json"
   "$bench" gateway --seconds 1 --first-use-seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-gateway.json"
+  "$bench" passkeys --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-passkeys.json"
   "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
   "$bench" storm --seconds 2 --silent-fans 2 --patience 5 --json "$out/quick-storm.json"
   python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
@@ -46,6 +47,9 @@ fi
 if [ "$which" = gateway ] || [ "$which" = all ]; then
   "$target_dir/release/bench" gateway --json "$out/gateway.json"
 fi
+if [ "$which" = passkeys ] || [ "$which" = all ]; then
+  "$target_dir/release/bench" passkeys --json "$out/passkeys.json"
+fi
 if [ "$which" = import ] || [ "$which" = all ]; then
   "$target_dir/release/bench" import --json "$out/import.json"
 fi
@@ -55,5 +59,5 @@ fi
 if [ "$which" = all ]; then
   echo
   python3 scripts/bench-report.py docs/bench "$out/ingest.json" "$out/worker.json" \
-    "$out/gateway.json" "$out/import.json" "$out/storm.json"
+    "$out/gateway.json" "$out/passkeys.json" "$out/import.json" "$out/storm.json"
 fi

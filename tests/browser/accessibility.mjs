@@ -125,6 +125,30 @@ try {
       await context.close();
     }
   }
+  // Passkeys, at `passkey_base` (a gateway whose relying party is localhost, where the browser
+  // offers WebAuthn): the sign-in page's passkey button and its problem line, and the passkey
+  // page listing the fan's passkey, with the "Add a passkey" form the script shows.
+  if (input.passkey_base) {
+    for (const lang of ['en', 'fr', 'de']) {
+      const context = await browser.newContext({ bypassCSP: true, locale: lang, extraHTTPHeaders: { 'accept-language': lang } });
+      const page = await context.newPage();
+      await visit(page, lang, 'passkey sign-in', '/login?return_to=/profile/passkeys', input.passkey_base);
+      await page.waitForSelector('#passkey-button', { state: 'visible' });
+      await page.evaluate(() => {
+        const problem = document.getElementById('passkey-problem');
+        problem.textContent = document.getElementById('passkey-sign-in').dataset.failed;
+        problem.hidden = false;
+      });
+      await check(page, lang, 'passkey sign-in failed', 200);
+      await submit(page, lang, 'passkeys', async () => {
+        await page.fill('#email', input.email);
+        await page.fill('#password', input.password);
+      });
+      await page.waitForSelector('#passkey-add', { state: 'visible' });
+      await check(page, lang, 'passkeys with the form', 200);
+      await context.close();
+    }
+  }
   // The 429 page: ask for links until the per-address limit refuses.
   const context = await browser.newContext({ bypassCSP: true, locale: 'de', extraHTTPHeaders: { 'accept-language': 'de' } });
   const page = await context.newPage();

@@ -6,7 +6,8 @@
 //! "check your mailbox"), the verification page, the unconfirmed sign-in, the e-mail change
 //! form (and its error) and its confirmation page, the e-mail code sign-in (the form asking
 //! for the address and its error, the page to type the code and a wrong code, the mailed link
-//! in another browser). The busy page's timed retry, a meta refresh, is the one waived rule (see
+//! in another browser), the passkey button on the sign-in page (and its problem line) and the
+//! passkey page with its list and form. The busy page's timed retry, a meta refresh, is the one waived rule (see
 //! the script). With `SCREENSHOTS=<dir>` the script also writes the sign-in page at 1280 and
 //! 360 px (`docs/screenshots/`).
 
@@ -24,6 +25,15 @@ async fn every_page_passes_axe_in_english_french_and_german() {
     // The e-mail code pages on a gateway of their own: their wrong codes count against the
     // source address, which the other pages' sign-ins share.
     let codes = setup().await;
+    // Passkeys on a gateway whose relying party is localhost; Jean has one passkey listed.
+    let (keys, passkey_base) = crate::gateway_passkeys::passkey_setup().await;
+    keys.db
+        .execute(&format!(
+            "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
+             VALUES (gen_random_uuid(), '{}', '\\x01', 'My phone', '{{}}', true, true)",
+            keys.subject
+        ))
+        .await;
     let token = "a-valid-token-for-the-accessibility-test-0123456789";
     s.db.execute(&format!(
         "INSERT INTO password_tokens (token_hash, subject_id, purpose, expires_at) \
@@ -67,6 +77,7 @@ async fn every_page_passes_axe_in_english_french_and_german() {
         "reset_url": format!("/password/reset?token={token}"),
         "busy_url": authorize_url(&busy.gateway.base_url, "shop", REDIRECT, &[]),
         "code_base": codes.gateway.base_url,
+        "passkey_base": passkey_base,
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/accessibility.mjs");
     let run = tokio::process::Command::new("node")
@@ -124,6 +135,10 @@ async fn every_page_passes_axe_in_english_french_and_german() {
     seen("code request error", 422);
     seen("code sent", 200);
     seen("code wrong", 401);
+    seen("passkey sign-in", 200);
+    seen("passkey sign-in failed", 200);
+    seen("passkeys", 200);
+    seen("passkeys with the form", 200);
     for page in pages {
         eprintln!(
             "axe {} {} ({}): minor {}, waived {}",

@@ -21,6 +21,7 @@ mod gateway_jwt_attacks;
 mod gateway_memory;
 mod gateway_native_apps;
 mod gateway_openid_client;
+mod gateway_passkeys;
 mod gateway_password;
 mod gateway_profile;
 mod gateway_rotation;

@@ -108,6 +108,11 @@ impl Application {
             signup: crate::signup_settings::SignupSettings::new(&settings.signup)?,
             data_protection_email: settings.data_protection_email.clone(),
             social,
+            passkeys: crate::passkeys::settings::relying_party(
+                &settings.passkeys,
+                &settings.issuer,
+                &crate::theme::current().organisation,
+            )?,
         });
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
@@ -163,6 +168,22 @@ impl Application {
                         .route(web::post().to(crate::social::callback_post)),
                 )
                 .service(resource("/account/social/unlink", "POST").route(web::post().to(crate::social::unlink)))
+                .service(
+                    resource("/login/passkey/options", "POST").route(web::post().to(crate::passkeys::sign_in_options)),
+                )
+                .service(resource("/login/passkey", "POST").route(web::post().to(crate::passkeys::sign_in_finish)))
+                .service(
+                    resource("/profile/passkeys", "GET, POST")
+                        .route(web::get().to(crate::passkeys::manage))
+                        .route(web::post().to(crate::passkeys::enrol_finish)),
+                )
+                .service(
+                    resource("/profile/passkeys/options", "POST").route(web::post().to(crate::passkeys::enrol_options)),
+                )
+                .service(resource("/profile/passkeys/remove", "POST").route(web::post().to(crate::passkeys::remove)))
+                .service(
+                    resource(crate::passkeys::script::PATH, "GET").route(web::get().to(crate::passkeys::script::serve)),
+                )
                 .service(resource("/token", "POST").route(web::post().to(routes::token::token)))
                 .service(
                     resource("/userinfo", "GET, POST")

@@ -104,6 +104,9 @@ pub struct Settings {
     pub signup: crate::signup_settings::SignupArgs,
 
     #[command(flatten)]
+    pub passkeys: crate::passkeys::settings::PasskeyArgs,
+
+    #[command(flatten)]
     pub database: DatabaseArgs,
     /// The broker carries the gateway's commands to the worker (mail to send).
     #[command(flatten)]

@@ -15,6 +15,7 @@ pub mod grants;
 pub mod keys;
 pub mod loopback;
 pub mod pages;
+pub mod passkeys;
 pub mod password_policy;
 pub mod passwords;
 pub mod profile;

@@ -1,6 +1,8 @@
 //! Server-rendered pages (no JavaScript needed), in English, French or German following the
 //! user's language. Every value shown is HTML-escaped.
 
+pub mod passkey;
+
 /// A supported page language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -234,8 +236,9 @@ pub fn layout(lang: Lang, title: &str, body: &str) -> String {
 }
 
 /// The sign-in form. `return_to` is an /authorize URL of ours; the sign-up and the e-mail code
-/// sign-in keep it.
-pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Option<&str>) -> String {
+/// sign-in keep it. With `passkeys`, the e-mail field offers the browser's passkeys as autofill
+/// and a passkey button follows the form (both driven by `passkeys.js`).
+pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Option<&str>, passkeys: bool) -> String {
     let t = texts(lang);
     let return_to_query = escape(&url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect::<String>());
     let message = message
@@ -244,9 +247,9 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
     let body = format!(
         "<h1>{}</h1>{message}<form method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"return_to\" value=\"{}\">\
-         <label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required value=\"{}\">\
+         <label for=\"email\">{}</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"{autocomplete}\" required value=\"{}\">\
          <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <button type=\"submit\">{}</button></form>\
+         <button type=\"submit\">{}</button></form>{passkey}\
          <p class=\"links\"><a href=\"/password/forgot\">{}</a><a href=\"/login/code?return_to={return_to_query}\">{}</a></p>\
          {providers}<p class=\"muted\">{} <a href=\"/signup?return_to={return_to_query}\">{}</a></p>",
         escape(t.sign_in),
@@ -261,6 +264,12 @@ pub fn login(lang: Lang, csrf: &str, return_to: &str, email: &str, message: Opti
         escape(t.no_account),
         escape(t.create_account),
         providers = provider_buttons(lang, crate::federation::buttons(), &return_to_query),
+        autocomplete = if passkeys { "username webauthn" } else { "username" },
+        passkey = if passkeys {
+            passkey::sign_in_button(lang)
+        } else {
+            String::new()
+        },
     );
     layout(lang, t.sign_in, &body)
 }
@@ -297,9 +306,10 @@ pub fn error(lang: Lang, detail: &str) -> String {
     )
 }
 
-pub fn signed_in(lang: Lang) -> String {
+/// The signed-in page; `extra` is trusted HTML (the passkey offer).
+pub fn signed_in(lang: Lang, extra: &str) -> String {
     let t = texts(lang);
-    layout(lang, t.signed_in, &format!("<h1>{}</h1>", escape(t.signed_in)))
+    layout(lang, t.signed_in, &format!("<h1>{}</h1>{extra}", escape(t.signed_in)))
 }
 
 /// The forgotten-password form.
@@ -403,17 +413,18 @@ mod tests {
         assert_eq!(Lang::negotiate("de_AT"), Lang::De);
         assert_eq!(Lang::negotiate("it"), Lang::En);
         assert_eq!(Lang::negotiate(""), Lang::En);
-        let page = login(Lang::Fr, "tok", "/authorize?a=1&b=\"2\"", "<script>", None);
+        let page = login(Lang::Fr, "tok", "/authorize?a=1&b=\"2\"", "<script>", None, false);
         assert!(page.contains("lang=\"fr\"") && page.contains("Mot de passe"));
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
         assert!(page.contains("/authorize?a=1&amp;b=&quot;2&quot;"));
-        let page = login(Lang::De, "tok", "/authorize", "", None);
+        let page = login(Lang::De, "tok", "/authorize", "", None, false);
         assert!(page.contains("lang=\"de\"") && page.contains("Passwort"));
     }
 
     #[test]
     fn the_sign_in_page_leads_to_sign_up_with_the_same_return_to_and_to_the_forgotten_password() {
-        let page = login(Lang::En, "tok", "/authorize?client_id=shop&state=a b", "", None);
+        let page = login(Lang::En, "tok", "/authorize?client_id=shop&state=a b", "", None, true);
+        assert!(page.contains("autocomplete=\"username webauthn\"") && page.contains("id=\"passkey-button\""));
         assert!(page.contains("href=\"/password/forgot\""));
         assert!(page.contains("href=\"/signup?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));
         assert!(page.contains("href=\"/login/code?return_to=%2Fauthorize%3Fclient_id%3Dshop%26state%3Da+b\""));

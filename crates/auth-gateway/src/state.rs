@@ -23,6 +23,8 @@ pub struct GatewayState {
     pub signup: crate::signup_settings::SignupSettings,
     /// The upstream providers of social sign-in.
     pub social: crate::federation::Providers,
+    /// The passkeys' relying party; `None` when passkeys are off (`passkeys::settings`).
+    pub passkeys: Option<webauthn_rs::Webauthn>,
     /// The discovery document, built once.
     pub discovery: serde_json::Value,
 }

@@ -9,6 +9,8 @@ pub mod gateway_grants;
 pub mod import;
 pub mod ingest;
 pub mod lag;
+pub mod passkey_authenticator;
+pub mod passkeys;
 pub mod raw;
 pub mod report;
 pub mod storm;
@@ -40,6 +42,9 @@ pub enum Command {
     /// password logins per second, beside JWT signing, a static JSON response from the same
     /// HTTP stack, one ES256 verification plus one primary-key query, and argon2id hashing.
     Gateway(gateway::GatewayArgs),
+    /// auth-gateway: passkey sign-ins per second through the real endpoints, beside
+    /// webauthn-rs verifying the same assertions alone and password sign-ins in the same run.
+    Passkeys(passkeys::PasskeysArgs),
     /// sync-worker import: contacts imported per second from a generated JSON-lines file,
     /// beside `psql \copy` of the same file into a plain table.
     Import(import::ImportArgs),

@@ -10,6 +10,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Ingest(args) => bench::ingest::run(args).await,
         Command::Worker(args) => bench::worker::run(args).await,
         Command::Gateway(args) => bench::gateway::run(args).await,
+        Command::Passkeys(args) => bench::passkeys::run(args).await,
         Command::Import(args) => bench::import::run(args).await,
         Command::Storm(args) => bench::storm::run(args).await,
     }

@@ -22,6 +22,8 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("email_codes", "INSERT, UPDATE, DELETE"),
     ("federated_identities", "INSERT, UPDATE, DELETE"),
     ("federation_requests", "INSERT, UPDATE, DELETE"),
+    ("passkeys", "INSERT, UPDATE, DELETE"),
+    ("passkey_challenges", "INSERT, DELETE"),
     ("pushed_authorization_requests", "INSERT, UPDATE, DELETE"),
     ("logout_deliveries", "INSERT, UPDATE, DELETE"),
     ("erasure_requests", "INSERT"),

@@ -378,3 +378,34 @@ diesel::table! {
 
 diesel::joinable!(federated_identities -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(federated_identities, accounts);
+
+diesel::table! {
+    passkeys (id) {
+        id -> Uuid,
+        subject_id -> Uuid,
+        credential_id -> Bytea,
+        name -> Text,
+        credential -> Jsonb,
+        sign_count -> Int8,
+        backup_eligible -> Bool,
+        backup_state -> Bool,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    passkey_challenges (binding_hash) {
+        binding_hash -> Bytea,
+        purpose -> Text,
+        session_id -> Nullable<Bytea>,
+        subject_id -> Nullable<Uuid>,
+        state -> Jsonb,
+        detail -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(passkeys -> accounts (subject_id));
+diesel::allow_tables_to_appear_in_same_query!(passkeys, accounts);

@@ -25,6 +25,7 @@ struct Texts {
     unchanged: &'static str,
     back: &'static str,
     email_link: &'static str,
+    passkeys_link: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -48,6 +49,7 @@ const EN: Texts = Texts {
     unchanged: "Nothing was changed.",
     back: "Back to my profile",
     email_link: "Change my e-mail address (it is checked by a link first)",
+    passkeys_link: "My passkeys: sign in without a password (add, see or remove them)",
 };
 
 const FR: Texts = Texts {
@@ -71,6 +73,7 @@ const FR: Texts = Texts {
     unchanged: "Rien n'a été modifié.",
     back: "Retour à mon profil",
     email_link: "Changer mon adresse e-mail (vérifiée d'abord par un lien)",
+    passkeys_link: "Mes clés d'accès : se connecter sans mot de passe (les ajouter, les voir ou les supprimer)",
 };
 
 const DE: Texts = Texts {
@@ -94,6 +97,7 @@ const DE: Texts = Texts {
     unchanged: "Es wurde nichts geändert.",
     back: "Zurück zu meinem Profil",
     email_link: "E-Mail-Adresse ändern (zuerst per Link bestätigt)",
+    passkeys_link: "Meine Passkeys: ohne Passwort anmelden (hinzufügen, ansehen oder entfernen)",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -156,10 +160,11 @@ pub fn render(lang: Lang, csrf: &str, base: &str, profile: &Profile, problems: &
         )
     };
     let mut body = format!(
-        "<h1>{}</h1><p>{}</p><p><a href=\"/account/email\">{}</a></p>",
+        "<h1>{}</h1><p>{}</p><p><a href=\"/account/email\">{}</a></p><p><a href=\"/profile/passkeys\">{}</a></p>",
         escape(t.title),
         escape(t.intro),
-        escape(t.email_link)
+        escape(t.email_link),
+        escape(t.passkeys_link)
     );
     if !problems.is_empty() {
         body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(t.invalid)));

@@ -15,8 +15,9 @@ use crate::{
 
 /// Renders the form with a fresh CSRF token. The content security policy has no `form-action`:
 /// browsers apply it to the redirects after the form too, and the sign-in ends with a
-/// redirect to the client's (external) redirect URI.
-pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> HttpResponse {
+/// redirect to the client's (external) redirect URI. Scripts: only the gateway's own
+/// `passkeys.js`, which posts to the passkey endpoints (`connect-src 'self'`), when `passkeys`.
+pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>, passkeys: bool) -> HttpResponse {
     let Some((csrf, cookie)) = crate::csrf::issue() else {
         return HttpResponse::ServiceUnavailable().finish();
     };
@@ -31,21 +32,21 @@ pub fn form(lang: Lang, return_to: &str, email: &str, message: Option<&str>) -> 
         .insert_header(("X-Frame-Options", "DENY"))
         .insert_header((
             "Content-Security-Policy",
-            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'",
         ))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .content_type("text/html; charset=utf-8")
-        .body(pages::login(lang, &csrf, return_to, email, message))
+        .body(pages::login(lang, &csrf, return_to, email, message, passkeys))
 }
 
-pub async fn show(req: HttpRequest) -> HttpResponse {
+pub async fn show(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
     let lang = Lang::of_request(&req);
     let return_to = params::parse(req.query_string())
         .ok()
         .and_then(|p| p.get("return_to").cloned())
         .filter(|r| safe_return(r))
         .unwrap_or_else(|| "/".into());
-    form(lang, &return_to, "", None)
+    form(lang, &return_to, "", None, state.passkeys.is_some())
 }
 
 /// The sign-in form for an authorization request, or the busy page that retries it while
@@ -54,7 +55,7 @@ pub fn form_or_busy(state: &GatewayState, lang: Lang, return_to: &str, email: &s
     if state.passwords.saturated() {
         return busy_page(lang, return_to);
     }
-    form(lang, return_to, email, None)
+    form(lang, return_to, email, None, state.passkeys.is_some())
 }
 
 pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<GatewayState>) -> HttpResponse {
@@ -82,7 +83,9 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
         format!("account:{}", email.to_lowercase()),
         format!("address:{}", client_address(&req)),
     ];
-    if let Some(refused) = refused_when_locked(&mut conn, &keys, lang, return_to, &email).await {
+    if let Some(refused) =
+        refused_when_locked(&mut conn, &keys, lang, return_to, &email, state.passkeys.is_some()).await
+    {
         return refused;
     }
     // Only accounts whose contact may sign in (not merged or anonymised) are looked up.
@@ -109,13 +112,15 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     };
     // Asked again after hashing: attempts of a burst all pass the first check before any of
     // them fails, and a lock that engaged meanwhile refuses even the right password.
-    if let Some(refused) = refused_when_locked(&mut conn, &keys, lang, return_to, &email).await {
+    if let Some(refused) =
+        refused_when_locked(&mut conn, &keys, lang, return_to, &email, state.passkeys.is_some()).await
+    {
         return refused;
     }
     let Some(account) = account.filter(|_| verified) else {
         let _ = throttle::failed(&mut conn, &keys).await;
         tracing::info!("Sign-in refused");
-        return form(lang, return_to, &email, Some(texts.failed));
+        return form(lang, return_to, &email, Some(texts.failed), state.passkeys.is_some());
     };
     let _ = throttle::succeeded(&mut conn, &keys[0]).await;
     let subject = account.subject;
@@ -176,13 +181,14 @@ async fn refused_when_locked(
     lang: Lang,
     return_to: &str,
     email: &str,
+    passkeys: bool,
 ) -> Option<HttpResponse> {
     let retry_after = match throttle::locked(conn, keys).await {
         Ok(Some(retry_after)) => retry_after,
         Ok(None) => return None,
         Err(_) => return Some(unavailable(lang)),
     };
-    let mut response = form(lang, return_to, email, Some(pages::texts(lang).locked));
+    let mut response = form(lang, return_to, email, Some(pages::texts(lang).locked), passkeys);
     *response.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
     response.headers_mut().insert(
         header::RETRY_AFTER,
@@ -194,11 +200,25 @@ async fn refused_when_locked(
     Some(response)
 }
 
-/// `/` after a sign-in without a client: a plain confirmation.
-pub async fn home(req: HttpRequest) -> HttpResponse {
+/// `/` after a sign-in or a sign-up without a client: a plain confirmation, offering a
+/// passkey to a signed-in fan who has none (a shop's sign-in goes straight back to the shop).
+pub async fn home(req: HttpRequest, state: web::Data<GatewayState>) -> HttpResponse {
+    let lang = Lang::of_request(&req);
+    let offer = match (&state.passkeys, req.cookie(session_cookie::NAME)) {
+        (Some(_), Some(cookie)) => passkey_offer(&state, cookie.value(), lang).await,
+        _ => None,
+    };
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(pages::signed_in(Lang::of_request(&req)))
+        .body(pages::signed_in(lang, offer.as_deref().unwrap_or_default()))
+}
+
+/// The offer of a passkey (HTML) for the session of cookie `value` when its fan has none.
+async fn passkey_offer(state: &GatewayState, value: &str, lang: Lang) -> Option<String> {
+    let mut conn = state.pool.get().await.ok()?;
+    let session = sessions::find(&mut conn, value).await.ok()??;
+    let count = store::auth::passkeys::count(&mut conn, session.subject).await.ok()?;
+    (count == 0).then(|| pages::passkey::offer(lang))
 }
 
 /// Only our own authorization requests, the profile page or the home page: never an open
@@ -206,6 +226,7 @@ pub async fn home(req: HttpRequest) -> HttpResponse {
 pub fn safe_return(target: &str) -> bool {
     target == "/"
         || target == "/profile"
+        || target == "/profile/passkeys"
         || (target.starts_with("/authorize?") && !target.contains('\\') && !target.contains("//"))
 }
 
@@ -237,6 +258,7 @@ mod tests {
     fn only_our_own_pages_are_return_targets() {
         assert!(safe_return("/"));
         assert!(safe_return("/profile"));
+        assert!(safe_return("/profile/passkeys"));
         assert!(safe_return("/authorize?client_id=shop"));
         for open in [
             "https://evil.example/",

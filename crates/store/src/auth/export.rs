@@ -1,6 +1,6 @@
 //! "Download my data": everything the installation holds about one account, as one JSON
 //! document built by PostgreSQL: the account (never its password hash), the contact as
-//! mirrored from S-360, the sessions, the linked sign-in services, the refresh tokens (never the tokens), the mails sent and
+//! mirrored from S-360, the sessions, the passkeys (never their keys), the linked sign-in services, the refresh tokens (never the tokens), the mails sent and
 //! the changes applied to the contact.
 
 use diesel::{prelude::*, sql_types};
@@ -35,6 +35,9 @@ SELECT jsonb_build_object(
               'upstream_subject', f.upstream_subject, 'email_at_link', f.email_at_link,
               'linked_at', f.linked_at, 'last_used_at', f.last_used_at) ORDER BY f.linked_at)
               FROM federated_identities f WHERE f.subject_id = a.subject_id), '[]'),
+  'passkeys', coalesce((SELECT jsonb_agg(jsonb_build_object('name', p.name, 'created_at', p.created_at,
+              'last_used_at', p.last_used_at, 'synced', p.backup_eligible) ORDER BY p.created_at)
+              FROM passkeys p WHERE p.subject_id = a.subject_id), '[]'),
   'refresh_tokens', coalesce((SELECT jsonb_agg(jsonb_build_object('client_id', r.client_id,
               'scope', r.scope, 'created_at', r.created_at, 'expires_at', r.expires_at,
               'used_at', r.used_at, 'revoked_at', r.revoked_at) ORDER BY r.created_at)

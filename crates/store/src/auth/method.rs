@@ -20,6 +20,13 @@ pub enum AuthMethod {
     MailedOneTime,
     /// An upstream OpenID provider's sign-in (`fed`): social sign-in, identity brokering.
     Federated,
+    /// A passkey bound to its device (`hwk`, RFC 8176's "proof-of-possession of a
+    /// hardware-secured key"): not backup-eligible, so its private key never leaves the
+    /// authenticator. With user verification (`user`), which every passkey sign-in requires.
+    HardwareKey,
+    /// A synced passkey (`swk`, "proof-of-possession of a software-secured key"): backup-eligible,
+    /// so a password manager or platform account may copy it to other devices. With `user`.
+    SoftwareKey,
 }
 
 impl AuthMethod {
@@ -29,15 +36,20 @@ impl AuthMethod {
             Self::Password => "pwd",
             Self::MailedOneTime => "otp",
             Self::Federated => "fed",
+            Self::HardwareKey => "hwk",
+            Self::SoftwareKey => "swk",
         }
     }
 
-    /// The ID token's `amr`.
+    /// The ID token's `amr`: a passkey is a key and the user's verification (PIN or biometric)
+    /// on the authenticator, which the gateway requires.
     pub fn amr(self) -> &'static [&'static str] {
         match self {
             Self::Password => &["pwd"],
             Self::MailedOneTime => &["otp"],
             Self::Federated => &["fed"],
+            Self::HardwareKey => &["hwk", "user"],
+            Self::SoftwareKey => &["swk", "user"],
         }
     }
 
@@ -46,6 +58,8 @@ impl AuthMethod {
             "pwd" => Some(Self::Password),
             "otp" => Some(Self::MailedOneTime),
             "fed" => Some(Self::Federated),
+            "hwk" => Some(Self::HardwareKey),
+            "swk" => Some(Self::SoftwareKey),
             _ => None,
         }
     }
@@ -74,6 +88,11 @@ mod tests {
             assert_eq!(AuthMethod::parse(method.as_str()), Some(method));
             assert_eq!(method.amr(), [method.as_str()]);
         }
-        assert_eq!(AuthMethod::parse("hwk"), None);
+        for method in [AuthMethod::HardwareKey, AuthMethod::SoftwareKey] {
+            assert_eq!(AuthMethod::parse(method.as_str()), Some(method));
+            assert_eq!(method.amr(), [method.as_str(), "user"]);
+        }
+        assert_eq!(AuthMethod::parse("user"), None, "never a method alone");
+        assert_eq!(AuthMethod::parse("fed"), None);
     }
 }

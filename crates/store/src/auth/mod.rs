@@ -1,7 +1,8 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
-//! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, pushed
-//! authorization requests, social sign-in's linked identities and requests under way, back-channel logouts owed, erasure requests, the accounts fans create
+//! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, passkeys
+//! and their ceremonies under way, social sign-in's linked identities and requests under way,
+//! pushed authorization requests, back-channel logouts owed, erasure requests, the accounts fans create
 //! and their requests for an S-360 contact) or, for [`accounts`], the
 //! credential columns of `accounts` and the reads a sign-in needs; [`method`] says how a session
 //! was opened. Contact data is only read
@@ -19,6 +20,8 @@ pub mod grants;
 pub mod logouts;
 pub mod mail_language;
 pub mod method;
+pub mod passkey_challenges;
+pub mod passkeys;
 pub mod password_tokens;
 pub mod pushed_requests;
 pub mod refresh_tokens;

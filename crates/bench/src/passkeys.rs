@@ -1,0 +1,318 @@
+//! The passkey benchmark: passkey sign-ins per second through the gateway's real endpoints
+//! (`POST /login/passkey/options`, then the assertion to `POST /login/passkey`, each opening a
+//! session) against `auth-gateway` started in this process, beside two figures of the same run:
+//! webauthn-rs verifying the same assertions alone (2 threads: a fresh challenge, the
+//! software authenticator's signature, `finish_discoverable_authentication`, the counter
+//! update), target ≥ 0.5 of it; and password sign-ins through the sign-in form, target ≥ 20×.
+//! Each client signs in with its own passkey (its own counter), as fans do.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use tokio_util::sync::CancellationToken;
+use webauthn_rs::prelude::{DiscoverableKey, Passkey, PublicKeyCredential, Url, WebauthnBuilder};
+
+use crate::{
+    database::BenchDatabase,
+    passkey_authenticator::{ORIGIN, RP_ID, SoftPasskey},
+    report::{Row, median, print_table},
+};
+
+const EMAIL: &str = "bench@example.org";
+const PASSWORD: &str = crate::gateway::PASSWORD;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PasskeysArgs {
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Measurements per benchmark; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Concurrent clients, each with its own passkey.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// A PostgreSQL superuser URL; the benchmark creates and drops its own database.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_ADMIN_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub admin_url: String,
+}
+
+pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
+    let database = BenchDatabase::create(&args.admin_url).await?;
+    let mut conn = AsyncPgConnection::establish(&database.url).await?;
+    let subject = seed_account(&mut conn).await?;
+    let mut passkeys = Vec::with_capacity(args.concurrency);
+    for n in 0..args.concurrency {
+        let passkey = SoftPasskey::new(subject)?;
+        diesel::sql_query(
+            "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, false, false)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(subject)
+        .bind::<diesel::sql_types::Bytea, _>(&passkey.credential_id)
+        .bind::<diesel::sql_types::Text, _>(format!("Bench {n}"))
+        .bind::<diesel::sql_types::Jsonb, _>(passkey.stored())
+        .execute(&mut conn)
+        .await?;
+        passkeys.push(passkey);
+    }
+
+    let keys_dir = std::env::temp_dir().join(format!("bench-passkeys-{}", uuid::Uuid::new_v4().simple()));
+    let settings = infra::config::parse_from::<auth_gateway::Settings, _, _>([
+        "auth-gateway",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database.url,
+        "--dev-keys-dir",
+        &keys_dir.to_string_lossy(),
+        "--passkey-rp-id",
+        RP_ID,
+        "--passkey-rp-origins",
+        ORIGIN,
+    ])?;
+    let cancel = CancellationToken::new();
+    let app = auth_gateway::Application::build(settings, cancel.clone()).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let duration = Duration::from_secs(args.seconds);
+
+    let (mut raw, mut ours, mut passwords) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        raw.push(verification_rate(subject, duration).await?);
+        let (rate, back) = sign_in_rate(&base, passkeys, duration).await?;
+        passkeys = back;
+        ours.push(rate);
+        passwords.push(password_rate(&base, args.concurrency, duration).await?);
+    }
+    let passkey_rate = median(&ours);
+    let rows = vec![
+        row(
+            "passkey sign-ins",
+            passkey_rate,
+            "webauthn-rs verification, 2 threads (/s)",
+            median(&raw),
+            "ratio ≥ 0.5",
+        ),
+        row(
+            "passkey vs password sign-ins",
+            passkey_rate,
+            "password sign-ins, same gateway (/s)",
+            median(&passwords),
+            "ratio ≥ 20",
+        ),
+    ];
+    print_table(&rows);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&rows)?)?;
+    }
+    cancel.cancel();
+    server.await??;
+    drop(conn);
+    database.drop().await;
+    let _ = std::fs::remove_dir_all(&keys_dir);
+    Ok(())
+}
+
+fn row(name: &str, figure: f64, baseline_name: &str, baseline: f64, target: &str) -> Row {
+    Row {
+        benchmark: format!("gateway {name}"),
+        figure,
+        unit: "sign-ins/s",
+        baseline_name: baseline_name.into(),
+        baseline,
+        ratio: figure / baseline,
+        target: target.into(),
+        p50_ms: None,
+        p99_ms: None,
+    }
+}
+
+/// The benchmark's fan: an S-360 contact and a verified account with a password.
+async fn seed_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid> {
+    #[derive(diesel::QueryableByName)]
+    struct Subject {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        subject_id: uuid::Uuid,
+    }
+    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
+         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
+    )
+    .execute(conn)
+    .await?;
+    let row: Subject = diesel::sql_query(
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
+         VALUES ('B1', 'B1', $1, $2, true) RETURNING subject_id",
+    )
+    .bind::<diesel::sql_types::Text, _>(EMAIL)
+    .bind::<diesel::sql_types::Text, _>(&hash)
+    .get_result(conn)
+    .await?;
+    Ok(row.subject_id)
+}
+
+/// Assertions verified per second by webauthn-rs alone, on 2 threads, each with its own
+/// passkey (what the gateway does per sign-in, without HTTP or the database).
+async fn verification_rate(subject: uuid::Uuid, duration: Duration) -> anyhow::Result<f64> {
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let count = count.clone();
+            std::thread::spawn(move || -> anyhow::Result<()> {
+                let origin = Url::parse(ORIGIN)?;
+                let webauthn = WebauthnBuilder::new(RP_ID, &origin)?.build()?;
+                let mut device = SoftPasskey::new(subject)?;
+                let mut passkey: Passkey = serde_json::from_value(device.stored())?;
+                while Instant::now() < deadline {
+                    let (options, state) = webauthn.start_discoverable_authentication()?;
+                    let challenge = serde_json::to_value(&options)?["publicKey"]["challenge"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let assertion: PublicKeyCredential = serde_json::from_value(device.assert(&challenge)?)?;
+                    webauthn.identify_discoverable_authentication(&assertion)?;
+                    let key = DiscoverableKey::from(&passkey);
+                    let result = webauthn.finish_discoverable_authentication(&assertion, state, &[key])?;
+                    passkey.update_credential(&result);
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("a verification thread panicked"))??;
+    }
+    Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
+}
+
+/// Passkey sign-ins per second through the gateway, one client per passkey; the passkeys
+/// come back with their counters moved on.
+async fn sign_in_rate(
+    base: &str,
+    passkeys: Vec<SoftPasskey>,
+    duration: Duration,
+) -> anyhow::Result<(f64, Vec<SoftPasskey>)> {
+    let client = reqwest::Client::new();
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = passkeys
+        .into_iter()
+        .map(|mut device| {
+            let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    sign_in_once(&client, &base, &mut device).await?;
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<_, anyhow::Error>(device)
+            })
+        })
+        .collect();
+    let mut back = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        back.push(task.await??);
+    }
+    Ok((
+        AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64(),
+        back,
+    ))
+}
+
+/// One sign-in as the page's script does it: the options (and the challenge cookie), then the
+/// assertion; the gateway must open a session.
+async fn sign_in_once(client: &reqwest::Client, base: &str, device: &mut SoftPasskey) -> anyhow::Result<()> {
+    let options = client
+        .post(format!("{base}/login/passkey/options"))
+        .json(&serde_json::json!({ "return_to": "/" }))
+        .send()
+        .await?;
+    anyhow::ensure!(options.status() == 200, "options answered {}", options.status());
+    let cookie = set_cookie(&options, "__Host-passkey-challenge=").unwrap_or_default();
+    let options: serde_json::Value = options.json().await?;
+    let challenge = options["publicKey"]["challenge"].as_str().unwrap_or_default();
+    let answer = client
+        .post(format!("{base}/login/passkey"))
+        .header("cookie", cookie)
+        .json(&device.assert(challenge)?)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        answer.status() == 200 && set_cookie(&answer, "__Host-session=").is_some(),
+        "the passkey sign-in answered {}",
+        answer.status()
+    );
+    Ok(())
+}
+
+/// The `name=value` of the response's cookie starting with `prefix`.
+fn set_cookie(response: &reqwest::Response, prefix: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(prefix))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Password sign-ins per second through the sign-in form of the same gateway.
+async fn password_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let count = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let page = client.get(format!("{base}/login")).send().await?;
+            let cookie = set_cookie(&page, "__Host-csrf=").unwrap_or_default();
+            let html = page.text().await?;
+            let marker = "name=\"csrf\" value=\"";
+            let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_default();
+            let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
+            while Instant::now() < deadline {
+                let response = client
+                    .post(format!("{base}/login"))
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("return_to", "/"),
+                        ("email", EMAIL),
+                        ("password", PASSWORD),
+                    ])
+                    .send()
+                    .await?;
+                anyhow::ensure!(response.status() == 303, "sign-in answered {}", response.status());
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
+}
