@@ -1,12 +1,11 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
 //! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, pushed
-//! authorization requests, social sign-in's linked identities and requests under way, back-channel logouts owed, erasure requests, the accounts fans create
-//! and their requests for an S-360 contact) or, for [`accounts`], the
-//! credential columns of `accounts` and the reads a sign-in needs; [`method`] says how a session
-//! was opened. Contact data is only read
-//! here (an account signs in while its contact is absent or active); `sync-worker` alone
-//! writes it.
+//! authorization requests, social sign-in's linked identities and sign-ins under way,
+//! back-channel logouts owed, erasure requests, the accounts fans create and their requests for
+//! an S-360 contact) or, for [`accounts`], the credential columns of `accounts` and the reads a
+//! sign-in needs; [`method`] says how a session was opened. Contact data is only read here (an
+//! account signs in while its contact is absent or active); `sync-worker` alone writes it.
 
 pub mod accounts;
 pub mod codes;
