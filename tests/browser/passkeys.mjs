@@ -72,8 +72,10 @@ try {
   // holds that back until the page has loaded, as a fan who does not pick the autofill.
   const pressPasskeyButton = async (url) => {
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: device, enabled: false });
+    const autofillAsked = page.waitForResponse((r) => new URL(r.url()).pathname === '/login/passkey/options');
     await page.goto(url);
-    await page.waitForTimeout(500);
+    await autofillAsked;
+    await page.waitForTimeout(300);
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: device, enabled: true });
     await page.click('#passkey-button');
   };
@@ -83,7 +85,10 @@ try {
       await page.waitForTimeout(100);
     }
     // The browser then shows its error page (the shop does not exist here): let it settle.
-    await page.waitForURL((url) => !url.toString().startsWith(base), { timeout: 15000 });
+    for (let waited = 0; page.url().startsWith(base) && waited < 15000; waited += 100) {
+      await page.waitForTimeout(100);
+    }
+    await page.waitForLoadState().catch(() => {});
     return landings[count - 1];
   };
 
