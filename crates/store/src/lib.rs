@@ -8,16 +8,19 @@
 //!   and write-back tables) and the only service that runs [`migrate`].
 //! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
 //! - Every process that calls S-360 reserves its calls from [`budget`].
-//! - The gateway's database role may write only those tables ([`roles`]).
+//! - `support-console` writes its own tables ([`console`]) and acts on fans through [`auth`].
+//! - The gateway's and the console's database roles may write only their tables ([`roles`]).
 
 pub mod account_issues;
 pub mod auth;
 pub mod budget;
+pub mod console;
 pub mod lease;
 pub mod password_link;
 pub mod roles;
 pub mod schedule;
 pub mod schema;
+pub mod totp;
 
 use diesel_async::AsyncMigrationHarness;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};

@@ -52,6 +52,10 @@ pub struct Client {
     /// (default 5, 0 turns it off, at most 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_reuse_grace_seconds: Option<u32>,
+    /// A staff client (the support console): its users are staff accounts, who sign in with
+    /// password and TOTP on the staff page (`crate::staff`), never fans and never a fan session.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub staff: bool,
 }
 
 /// Why a registry cannot be used; messages name the client, never a secret.
@@ -152,6 +156,9 @@ impl ClientRegistry {
                 if let Some(uri) = uri {
                     check_redirect_uri(uri).map_err(|reason| fail(&format!("{field} {uri}: {reason}")))?;
                 }
+            }
+            if client.staff && client.kind != ClientKind::Confidential {
+                return Err(fail("a staff client must be confidential"));
             }
             if client.refresh_token_days.is_some_and(|days| !(1..=365).contains(&days)) {
                 return Err(fail("refresh_token_days must be between 1 and 365"));
