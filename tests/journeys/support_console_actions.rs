@@ -159,6 +159,56 @@ async fn the_command_line_creates_a_staff_member_who_signs_in_with_the_printed_s
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_with_its_own_privileges_and_no_more() {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let (c, as_role) = start_with(true).await;
+    fan_to_act_on(&c).await;
+    let ana = add_staff(&c, "ana@club.example", Role::Support).await;
+    let session = sign_in(&c, &ana, 0).await.expect("signs in");
+    let (status, _) = get(&c, &session, "/?q=dupont").await;
+    assert_eq!(status, 200);
+    let (status, _) = get(&c, &session, &format!("/fans/{}", c.fan)).await;
+    assert_eq!(status, 200);
+    for action in ACTIONS {
+        let (status, _) = post(
+            &c,
+            &session,
+            &format!("/fans/{}/{action}", c.fan),
+            Some(&csrf(&session)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{action}");
+    }
+    assert_eq!((locked(&c).await, live_sessions(&c).await), (0, 0));
+    let (status, _) = get(&c, &session, "/audit.jsonl").await;
+    assert_eq!(status, 200);
+
+    // The audit is insert-only for it, and contacts, accounts and the worker's queues are
+    // out of its reach.
+    let mut conn = diesel_async::AsyncPgConnection::establish(&as_role)
+        .await
+        .expect("connects as the role");
+    for statement in [
+        "UPDATE staff_audit SET outcome = 'ok'",
+        "DELETE FROM staff_audit",
+        "UPDATE contacts SET first_name = 'X'",
+        "DELETE FROM accounts",
+        "UPDATE accounts SET email_verified = true",
+        "INSERT INTO mail_outbox (contact_number, recipient, template) VALUES ('1', 'a@b.c', 'x')",
+        "UPDATE staff_accounts SET role = 'admin'",
+    ] {
+        let refused = diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .expect_err(statement);
+        assert!(
+            refused.to_string().contains("permission denied"),
+            "{statement}: {refused}"
+        );
+    }
+}
+
 fn base32_decode(text: &str) -> Vec<u8> {
     let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
     for c in text.bytes() {

@@ -27,8 +27,25 @@ pub struct StaffMember {
 }
 
 pub async fn start() -> Console {
+    start_with(false).await.0
+}
+
+/// [`start`]; with `own_role`, the console connects as a role granted only the console's
+/// privileges (`store::roles::grant_console`), whose URL is returned too.
+pub async fn start_with(own_role: bool) -> (Console, String) {
     use clap::Parser;
     let db = TestDatabase::create().await;
+    let console_db = if own_role {
+        let role = format!("console_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        db.execute(&format!("CREATE ROLE \"{role}\" LOGIN")).await;
+        let mut conn = db.pool.get().await.expect("connection");
+        store::roles::grant_console(&mut conn, &role).await.expect("granted");
+        let (_, rest) = db.url.split_once("://").expect("url");
+        let (_, host) = rest.split_once('@').expect("user in url");
+        format!("postgres://{role}@{host}")
+    } else {
+        db.url.clone()
+    };
     let fan = seed_account(&db).await;
     let gateway_port = tests::sim::free_port();
     let console_port = tests::sim::free_port();
@@ -59,7 +76,7 @@ pub async fn start() -> Console {
         "--client-secret",
         CONSOLE_SECRET,
         "--database-url",
-        &db.url,
+        &console_db,
         "--http-workers",
         "2",
     ])
@@ -77,13 +94,14 @@ pub async fn start() -> Console {
         .redirect(Policy::none())
         .build()
         .expect("client");
-    Console {
+    let console = Console {
         db,
         gateway,
         console,
         client,
         fan,
-    }
+    };
+    (console, console_db)
 }
 
 /// The gateway on `port`, its issuer naming that address (the console checks `iss`).
