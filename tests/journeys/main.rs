@@ -57,6 +57,7 @@ mod sim_shop;
 mod sim_webhook;
 mod support_console;
 mod support_console_actions;
+mod support_console_browser;
 mod support_console_support;
 mod webhook_to_database;
 mod worker_commands;

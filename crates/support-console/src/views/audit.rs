@@ -56,7 +56,7 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
     };
     let body = format!(
         "<h1>{title}</h1><p class=\"muted\">{intro}</p><p><a href=\"/audit.jsonl\">{export}</a></p>\
-         <div class=\"table-wrap\"><table><caption class=\"muted\">{title}</caption><thead><tr><th scope=\"col\">{when}</th><th scope=\"col\">{who}</th>\
+         <div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">{when}</th><th scope=\"col\">{who}</th>\
          <th scope=\"col\">{action}</th><th scope=\"col\">{target}</th><th scope=\"col\">{outcome}</th></tr></thead><tbody>{rows}</tbody></table></div>{more}",
         title = escape(t.audit),
         intro = escape(t.audit_intro),
