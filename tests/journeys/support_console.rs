@@ -353,3 +353,55 @@ async fn the_id_token_states_the_staff_role_and_both_factors_and_a_code_is_singl
     let again = redeem(code, &pending.verifier).await.expect("token");
     assert_eq!(again.status(), StatusCode::BAD_REQUEST, "the code was spent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resent_set_password_mail_arrives_over_smtp_and_its_link_works() {
+    let broker = tests::TestBroker::create().await;
+    let smtp = tests::SmtpServer::start().await;
+    let (c, _) = start_with(false, &broker.prefix).await;
+    let _worker = tests::spawn_worker_with(&broker.prefix, &c.db.url, &["--smtp-url", &smtp.url()]).await;
+    let staff = add_staff(&c, "ana@club.example", Role::Support).await;
+    let session = sign_in(&c, &staff, 0).await.expect("signs in");
+    let (status, location) = post(
+        &c,
+        &session,
+        &format!("/fans/{}/resend-mail", c.fan),
+        Some(&csrf(&session)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("/fans/{}?done=resent", c.fan).as_str())
+    );
+    let mail = tests::eventually(
+        std::time::Duration::from_secs(20),
+        "the mail arrives over SMTP",
+        || async {
+            smtp.messages()
+                .into_iter()
+                .find(|m| m.contains("jean.dupont@example.org"))
+        },
+    )
+    .await;
+    let prefix = format!("{}/password/reset?token=", c.gateway.base_url);
+    let start = mail.find(&prefix).expect("the link in the mail") + prefix.len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-' || *ch == '_')
+        .collect();
+    let form = c
+        .client
+        .get(format!("{prefix}{token}"))
+        .send()
+        .await
+        .expect("the link answers");
+    assert_eq!(form.status(), StatusCode::OK, "the link opens the set-password form");
+    assert_eq!(audited(&c, "resend_mail", "ok").await, 1);
+    let (_, page) = get(&c, &session, &format!("/fans/{}?done=resent", c.fan)).await;
+    assert!(page.contains("A new set-password link was mailed to the fan."));
+    assert!(
+        page.contains("password-reset"),
+        "the mail is listed on her page once sent"
+    );
+}

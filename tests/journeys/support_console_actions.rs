@@ -9,7 +9,7 @@ use store::console::Role;
 use crate::support_console_support::*;
 
 /// The actions on a fan, by path, and what each changes.
-const ACTIONS: [&str; 2] = ["unlock", "revoke-sessions"];
+const ACTIONS: [&str; 3] = ["resend-mail", "unlock", "revoke-sessions"];
 
 /// Locked, with a live session: what the actions would change.
 async fn fan_to_act_on(c: &Console) {
@@ -20,6 +20,7 @@ async fn fan_to_act_on(c: &Console) {
 async fn unchanged(c: &Console) {
     assert_eq!(locked(c).await, 1, "still locked");
     assert_eq!(live_sessions(c).await, 1, "her session stands");
+    assert_eq!(links(c).await, 0, "no link was mailed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,6 +45,7 @@ async fn a_viewer_is_refused_every_action_and_nothing_changes() {
     }
     assert_eq!(audited(&c, "lift_lock", "refused").await, 1);
     assert_eq!(audited(&c, "revoke_sessions", "refused").await, 1);
+    assert_eq!(audited(&c, "resend_mail", "refused").await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,7 +164,8 @@ async fn the_command_line_creates_a_staff_member_who_signs_in_with_the_printed_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_with_its_own_privileges_and_no_more() {
     use diesel_async::{AsyncConnection, RunQueryDsl};
-    let (c, as_role) = start_with(true).await;
+    let broker = tests::TestBroker::create().await;
+    let (c, as_role) = start_with(true, &broker.prefix).await;
     fan_to_act_on(&c).await;
     let ana = add_staff(&c, "ana@club.example", Role::Support).await;
     let session = sign_in(&c, &ana, 0).await.expect("signs in");
@@ -180,7 +183,12 @@ async fn the_console_works_with_its_own_privileges_and_no_more() {
         .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{action}");
     }
-    assert_eq!((locked(&c).await, live_sessions(&c).await), (0, 0));
+    assert_eq!((locked(&c).await, live_sessions(&c).await, links(&c).await), (0, 0, 1));
+    assert_eq!(
+        broker.ready_count(&broker.topology.commands_queue()).await,
+        1,
+        "the mail went to the worker"
+    );
     let (status, _) = get(&c, &session, "/audit.jsonl").await;
     assert_eq!(status, 200);
 

@@ -27,12 +27,13 @@ pub struct StaffMember {
 }
 
 pub async fn start() -> Console {
-    start_with(false).await.0
+    start_with(false, "").await.0
 }
 
 /// [`start`]; with `own_role`, the console connects as a role granted only the console's
-/// privileges (`store::roles::grant_console`), whose URL is returned too.
-pub async fn start_with(own_role: bool) -> (Console, String) {
+/// privileges (`store::roles::grant_console`), whose URL is returned too; its mail goes to the
+/// test broker's topology of `amqp_prefix`.
+pub async fn start_with(own_role: bool, amqp_prefix: &str) -> (Console, String) {
     use clap::Parser;
     let db = TestDatabase::create().await;
     let console_db = if own_role {
@@ -79,6 +80,10 @@ pub async fn start_with(own_role: bool) -> (Console, String) {
         &console_db,
         "--http-workers",
         "2",
+        "--amqp-url",
+        &tests::amqp_url(),
+        "--amqp-name-prefix",
+        amqp_prefix,
     ])
     .expect("valid console settings");
     let cancel = tokio_util::sync::CancellationToken::new();
@@ -318,6 +323,11 @@ pub async fn locked(c: &Console) -> i64 {
     c.db
         .count("SELECT count(*) AS n FROM login_throttle WHERE key = 'account:jean.dupont@example.org' AND locked_until > now()")
         .await
+}
+
+/// Set-password links issued (a resend issues one).
+pub async fn links(c: &Console) -> i64 {
+    c.db.count("SELECT count(*) AS n FROM password_tokens").await
 }
 
 /// The fan's live sessions at the gateway.

@@ -43,6 +43,11 @@ pub const CONSOLE_WRITES: &[(&str, &str)] = &[
     ("sessions", "UPDATE"),
     ("refresh_tokens", "UPDATE"),
     ("logout_deliveries", "INSERT"),
+    // Resending a set-password link: a new link, the older ones spent.
+    ("password_tokens", "INSERT, UPDATE"),
+    // Only to lock the account's row while a link is issued (`SELECT … FOR UPDATE` needs an
+    // UPDATE privilege on a column): no column a fan or the gateway reads.
+    ("accounts", "UPDATE (updated_at)"),
 ];
 
 /// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).

@@ -1,8 +1,8 @@
 //! The actions on a fan, each a POST behind its role, its CSRF token and a fresh sign-in
 //! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
-//! gateway's own store) and revoking every session and refresh token
+//! gateway's own store), revoking every session and refresh token
 //! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
-//! included). A refusal is audited as such and changes nothing; a done action is audited in
+//! included) and resending the set-password mail ([`crate::mail`]). A refusal is audited as such and changes nothing; a done action is audited in
 //! the same transaction as its change. Also the sign-out.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
@@ -26,6 +26,7 @@ use crate::{
 enum Action {
     Unlock,
     RevokeSessions,
+    ResendMail,
 }
 
 impl Action {
@@ -33,6 +34,7 @@ impl Action {
         match self {
             Self::Unlock => "lift_lock",
             Self::RevokeSessions => "revoke_sessions",
+            Self::ResendMail => "resend_mail",
         }
     }
 
@@ -40,6 +42,7 @@ impl Action {
         match self {
             Self::Unlock => "unlock",
             Self::RevokeSessions => "revoke",
+            Self::ResendMail => "resent",
         }
     }
 
@@ -56,6 +59,15 @@ pub async fn unlock(
     state: web::Data<ConsoleState>,
 ) -> HttpResponse {
     act(req, &path, &body, &state, Action::Unlock).await
+}
+
+pub async fn resend_mail(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::ResendMail).await
 }
 
 pub async fn revoke_sessions(
@@ -141,29 +153,80 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
         );
     };
     let conn: &mut AsyncPgConnection = &mut conn;
-    let done = conn
-        .transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
-            match action {
-                Action::Unlock => store::auth::throttle::succeeded(tx, &fan::lock_key(&account.login_email)).await?,
-                Action::RevokeSessions => store::auth::sessions::revoke_all(tx, account.subject_id).await?,
-            }
-            audit::append(
-                tx,
-                state,
-                &staff,
-                action.name(),
-                Some(&target),
-                Outcome::Ok,
-                serde_json::json!({}),
-            )
+    let done = match action {
+        Action::ResendMail => return resend(conn, state, &staff, &target, &account, lang).await,
+        Action::Unlock | Action::RevokeSessions => {
+            conn.transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
+                match action {
+                    Action::Unlock => {
+                        store::auth::throttle::succeeded(tx, &fan::lock_key(&account.login_email)).await?
+                    }
+                    Action::RevokeSessions => store::auth::sessions::revoke_all(tx, account.subject_id).await?,
+                    Action::ResendMail => {}
+                }
+                audit::append(
+                    tx,
+                    state,
+                    &staff,
+                    action.name(),
+                    Some(&target),
+                    Outcome::Ok,
+                    serde_json::json!({}),
+                )
+                .await
+            })
             .await
-        })
-        .await;
+        }
+    };
     if done.is_err() {
         return pages::unavailable(lang, gateway);
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/fans/{target}?done={}", action.done())))
+        .finish()
+}
+
+/// Resends the set-password mail (`crate::mail`): not a database change alone, so the outcome
+/// is audited after the broker took the mail (or refused it: 503, audited as failed).
+async fn resend(
+    conn: &mut AsyncPgConnection,
+    state: &ConsoleState,
+    staff: &Staff,
+    target: &str,
+    account: &fan::Account,
+    lang: Lang,
+) -> HttpResponse {
+    let action = Action::ResendMail;
+    let (outcome, details, done) = match crate::mail::resend(conn, state, account).await {
+        Ok(crate::mail::Resent::Sent(template)) => (Outcome::Ok, serde_json::json!({ "template": template }), "resent"),
+        Ok(crate::mail::Resent::Limited) => (
+            Outcome::Failed,
+            serde_json::json!({ "reason": "hourly_limit" }),
+            "limited",
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "Mail not resent");
+            let _ = audit::append(
+                conn,
+                state,
+                staff,
+                action.name(),
+                Some(target),
+                Outcome::Failed,
+                serde_json::json!({ "reason": "unavailable" }),
+            )
+            .await;
+            return pages::unavailable(lang, state.gateway());
+        }
+    };
+    if audit::append(conn, state, staff, action.name(), Some(target), outcome, details)
+        .await
+        .is_err()
+    {
+        return pages::unavailable(lang, state.gateway());
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
         .finish()
 }
 

@@ -43,9 +43,23 @@ impl Application {
             .timeout(GATEWAY_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        let topology = infra::amqp::Topology::new(settings.amqp.amqp_name_prefix.clone());
+        // Connected on first use: the console reads without the broker, and a resend answers
+        // 503 while it is away.
+        let publisher = std::sync::Arc::new(infra::amqp::Publisher::new(
+            settings.amqp.amqp_url.clone(),
+            topology.clone(),
+            infra::amqp::PublisherOptions {
+                connection_name: "support-console".into(),
+                channels: 1,
+                ..infra::amqp::PublisherOptions::default()
+            },
+        ));
         let state = web::Data::new(ConsoleState {
             pool,
             metrics,
+            publisher,
+            topology,
             oidc: OidcClient {
                 issuer: settings.issuer_id(),
                 gateway_base: settings.gateway_base(),
@@ -71,6 +85,7 @@ impl Application {
                 .route("/fans/{key}", web::get().to(views::fan::page))
                 .route("/fans/{key}/unlock", web::post().to(actions::unlock))
                 .route("/fans/{key}/revoke-sessions", web::post().to(actions::revoke_sessions))
+                .route("/fans/{key}/resend-mail", web::post().to(actions::resend_mail))
                 .route("/sync", web::get().to(views::sync::page))
                 .route("/audit", web::get().to(views::audit::page))
                 .route("/audit.jsonl", web::get().to(views::audit::export))

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use infra::config::{DatabaseArgs, TelemetryArgs};
+use infra::config::{AmqpArgs, DatabaseArgs, TelemetryArgs};
 use secrecy::SecretString;
 use store::console::Role;
 
@@ -74,6 +74,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// The broker the resent mails go through (to sync-worker, which sends them).
+    #[command(flatten)]
+    pub amqp: AmqpArgs,
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
 }

@@ -8,6 +8,9 @@ pub struct ConsoleState {
     pub pool: infra::db::PgPool,
     pub metrics: ConsoleMetrics,
     pub oidc: OidcClient,
+    /// Mail to send goes to sync-worker as a command, as the gateway's does.
+    pub publisher: std::sync::Arc<infra::amqp::Publisher>,
+    pub topology: infra::amqp::Topology,
 }
 
 /// The console as a client of the gateway.

@@ -65,6 +65,8 @@ pub async fn page(req: HttpRequest, path: web::Path<String>, state: web::Data<Co
     let notice = match done.as_deref() {
         Some("unlock") => Some(t.done_unlock),
         Some("revoke") => Some(t.done_revoke),
+        Some("resent") => Some(t.done_resend),
+        Some("limited") => Some(t.resend_limited),
         _ => None,
     }
     .map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n)))
@@ -158,9 +160,10 @@ fn actions(t: &Texts, staff: &Staff, target: &str, fan: &Fan) -> String {
         )
     };
     format!(
-        "<h2>{}</h2><p class=\"muted\">{}</p>{}{}",
+        "<h2>{}</h2><p class=\"muted\">{}</p>{}{}{}",
         escape(t.actions_section),
         escape(t.actions_hint),
+        form("resend-mail", t.resend_mail),
         form("unlock", t.lift_lock),
         form("revoke-sessions", t.revoke_sessions)
     )
