@@ -60,6 +60,7 @@ impl Application {
             metrics,
             publisher,
             topology,
+            amqp_url: settings.amqp.amqp_url.clone(),
             oidc: OidcClient {
                 issuer: settings.issuer_id(),
                 gateway_base: settings.gateway_base(),

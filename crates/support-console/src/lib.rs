@@ -11,6 +11,7 @@ pub mod mail;
 pub mod metrics;
 pub mod oidc;
 pub mod pages;
+pub mod queues;
 pub mod session;
 pub mod staff_add;
 pub mod state;

@@ -11,6 +11,8 @@ pub struct ConsoleState {
     /// Mail to send goes to sync-worker as a command, as the gateway's does.
     pub publisher: std::sync::Arc<infra::amqp::Publisher>,
     pub topology: infra::amqp::Topology,
+    /// The broker, for the queue depths of the sync page.
+    pub amqp_url: SecretString,
 }
 
 /// The console as a client of the gateway.

@@ -132,6 +132,15 @@ pub struct Texts {
     pub sign_in_button: &'static str,
     pub sign_in_failed: &'static str,
     pub sync_intro: &'static str,
+    pub queues_title: &'static str,
+    pub queue: &'static str,
+    pub messages: &'static str,
+    pub consumers: &'static str,
+    pub absent: &'static str,
+    pub broker_down: &'static str,
+    pub budget_title: &'static str,
+    pub budget: &'static str,
+    pub reserved: &'static str,
 }
 
 impl Texts {

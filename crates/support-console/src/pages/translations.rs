@@ -99,7 +99,16 @@ pub const EN: Texts = Texts {
     sign_in_intro: "Sign in with your staff account: password and authenticator code, on the club's sign-in page.",
     sign_in_button: "Sign in",
     sign_in_failed: "The sign-in did not complete. Try again.",
-    sync_intro: "Queue depths, dead letters and the S-360 budget are not shown here yet; use the sync-worker CLI.",
+    sync_intro: "The dead-letter list and its redrive, replay, reconcile reports and import runs are not shown here yet; use the sync-worker CLI for them.",
+    queues_title: "Queues",
+    queue: "Queue",
+    messages: "Waiting",
+    consumers: "Consumers",
+    absent: "not declared",
+    broker_down: "The broker cannot be reached: queue depths are not known right now.",
+    budget_title: "S-360 budget in use",
+    budget: "Budget",
+    reserved: "Calls reserved ahead (seconds)",
 };
 
 pub const FR: Texts = Texts {
@@ -191,7 +200,16 @@ pub const FR: Texts = Texts {
     sign_in_intro: "Connectez-vous avec votre compte du personnel : mot de passe et code d'authentification, sur la page de connexion du club.",
     sign_in_button: "Se connecter",
     sign_in_failed: "La connexion n'a pas abouti. Réessayez.",
-    sync_intro: "Les files, les lettres mortes et le budget S-360 ne sont pas encore affichés ici ; utilisez la CLI de sync-worker.",
+    sync_intro: "La liste des lettres mortes et leur renvoi, le rejeu, les rapports de réconciliation et les imports ne sont pas encore affichés ici ; utilisez la CLI de sync-worker.",
+    queues_title: "Files d'attente",
+    queue: "File",
+    messages: "En attente",
+    consumers: "Consommateurs",
+    absent: "non déclarée",
+    broker_down: "Le broker est injoignable : la profondeur des files n'est pas connue pour l'instant.",
+    budget_title: "Budget S-360 utilisé",
+    budget: "Budget",
+    reserved: "Appels réservés d'avance (secondes)",
 };
 
 pub const DE: Texts = Texts {
@@ -283,5 +301,14 @@ pub const DE: Texts = Texts {
     sign_in_intro: "Melden Sie sich mit Ihrem Mitarbeiterkonto an: Passwort und Authenticator-Code, auf der Anmeldeseite des Vereins.",
     sign_in_button: "Anmelden",
     sign_in_failed: "Die Anmeldung wurde nicht abgeschlossen. Versuchen Sie es erneut.",
-    sync_intro: "Warteschlangen, Dead Letters und das S-360-Budget werden hier noch nicht angezeigt; nutzen Sie die sync-worker-CLI.",
+    sync_intro: "Die Dead-Letter-Liste und ihre erneute Zustellung, Replay, Abgleichsberichte und Importe werden hier noch nicht angezeigt; nutzen Sie dafür die sync-worker-CLI.",
+    queues_title: "Warteschlangen",
+    queue: "Warteschlange",
+    messages: "Wartend",
+    consumers: "Verbraucher",
+    absent: "nicht angelegt",
+    broker_down: "Der Broker ist nicht erreichbar: Die Warteschlangentiefen sind gerade unbekannt.",
+    budget_title: "Genutztes S-360-Budget",
+    budget: "Budget",
+    reserved: "Im Voraus reservierte Aufrufe (Sekunden)",
 };
