@@ -350,6 +350,35 @@ async fn the_id_token_states_the_staff_role_and_both_factors_and_a_code_is_singl
         )
         .is_err()
     );
+    // Forged tokens: unsigned, another key id, or claims changed under the signature.
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = id_token.split('.').collect();
+    let header: serde_json::Value =
+        serde_json::from_slice(&base64::Engine::decode(&engine, parts[0]).expect("b64")).expect("header");
+    let encode = |value: &serde_json::Value| base64::Engine::encode(&engine, value.to_string());
+    let mut none = header.clone();
+    none["alg"] = "none".into();
+    let mut other_kid = header.clone();
+    other_kid["kid"] = "not-a-key-of-the-gateway".into();
+    let mut promoted = claims.clone();
+    promoted["staff_role"] = "admin".into();
+    for forged in [
+        format!("{}.{}.", encode(&none), parts[1]),
+        format!("{}.{}.{}", encode(&other_kid), parts[1], parts[2]),
+        format!("{}.{}.{}", parts[0], encode(&promoted), parts[2]),
+    ] {
+        assert!(
+            support_console::oidc::id_token::verify(
+                &forged,
+                &keys,
+                &c.gateway.base_url,
+                "support-console",
+                &pending.nonce
+            )
+            .is_err(),
+            "{forged}"
+        );
+    }
     let again = redeem(code, &pending.verifier).await.expect("token");
     assert_eq!(again.status(), StatusCode::BAD_REQUEST, "the code was spent");
 }

@@ -404,6 +404,33 @@ mod tests {
     }
 
     #[test]
+    fn a_staff_client_must_be_confidential() {
+        let staff = |kind, secret_hashes| ClientRegistry {
+            clients: vec![Client {
+                id: "support-console".into(),
+                name: "Support console".into(),
+                kind,
+                secret_hashes,
+                redirect_uris: vec!["https://support.example.org/callback".into()],
+                staff: true,
+                ..Default::default()
+            }],
+        };
+        assert!(
+            staff(ClientKind::Confidential, vec![hash_secret("s")])
+                .validate()
+                .is_ok()
+        );
+        let refused = staff(ClientKind::Public, vec![])
+            .validate()
+            .expect_err("a public staff client");
+        assert!(
+            refused.to_string().contains("a staff client must be confidential"),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn secrets_match_in_constant_time_against_every_stored_digest() {
         let mut client = shop("first-secret");
         assert!(client.authenticate("first-secret"));
