@@ -71,15 +71,16 @@ async fn a_staff_member_finds_a_fan_lifts_her_lock_revokes_her_sessions_and_sees
     )
     .await
     .expect("the fan signs in again");
-    assert_eq!(
-        c.db.count(&format!(
-            "SELECT count(*) AS n FROM sign_in_audit WHERE subject_id = '{}' AND outcome = 'success'",
-            c.fan
-        ))
-        .await,
-        1,
-        "her sign-in is in her history"
+    let success = format!(
+        "SELECT count(*) AS n FROM sign_in_audit WHERE subject_id = '{}' AND outcome = 'success'",
+        c.fan
     );
+    tests::eventually(
+        std::time::Duration::from_secs(10),
+        "her sign-in in her history",
+        || async { (c.db.count(&success).await == 1).then_some(()) },
+    )
+    .await;
 
     assert!(live_sessions(&c).await >= 2);
     let (status, _) = post(

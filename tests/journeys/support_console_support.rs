@@ -304,6 +304,14 @@ pub async fn lock_fan(c: &Console) {
         assert!(refused.is_err());
     }
     assert_eq!(locked(c).await, 1, "the fan's account is locked");
+    // The gateway writes the history off the sign-in's path: wait for it.
+    let query = format!("SELECT count(*) AS n FROM sign_in_audit WHERE subject_id = '{}'", c.fan);
+    tests::eventually(
+        std::time::Duration::from_secs(10),
+        "the failures in her history",
+        || async { (c.db.count(&query).await >= 6).then_some(()) },
+    )
+    .await;
     // The source address was locked too (every test request comes from 127.0.0.1); only the
     // account's lock is the console's to lift, and the staff must still reach their page.
     c.db.execute("DELETE FROM login_throttle WHERE key LIKE 'address:%'")

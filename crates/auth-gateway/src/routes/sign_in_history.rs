@@ -1,22 +1,35 @@
 //! The fans' sign-in history (`store::auth::sign_in_audit`), written where the sign-in form
-//! counts successes, failures and locks, for the support console's fan page. Best effort: a
-//! history that cannot be written never fails a sign-in (the throttle still counts).
+//! counts successes, failures and locks, for the support console's fan page. Best effort and
+//! off the sign-in's path: written by a task of its own with its own connection, so a sign-in
+//! (and a burst of them racing the lockout) never waits on it, and a history that cannot be
+//! written never fails a sign-in (the throttle still counts).
 
-use diesel_async::AsyncPgConnection;
 use store::auth::{sign_in_audit, throttle};
 use uuid::Uuid;
 
-pub async fn record(conn: &mut AsyncPgConnection, subject: Uuid, outcome: sign_in_audit::Outcome) {
-    if let Err(error) = sign_in_audit::record(conn, subject, outcome).await {
-        tracing::warn!(%error, "Sign-in history not written");
-    }
+/// Records a sign-in's outcome.
+pub fn record(pool: &infra::db::PgPool, subject: Uuid, outcome: sign_in_audit::Outcome) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let Ok(mut conn) = pool.get().await else { return };
+        if let Err(error) = sign_in_audit::record(&mut conn, subject, outcome).await {
+            tracing::warn!(%error, "Sign-in history not written");
+        }
+    });
 }
 
-/// A wrong password for a known account; `locked` too when that failure engaged a lock on
-/// the account or the address (`keys`, as the throttle counted them).
-pub async fn failed(conn: &mut AsyncPgConnection, subject: Uuid, keys: &[String]) {
-    record(conn, subject, sign_in_audit::Outcome::Failure).await;
-    if let Ok(Some(_)) = throttle::locked(conn, keys).await {
-        record(conn, subject, sign_in_audit::Outcome::Locked).await;
-    }
+/// A wrong password for a known account; `locked` too when the account or the address
+/// (`keys`, as the throttle counted them) is locked after it.
+pub fn failed(pool: &infra::db::PgPool, subject: Uuid, keys: &[String]) {
+    let (pool, keys) = (pool.clone(), keys.to_vec());
+    tokio::spawn(async move {
+        let Ok(mut conn) = pool.get().await else { return };
+        let mut written = sign_in_audit::record(&mut conn, subject, sign_in_audit::Outcome::Failure).await;
+        if written.is_ok() && matches!(throttle::locked(&mut conn, &keys).await, Ok(Some(_))) {
+            written = sign_in_audit::record(&mut conn, subject, sign_in_audit::Outcome::Locked).await;
+        }
+        if let Err(error) = written {
+            tracing::warn!(%error, "Sign-in history not written");
+        }
+    });
 }
