@@ -1,5 +1,6 @@
-# The secutix-bridge container image: one image holding all three binaries
-# (webhook-ingest, auth-gateway, sync-worker); the container command picks the service.
+# The secutix-bridge container image: one image holding every service's binary
+# (webhook-ingest, auth-gateway, sync-worker, support-console); the container command picks
+# the service.
 #
 # Why one image: the three services are built from one workspace, one Cargo.lock and one
 # protobuf contract, and are released together. One image means one build, one scan and one
@@ -42,7 +43,7 @@ COPY . .
 RUN cargo build --release --locked --workspace --bins \
  && mkdir /out \
  && cp target/release/webhook-ingest target/release/auth-gateway target/release/sync-worker \
-       target/release/secutix-sim /out/
+       target/release/support-console target/release/secutix-sim /out/
 
 # Stage 3: the runtime. bookworm-slim rather than distroless/cc: the binaries need only glibc
 # and libgcc (TLS is rustls) and libssl3 (the gateway's passkeys, through webauthn-rs), but
@@ -60,11 +61,11 @@ COPY --from=build /out/ /usr/local/bin/
 # Numeric user, so Kubernetes' runAsNonRoot can verify it without resolving names.
 USER 10001:10001
 ENV LOG_FORMAT=json
-EXPOSE 8080 8081 8082
+EXPOSE 8080 8081 8082 8083
 # Each binary's `healthcheck` subcommand GETs http://127.0.0.1:<port of LISTEN_ADDR>/healthz
 # and exits 0 on a 200. Only one service runs in a container, so the container is healthy when
 # any of the three answers; `sync-worker migrate` listens on nothing (compose disables the
 # check for it). Kubernetes ignores HEALTHCHECK: deploy/ uses httpGet probes instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["/bin/sh", "-c", "webhook-ingest healthcheck || auth-gateway healthcheck || sync-worker healthcheck"]
+    CMD ["/bin/sh", "-c", "webhook-ingest healthcheck || auth-gateway healthcheck || sync-worker healthcheck || support-console healthcheck"]
 CMD ["webhook-ingest", "--help"]

@@ -2,7 +2,8 @@
 # Runs the whole stack natively against the local PostgreSQL and RabbitMQ: creates the database
 # if needed, migrates it, starts an SMTP catcher (mail lands in .local/mailbox/new/), the three
 # services and secutix-sim (the S-360 stand-in, seeded with demo contacts), imports the demo
-# contacts, and prints what to try. ctrl-c stops everything.
+# contacts, starts the support console with a demo staff account, and prints what to try.
+# ctrl-c stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Cargo's output directory: $CARGO_TARGET_DIR when set (a relative one is taken from the
@@ -73,7 +74,11 @@ python3 -m aiosmtpd -n -l 127.0.0.1:2525 -c aiosmtpd.handlers.Mailbox .local/mai
 LISTEN_ADDR=127.0.0.1:8082 "$bin/sync-worker" run & pids+=($!)
 LISTEN_ADDR=127.0.0.1:8081 "$bin/webhook-ingest" & pids+=($!)
 LISTEN_ADDR=127.0.0.1:8080 "$bin/auth-gateway" & pids+=($!)
+# The support console, a staff client of the gateway (its secret is public: local only).
+LISTEN_ADDR=127.0.0.1:8083 CONSOLE_ISSUER="$GATEWAY_ISSUER" CONSOLE_PUBLIC_URL=http://127.0.0.1:8083 \
+  CONSOLE_CLIENT_SECRET=local-development-console-secret "$bin/support-console" & pids+=($!)
 wait_healthy http://127.0.0.1:8080
+wait_healthy http://127.0.0.1:8083
 wait_healthy http://127.0.0.1:8081
 LISTEN_ADDR=127.0.0.1:8090 SIM_SEED=${SIM_SEED:-20} \
   SIM_WEBHOOK_URL=http://127.0.0.1:8081/webhooks/secutix/contacts SIM_WEBHOOK_TOKEN="$INGEST_BEARER_TOKEN" \
@@ -86,6 +91,12 @@ wait_healthy http://127.0.0.1:8090
 curl -fsS 'http://127.0.0.1:8090/admin/export?format=jsonl' -o .local/s360-export.jsonl
 "$bin/sync-worker" import --file .local/s360-export.jsonl
 
+# A demo staff account for the console, once (its TOTP URI is kept in .local for the demo).
+if [[ ! -s .local/staff-totp.txt ]]; then
+  STAFF_PASSWORD=local-development-staff "$bin/support-console" staff add --email admin@club.example \
+    --name "Demo admin" --role admin | sed -n 's/^totp_uri: //p' > .local/staff-totp.txt || true
+fi
+
 cat <<MSG
 
 secutix-bridge and the S-360 simulator are running (ctrl-c stops them):
@@ -93,6 +104,8 @@ secutix-bridge and the S-360 simulator are running (ctrl-c stops them):
   identity provider             http://127.0.0.1:8080/.well-known/openid-configuration
   webhook-ingest                http://127.0.0.1:8081/webhooks/secutix/contacts
   sync-worker                   http://127.0.0.1:8082/metrics
+  support console (staff)       http://127.0.0.1:8083  admin@club.example / local-development-staff,
+                                TOTP secret in .local/staff-totp.txt (add it to an authenticator app)
   S-360 admin API               http://127.0.0.1:8090/admin/contacts
   mail sent by the worker       .local/mailbox/new/
 

@@ -139,7 +139,7 @@ PY
 # Writes "<program> VAR" lines for every variable each binary (and subcommand) reads.
 collect_env_vars() {
   local bin=$target_dir/debug sub
-  for b in webhook-ingest auth-gateway; do
+  for b in webhook-ingest auth-gateway support-console; do
     "$bin/$b" --help | "$PY" -c 'import re,sys; [print(sys.argv[1], v) for v in re.findall(r"\[env:\s+([A-Z0-9_]+)[=\]]", sys.stdin.read())]' "$b"
   done
   # secutix-sim serves through its `run` subcommand.

@@ -7,14 +7,13 @@ use crate::metadata::{Metadata, names, section};
 
 /// Deployed services, each its own binary, deployed, scaled and restarted on its own. They
 /// meet over HTTP and RabbitMQ, never by linking each other: a service linking another drags
-/// in its settings, migrations and dependencies, and ties their releases together. `console`
-/// is planned; listing it now makes it a service from its first commit.
+/// in its settings, migrations and dependencies, and ties their releases together.
 pub const SERVICES: &[&str] = &[
     "auth-gateway",
     "webhook-ingest",
     "sync-worker",
     "secutix-sim",
-    "console",
+    "support-console",
 ];
 
 /// Shared code for the services; a library depends only on other libraries.

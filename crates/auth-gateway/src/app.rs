@@ -146,6 +146,7 @@ impl Application {
                         .route(web::get().to(routes::login::show))
                         .route(web::post().to(routes::login::submit)),
                 )
+                .service(resource("/staff/login", "POST").route(web::post().to(routes::staff::submit)))
                 .service(
                     resource("/login/code", "GET, POST")
                         .route(web::get().to(crate::email_code::show))

@@ -11,6 +11,11 @@ pub fn random_token() -> Option<String> {
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
 }
 
+/// Fills `out` from the system generator (a TOTP secret); `None` only without randomness.
+pub fn random_bytes(out: &mut [u8]) -> Option<()> {
+    aws_lc_rs::rand::fill(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -50,3 +50,23 @@ pub async fn pause(conn: &mut AsyncPgConnection, name: &str, pause: Duration) ->
     .await
     .map(drop)
 }
+
+/// One budget's state: how far ahead of now its calls are already reserved.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct InUse {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Seconds from now to the next free slot (0 when idle).
+    #[diesel(sql_type = Double)]
+    pub reserved_seconds: f64,
+}
+
+/// Every budget and how much of it is in use now (the support console's sync page).
+pub async fn in_use(conn: &mut AsyncPgConnection) -> QueryResult<Vec<InUse>> {
+    diesel::sql_query(
+        "SELECT name, greatest(extract(epoch FROM (next_slot - now())), 0)::float8 AS reserved_seconds \
+         FROM secutix_budget ORDER BY name",
+    )
+    .load(conn)
+    .await
+}

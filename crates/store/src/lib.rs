@@ -8,16 +8,19 @@
 //!   and write-back tables) and the only service that runs [`migrate`].
 //! - `auth-gateway` writes authentication state only, through the functions of [`auth`].
 //! - Every process that calls S-360 reserves its calls from [`budget`].
-//! - The gateway's database role may write only those tables ([`roles`]).
+//! - `support-console` writes its own tables ([`console`]) and acts on fans through [`auth`].
+//! - The gateway's and the console's database roles may write only their tables ([`roles`]).
 
 pub mod account_issues;
 pub mod auth;
 pub mod budget;
+pub mod console;
 pub mod lease;
 pub mod password_link;
 pub mod roles;
 pub mod schedule;
 pub mod schema;
+pub mod totp;
 
 use diesel_async::AsyncMigrationHarness;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -27,16 +30,27 @@ pub use infra::db::{PgPool, ping, pool};
 /// Every migration of `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// Applies every pending migration and returns the versions applied; with `gateway_role`, then
-/// grants that role the gateway's privileges ([`roles::grant_gateway`]) in one transaction.
-pub async fn migrate_and_grant(pool: &PgPool, gateway_role: Option<&str>) -> anyhow::Result<Vec<String>> {
+/// Applies every pending migration and returns the versions applied; then grants
+/// `gateway_role` the gateway's privileges ([`roles::grant_gateway`]) and `console_role` the
+/// support console's ([`roles::grant_console`]), each given, in one transaction.
+pub async fn migrate_and_grant(
+    pool: &PgPool,
+    gateway_role: Option<&str>,
+    console_role: Option<&str>,
+) -> anyhow::Result<Vec<String>> {
     let applied = migrate(pool).await?;
-    if let Some(role) = gateway_role {
+    if gateway_role.is_some() || console_role.is_some() {
         use diesel_async::AsyncConnection;
         let mut pooled = pool.get().await?;
         let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
         conn.transaction::<_, anyhow::Error, _>(async |tx: &mut diesel_async::AsyncPgConnection| {
-            roles::grant_gateway(tx, role).await
+            if let Some(role) = gateway_role {
+                roles::grant_gateway(tx, role).await?;
+            }
+            if let Some(role) = console_role {
+                roles::grant_console(tx, role).await?;
+            }
+            Ok(())
         })
         .await?;
     }

@@ -1,4 +1,4 @@
-//! Least privilege for `auth-gateway`'s database role. The gateway reads every table (claims,
+//! Least privilege for `auth-gateway`'s and `support-console`'s database roles. The gateway reads every table (claims,
 //! the profile page, the export) and writes only the authentication state that `store::auth`
 //! writes; everything else (contacts, the mail and write-back queues, the import, the S-360
 //! budget and schedules) it may not change. `sync-worker migrate --gateway-role <role>` applies
@@ -29,6 +29,29 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("erasure_requests", "INSERT"),
     ("contact_creations", "INSERT"),
     ("account_issues", "INSERT"),
+    // Staff sign-in: the TOTP step last used, the codes it issues; fans' sign-in history.
+    ("staff_accounts", "UPDATE"),
+    ("staff_authorization_codes", "INSERT, UPDATE, DELETE"),
+    ("sign_in_audit", "INSERT, DELETE"),
+];
+
+/// Tables the support console writes: its own (the audit only appended to), and the
+/// authentication state its actions change through `store::auth` (lifting a lock, revoking
+/// sessions, which queues back-channel logouts). Contacts and the worker's queues it only reads.
+pub const CONSOLE_WRITES: &[(&str, &str)] = &[
+    // `support-console staff add`: there is no other way in.
+    ("staff_accounts", "INSERT"),
+    ("staff_sessions", "INSERT, UPDATE"),
+    ("staff_audit", "INSERT"),
+    ("login_throttle", "DELETE"),
+    ("sessions", "UPDATE"),
+    ("refresh_tokens", "UPDATE"),
+    ("logout_deliveries", "INSERT"),
+    // Resending a set-password link: a new link, the older ones spent.
+    ("password_tokens", "INSERT, UPDATE"),
+    // Only to lock the account's row while a link is issued (`SELECT … FOR UPDATE` needs an
+    // UPDATE privilege on a column): no column a fan or the gateway reads.
+    ("accounts", "UPDATE (updated_at)"),
 ];
 
 /// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).
@@ -42,10 +65,18 @@ pub fn is_role_name(role: &str) -> bool {
 /// Grants `role` exactly the gateway's privileges on the current database's `public` schema,
 /// revoking whatever it held before. Run it as the schema's owner, in a transaction.
 pub async fn grant_gateway(conn: &mut AsyncPgConnection, role: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        is_role_name(role),
-        "the gateway role must be a plain lower-case identifier"
-    );
+    grant(conn, role, GATEWAY_WRITES).await
+}
+
+/// Grants `role` exactly the support console's privileges ([`CONSOLE_WRITES`]), as
+/// [`grant_gateway`] does for the gateway.
+pub async fn grant_console(conn: &mut AsyncPgConnection, role: &str) -> anyhow::Result<()> {
+    grant(conn, role, CONSOLE_WRITES).await
+}
+
+/// Reading every table, writing only `writes`, whatever `role` held before.
+async fn grant(conn: &mut AsyncPgConnection, role: &str, writes: &[(&str, &str)]) -> anyhow::Result<()> {
+    anyhow::ensure!(is_role_name(role), "the role must be a plain lower-case identifier");
     let mut statements = vec![
         format!("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM \"{role}\""),
         format!("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM \"{role}\""),
@@ -54,7 +85,7 @@ pub async fn grant_gateway(conn: &mut AsyncPgConnection, role: &str) -> anyhow::
         // bigserial ids of the tables it inserts into.
         format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{role}\""),
     ];
-    for (table, privileges) in GATEWAY_WRITES {
+    for (table, privileges) in writes {
         statements.push(format!("GRANT {privileges} ON \"{table}\" TO \"{role}\""));
     }
     for statement in statements {

@@ -409,3 +409,72 @@ diesel::table! {
 
 diesel::joinable!(passkeys -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(passkeys, accounts);
+
+diesel::table! {
+    staff_accounts (staff_id) {
+        staff_id -> Uuid,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        totp_secret -> Bytea,
+        totp_last_step -> Int8,
+        created_at -> Timestamptz,
+        disabled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    staff_authorization_codes (code_hash) {
+        code_hash -> Bytea,
+        client_id -> Text,
+        staff_id -> Uuid,
+        redirect_uri -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Text,
+        auth_time -> Timestamptz,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Bytea,
+        staff_id -> Uuid,
+        role -> Text,
+        auth_time -> Timestamptz,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    staff_audit (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        staff_id -> Uuid,
+        staff_email -> Text,
+        action -> Text,
+        target -> Nullable<Text>,
+        outcome -> Text,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    sign_in_audit (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        subject_id -> Uuid,
+        outcome -> Text,
+    }
+}
+
+diesel::joinable!(staff_authorization_codes -> staff_accounts (staff_id));
+diesel::joinable!(staff_sessions -> staff_accounts (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(staff_authorization_codes, staff_accounts);
+diesel::allow_tables_to_appear_in_same_query!(staff_sessions, staff_accounts);

@@ -26,6 +26,12 @@ pub enum Command {
         #[arg(long, env = "MIGRATE_GATEWAY_ROLE", value_name = "MIGRATE_GATEWAY_ROLE",
               value_parser = |s: &str| if store::roles::is_role_name(s) { Ok(s.to_owned()) } else { Err("a plain lower-case role name".to_owned()) })]
         gateway_role: Option<String>,
+        /// The database role support-console connects as: granted reading every table and
+        /// writing only its sessions, its audit (insert only) and the authentication state its
+        /// actions change (`store::roles::CONSOLE_WRITES`). Unset: no grants.
+        #[arg(long, env = "MIGRATE_CONSOLE_ROLE", value_name = "MIGRATE_CONSOLE_ROLE",
+              value_parser = |s: &str| if store::roles::is_role_name(s) { Ok(s.to_owned()) } else { Err("a plain lower-case role name".to_owned()) })]
+        console_role: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]

@@ -18,13 +18,20 @@ async fn main() -> anyhow::Result<ExitCode> {
     match infra::config::parse_args::<Cli>().command {
         Command::Migrate {
             gateway_role,
+            console_role,
             database,
             telemetry,
         } => {
             let _telemetry = infra::telemetry::init("sync-worker", &telemetry)?;
             let pool = store::pool(&database)?;
-            let applied = store::migrate_and_grant(&pool, gateway_role.as_deref()).await?;
-            tracing::info!(count = applied.len(), ?applied, gateway_role, "Migrations applied");
+            let applied = store::migrate_and_grant(&pool, gateway_role.as_deref(), console_role.as_deref()).await?;
+            tracing::info!(
+                count = applied.len(),
+                ?applied,
+                gateway_role,
+                console_role,
+                "Migrations applied"
+            );
         }
         Command::Run(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;

@@ -89,6 +89,10 @@ pub struct AddSettings {
     /// successor instead of ending the grant (a lost response): 0 (off) to 60 [default: 5].
     #[arg(long, value_name = "SECONDS")]
     pub refresh_reuse_grace_seconds: Option<u32>,
+    /// A staff client (the support console): its users sign in with a staff account, password
+    /// and TOTP, never as fans. Confidential only.
+    #[arg(long)]
+    pub staff: bool,
 }
 
 /// `client update`: every option is a change; what is not given stays as it is.
@@ -215,6 +219,7 @@ pub fn run(command: ClientCommand) -> anyhow::Result<String> {
                 frontchannel_logout_session_required: settings.frontchannel_logout_session_required,
                 refresh_token_days: settings.refresh_token_days,
                 refresh_reuse_grace_seconds: settings.refresh_reuse_grace_seconds,
+                staff: settings.staff,
             });
             registry.save(&file)?;
             Ok(match secret {

@@ -52,6 +52,10 @@ pub struct Client {
     /// (default 5, 0 turns it off, at most 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_reuse_grace_seconds: Option<u32>,
+    /// A staff client (the support console): its users are staff accounts, who sign in with
+    /// password and TOTP on the staff page (`crate::staff`), never fans and never a fan session.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub staff: bool,
 }
 
 /// Why a registry cannot be used; messages name the client, never a secret.
@@ -152,6 +156,9 @@ impl ClientRegistry {
                 if let Some(uri) = uri {
                     check_redirect_uri(uri).map_err(|reason| fail(&format!("{field} {uri}: {reason}")))?;
                 }
+            }
+            if client.staff && client.kind != ClientKind::Confidential {
+                return Err(fail("a staff client must be confidential"));
             }
             if client.refresh_token_days.is_some_and(|days| !(1..=365).contains(&days)) {
                 return Err(fail("refresh_token_days must be between 1 and 365"));
@@ -394,6 +401,33 @@ mod tests {
             post_logout_redirect_uris: vec![],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_staff_client_must_be_confidential() {
+        let staff = |kind, secret_hashes| ClientRegistry {
+            clients: vec![Client {
+                id: "support-console".into(),
+                name: "Support console".into(),
+                kind,
+                secret_hashes,
+                redirect_uris: vec!["https://support.example.org/callback".into()],
+                staff: true,
+                ..Default::default()
+            }],
+        };
+        assert!(
+            staff(ClientKind::Confidential, vec![hash_secret("s")])
+                .validate()
+                .is_ok()
+        );
+        let refused = staff(ClientKind::Public, vec![])
+            .validate()
+            .expect_err("a public staff client");
+        assert!(
+            refused.to_string().contains("a staff client must be confidential"),
+            "{refused}"
+        );
     }
 
     #[test]

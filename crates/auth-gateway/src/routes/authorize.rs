@@ -103,6 +103,10 @@ async fn respond(req: &HttpRequest, encoded: &str, state: &GatewayState) -> Http
             "this client must push its authorization requests to /par",
         );
     }
+    // Staff sign in on a page of their own, against staff accounts, without a session here.
+    if request.client.staff {
+        return crate::routes::staff::authorize(req, &params, &request, state).await;
+    }
     let hinted_subject = match request.id_token_hint {
         None => None,
         Some(hint) => match state.tokens.verify_id_token_hint(hint) {

@@ -290,6 +290,18 @@ pub fn valid_challenge(challenge: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
 }
 
+/// RFC 7636 §4.6: the S256 of `verifier` (43 to 128 characters) is `challenge`, compared in
+/// constant time.
+pub fn verifier_matches(verifier: &str, challenge: &str) -> bool {
+    let computed = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+    };
+    (43..=128).contains(&verifier.len())
+        && bool::from(subtle::ConstantTimeEq::ct_eq(computed.as_bytes(), challenge.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

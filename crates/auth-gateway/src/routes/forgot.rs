@@ -6,7 +6,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use store::{
     auth::{accounts, password_tokens, throttle},
     password_link::{self, FIRST_PASSWORD_LIFETIME, RESET_LIFETIME},
@@ -114,18 +114,7 @@ pub async fn send_link(
     } else {
         RESET_LIFETIME
     };
-    let issued = conn
-        .transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
-            // One link decision at a time per account, so the hourly limit holds under concurrency.
-            accounts::lock(tx, subject).await?;
-            if password_tokens::created_last_hour(tx, subject).await? >= LINKS_PER_HOUR {
-                return Ok(None);
-            }
-            let new = password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
-            password_tokens::replace(tx, subject, &new, purpose, lifetime).await?;
-            Ok(Some(new.token))
-        })
-        .await?;
+    let issued = password_tokens::issue(conn, subject, purpose, lifetime, LINKS_PER_HOUR).await?;
     let Some(token) = issued else {
         tracing::info!(%subject, "Password link not sent: hourly limit reached");
         return Ok(());

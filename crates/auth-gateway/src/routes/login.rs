@@ -4,7 +4,7 @@
 //! a new session (and cookie) at every sign-in.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use store::auth::{accounts, method::AuthMethod, sessions, throttle};
+use store::auth::{accounts, method::AuthMethod, sessions, sign_in_audit, throttle};
 
 use crate::{
     pages::{self, Lang},
@@ -117,13 +117,18 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     {
         return refused;
     }
+    let known_subject = account.as_ref().map(|a| a.subject);
     let Some(account) = account.filter(|_| verified) else {
         let _ = throttle::failed(&mut conn, &keys).await;
+        if let Some(subject) = known_subject {
+            crate::routes::sign_in_history::failed(&state.pool, subject, &keys);
+        }
         tracing::info!("Sign-in refused");
         return form(lang, return_to, &email, Some(texts.failed), state.passkeys.is_some());
     };
     let _ = throttle::succeeded(&mut conn, &keys[0]).await;
     let subject = account.subject;
+    crate::routes::sign_in_history::record(&state.pool, subject, sign_in_audit::Outcome::Success);
     // The right password, but an address nobody proved: no session, so no client (and never
     // S-360, which trusts our addresses as verified) sees the account; the link can be resent.
     if !account.email_verified {

@@ -13,5 +13,7 @@ pub mod params;
 pub mod password;
 pub mod revocation;
 pub mod session_routes;
+pub mod sign_in_history;
+pub mod staff;
 pub mod token;
 pub mod userinfo;

@@ -13,12 +13,10 @@
 //! (OIDC Core §5.5). Access tokens carry the claims that parameter asked userinfo for.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use base64::Engine;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncPgConnection;
-use sha2::{Digest, Sha256};
 use store::auth::{
     accounts,
     codes::{self, RequestedClaims},
@@ -62,6 +60,9 @@ async fn grant(req: &HttpRequest, body: &[u8], state: &GatewayState) -> Result<H
     let mut pooled = state.pool.get().await.map_err(|_| unavailable())?;
     let conn: &mut AsyncPgConnection = &mut pooled;
     match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") if client.staff => {
+            crate::routes::staff::code_grant(conn, &form, client, state).await
+        }
         Some("authorization_code") => code_grant(conn, &form, client, state).await,
         Some("refresh_token") => refresh_grant(conn, &form, client, state).await,
         Some(_) => Err(OAuthError::new(
@@ -108,10 +109,7 @@ async fn code_grant(
     }
     match (&stored.code_challenge, form.get("code_verifier")) {
         (Some(challenge), Some(verifier)) => {
-            let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-            if !(43..=128).contains(&verifier.len())
-                || !bool::from(subtle::ConstantTimeEq::ct_eq(computed.as_bytes(), challenge.as_bytes()))
-            {
+            if !crate::routes::authorize_request::verifier_matches(verifier, challenge) {
                 return Err(invalid_grant("code_verifier does not match the code challenge"));
             }
         }

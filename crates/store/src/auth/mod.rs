@@ -2,8 +2,9 @@
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
 //! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, passkeys
 //! and their ceremonies under way, social sign-in's linked identities and requests under way,
-//! pushed authorization requests, back-channel logouts owed, erasure requests, the accounts fans create
-//! and their requests for an S-360 contact) or, for [`accounts`], the
+//! pushed authorization requests, back-channel logouts owed, erasure requests, the accounts fans
+//! create and their requests for an S-360 contact, the fans' sign-in history, staff sign-in
+//! codes) or, for [`accounts`], the
 //! credential columns of `accounts` and the reads a sign-in needs; [`method`] says how a session
 //! was opened. Contact data is only read
 //! here (an account signs in while its contact is absent or active); `sync-worker` alone
@@ -27,5 +28,7 @@ pub mod pushed_requests;
 pub mod refresh_tokens;
 pub mod revoked_tokens;
 pub mod sessions;
+pub mod sign_in_audit;
 pub mod signup;
+pub mod staff;
 pub mod throttle;

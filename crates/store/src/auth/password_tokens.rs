@@ -10,6 +10,31 @@ use uuid::Uuid;
 
 use crate::{password_link::NewToken, schema::password_tokens};
 
+/// Issues a link token for `subject` (its older links stop working) and returns it, unless
+/// `per_hour` were issued in the last hour (`None`). One decision at a time per account (its
+/// row is locked), so the limit holds under concurrency. One implementation for the gateway's
+/// forgotten-password form and the support console's "resend".
+pub async fn issue(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    purpose: &str,
+    lifetime: Duration,
+    per_hour: i64,
+) -> anyhow::Result<Option<String>> {
+    use diesel_async::AsyncConnection;
+    let purpose = purpose.to_owned();
+    conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
+        super::accounts::lock(tx, subject).await?;
+        if created_last_hour(tx, subject).await? >= per_hour {
+            return Ok(None);
+        }
+        let new = crate::password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
+        replace(tx, subject, &new, &purpose, lifetime).await?;
+        Ok(Some(new.token))
+    })
+    .await
+}
+
 /// Links created for the account in the last hour.
 pub async fn created_last_hour(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<i64> {
     password_tokens::table

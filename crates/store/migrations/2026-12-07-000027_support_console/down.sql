@@ -1,0 +1,9 @@
+DROP INDEX mail_outbox_contact_idx;
+DROP INDEX contacts_name_trgm_idx;
+DROP INDEX contacts_email_lower_idx;
+DROP TABLE sign_in_audit;
+DROP TABLE staff_audit;
+DROP FUNCTION staff_audit_append_only();
+DROP TABLE staff_sessions;
+DROP TABLE staff_authorization_codes;
+DROP TABLE staff_accounts;

@@ -1,0 +1,293 @@
+//! The actions on a fan, each a POST behind its role, its CSRF token and a fresh sign-in
+//! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
+//! gateway's own store), revoking every session and refresh token
+//! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
+//! included) and resending the set-password mail ([`crate::mail`]). A refusal is audited as such and changes nothing; a done action is audited in
+//! the same transaction as its change. Also the sign-out.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use store::console::{
+    Role,
+    audit::Outcome,
+    fan::{self, FanKey},
+};
+
+use crate::{
+    audit,
+    pages::{self, Lang, escape, translations::texts},
+    session::{self, Staff},
+    state::ConsoleState,
+    views::signed_in,
+};
+
+/// What an action does to the fan's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Unlock,
+    RevokeSessions,
+    ResendMail,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Unlock => "lift_lock",
+            Self::RevokeSessions => "revoke_sessions",
+            Self::ResendMail => "resend_mail",
+        }
+    }
+
+    fn done(self) -> &'static str {
+        match self {
+            Self::Unlock => "unlock",
+            Self::RevokeSessions => "revoke",
+            Self::ResendMail => "resent",
+        }
+    }
+
+    /// The least role allowed to do it.
+    fn role(self) -> Role {
+        Role::Support
+    }
+}
+
+pub async fn unlock(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::Unlock).await
+}
+
+pub async fn resend_mail(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::ResendMail).await
+}
+
+pub async fn revoke_sessions(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::RevokeSessions).await
+}
+
+/// The `csrf` field of a posted form.
+fn csrf_field(body: &[u8]) -> String {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, action: Action) -> HttpResponse {
+    let lang = Lang::of_request(&req);
+    let t = texts(lang);
+    let gateway = state.gateway();
+    let staff = match signed_in(&req, state).await {
+        Ok(staff) => staff,
+        Err(response) => return response,
+    };
+    let Some(fan_key) = FanKey::parse(key) else {
+        return pages::message(
+            StatusCode::NOT_FOUND,
+            lang,
+            gateway,
+            Some(&staff),
+            t.not_found_title,
+            t.not_found,
+        );
+    };
+    let target = fan_key.to_string();
+    let Ok(mut conn) = state.pool.get().await else {
+        return pages::unavailable(lang, gateway);
+    };
+    let refusal = if !staff.csrf_ok(&csrf_field(body)) {
+        Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
+    } else if staff.session.role < action.role() {
+        Some(("role", StatusCode::FORBIDDEN, t.forbidden))
+    } else if !staff.session.fresh(chrono::Utc::now()) {
+        Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
+    } else {
+        None
+    };
+    if let Some((reason, status, text)) = refusal {
+        let details = serde_json::json!({ "reason": reason });
+        if audit::append(
+            &mut conn,
+            state,
+            &staff,
+            action.name(),
+            Some(&target),
+            Outcome::Refused,
+            details,
+        )
+        .await
+        .is_err()
+        {
+            return pages::unavailable(lang, gateway);
+        }
+        if reason == "stale_sign_in" {
+            return fresh_sign_in(lang, state, &staff, &target);
+        }
+        return pages::message(status, lang, gateway, Some(&staff), t.forbidden_title, text);
+    }
+    let Ok(account) = fan::account(&mut conn, &fan_key).await else {
+        return pages::unavailable(lang, gateway);
+    };
+    let Some(account) = account else {
+        return pages::message(
+            StatusCode::NOT_FOUND,
+            lang,
+            gateway,
+            Some(&staff),
+            t.not_found_title,
+            t.not_found,
+        );
+    };
+    let conn: &mut AsyncPgConnection = &mut conn;
+    let done = match action {
+        Action::ResendMail => return resend(conn, state, &staff, &target, &account, lang).await,
+        Action::Unlock | Action::RevokeSessions => {
+            conn.transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
+                match action {
+                    Action::Unlock => {
+                        store::auth::throttle::succeeded(tx, &fan::lock_key(&account.login_email)).await?
+                    }
+                    Action::RevokeSessions => store::auth::sessions::revoke_all(tx, account.subject_id).await?,
+                    Action::ResendMail => {}
+                }
+                audit::append(
+                    tx,
+                    state,
+                    &staff,
+                    action.name(),
+                    Some(&target),
+                    Outcome::Ok,
+                    serde_json::json!({}),
+                )
+                .await
+            })
+            .await
+        }
+    };
+    if done.is_err() {
+        return pages::unavailable(lang, gateway);
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/fans/{target}?done={}", action.done())))
+        .finish()
+}
+
+/// Resends the set-password mail (`crate::mail`): not a database change alone, so the outcome
+/// is audited after the broker took the mail (or refused it: 503, audited as failed).
+async fn resend(
+    conn: &mut AsyncPgConnection,
+    state: &ConsoleState,
+    staff: &Staff,
+    target: &str,
+    account: &fan::Account,
+    lang: Lang,
+) -> HttpResponse {
+    let action = Action::ResendMail;
+    let (outcome, details, done) = match crate::mail::resend(conn, state, account).await {
+        Ok(crate::mail::Resent::Sent(template)) => (Outcome::Ok, serde_json::json!({ "template": template }), "resent"),
+        Ok(crate::mail::Resent::Limited) => (
+            Outcome::Failed,
+            serde_json::json!({ "reason": "hourly_limit" }),
+            "limited",
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "Mail not resent");
+            let _ = audit::append(
+                conn,
+                state,
+                staff,
+                action.name(),
+                Some(target),
+                Outcome::Failed,
+                serde_json::json!({ "reason": "unavailable" }),
+            )
+            .await;
+            return pages::unavailable(lang, state.gateway());
+        }
+    };
+    if audit::append(conn, state, staff, action.name(), Some(target), outcome, details)
+        .await
+        .is_err()
+    {
+        return pages::unavailable(lang, state.gateway());
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
+        .finish()
+}
+
+/// 401: the action needs a sign-in of the last 5 minutes; the link signs in again and comes
+/// back to the fan's page.
+fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, target: &str) -> HttpResponse {
+    let t = texts(lang);
+    let next = url::form_urlencoded::byte_serialize(format!("/fans/{target}").as_bytes()).collect::<String>();
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"/login?next={}\">{}</a></p>",
+        escape(t.fresh_title),
+        escape(t.fresh),
+        escape(&next),
+        escape(t.sign_in_again)
+    );
+    pages::html(
+        StatusCode::UNAUTHORIZED,
+        state.gateway(),
+        pages::layout(lang, state.gateway(), t.fresh_title, Some(staff), &body),
+    )
+}
+
+/// `POST /logout`: ends the console session (CSRF-checked), back to the sign-in page.
+pub async fn logout(req: HttpRequest, body: web::Bytes, state: web::Data<ConsoleState>) -> HttpResponse {
+    let lang = Lang::of_request(&req);
+    let staff = match signed_in(&req, &state).await {
+        Ok(staff) => staff,
+        Err(response) => return response,
+    };
+    if !staff.csrf_ok(&csrf_field(&body)) {
+        let t = texts(lang);
+        return pages::message(
+            StatusCode::FORBIDDEN,
+            lang,
+            state.gateway(),
+            Some(&staff),
+            t.forbidden_title,
+            t.csrf_refused,
+        );
+    }
+    let Ok(mut conn) = state.pool.get().await else {
+        return pages::unavailable(lang, state.gateway());
+    };
+    if store::console::sessions::revoke(&mut conn, &staff.session.id)
+        .await
+        .is_err()
+    {
+        return pages::unavailable(lang, state.gateway());
+    }
+    let _ = audit::append(
+        &mut conn,
+        &state,
+        &staff,
+        "sign_out",
+        None,
+        Outcome::Ok,
+        serde_json::json!({}),
+    )
+    .await;
+    HttpResponse::SeeOther()
+        .cookie(session::cleared())
+        .insert_header((header::LOCATION, "/"))
+        .finish()
+}

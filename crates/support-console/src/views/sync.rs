@@ -1,0 +1,89 @@
+//! `GET /sync`: the sync at a glance: the worker's queues (messages waiting, consumers, by a
+//! passive declare: `crate::queues`) and the S-360 budget in use (`store::budget::in_use`).
+//! A broker that cannot be reached is said on the page, which still shows the rest. Payloads
+//! are never shown. The dead letters, replay, reconcile reports and imports are not here yet.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+
+use super::signed_in;
+use crate::{
+    pages::{self, Lang, Texts, escape, translations::texts},
+    state::ConsoleState,
+};
+
+pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpResponse {
+    let lang = Lang::of_request(&req);
+    let staff = match signed_in(&req, &state).await {
+        Ok(staff) => staff,
+        Err(response) => return response,
+    };
+    let t = texts(lang);
+    let Ok(mut conn) = state.pool.get().await else {
+        return pages::unavailable(lang, state.gateway());
+    };
+    let Ok(budgets) = store::budget::in_use(&mut conn).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
+    drop(conn);
+    let queues = match crate::queues::depths(&state.amqp_url, &state.topology).await {
+        Ok(queues) => queues_table(t, &queues),
+        Err(reason) => {
+            tracing::warn!(%reason, "Queue depths unavailable");
+            format!("<p class=\"error\" role=\"alert\">{}</p>", escape(t.broker_down))
+        }
+    };
+    let budget_rows: String = budgets
+        .iter()
+        .map(|b| {
+            format!(
+                "<tr><td>{}</td><td>{:.1}</td></tr>",
+                escape(&b.name),
+                b.reserved_seconds
+            )
+        })
+        .collect();
+    let budget = if budgets.is_empty() {
+        format!("<p class=\"muted\">{}</p>", escape(t.nothing))
+    } else {
+        format!(
+            "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{budget_rows}</tbody></table></div>",
+            escape(t.budget),
+            escape(t.reserved)
+        )
+    };
+    let body = format!(
+        "<h1>{title}</h1><h2>{queues_title}</h2>{queues}<h2>{budget_title}</h2>{budget}<p class=\"muted\">{intro}</p>",
+        title = escape(t.sync),
+        queues_title = escape(t.queues_title),
+        budget_title = escape(t.budget_title),
+        intro = escape(t.sync_intro),
+    );
+    pages::html(
+        StatusCode::OK,
+        state.gateway(),
+        pages::layout(lang, state.gateway(), t.sync, Some(&staff), &body),
+    )
+}
+
+fn queues_table(t: &Texts, queues: &[crate::queues::QueueState]) -> String {
+    let rows: String = queues
+        .iter()
+        .map(|q| match q.depth {
+            Some((messages, consumers)) => format!(
+                "<tr><td>{}</td><td>{messages}</td><td>{consumers}</td></tr>",
+                escape(&q.name)
+            ),
+            None => format!(
+                "<tr><td>{}</td><td colspan=\"2\">{}</td></tr>",
+                escape(&q.name),
+                escape(t.absent)
+            ),
+        })
+        .collect();
+    format!(
+        "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        escape(t.queue),
+        escape(t.messages),
+        escape(t.consumers)
+    )
+}

@@ -1,0 +1,95 @@
+//! The support console in Chromium (`tests/browser/console.mjs`): a staff member signs in with
+//! password and a TOTP code on the gateway's staff page, finds the fan, lifts her lock and
+//! revokes her sessions with the pages' own buttons, and reads both in the audit log; every
+//! console page passes axe-core with no serious or critical violation in English, French and
+//! German. With `SCREENSHOTS=<dir>` the script writes the search, fan and audit pages at 1280
+//! and 360 px (`docs/screenshots/console-*.png`).
+
+use std::time::Duration;
+
+use serde_json::Value;
+use store::console::Role;
+
+use crate::support_console_support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe() {
+    let c = start().await;
+    lock_fan(&c).await;
+    fan_session(&c).await;
+    // A staff member per language: each TOTP code signs in once.
+    let mut staff = serde_json::Map::new();
+    for lang in ["en", "fr", "de"] {
+        let member = add_staff(&c, &format!("ana.{lang}@club.example"), Role::Support).await;
+        let secret_hex: String = member.secret.iter().map(|b| format!("{b:02x}")).collect();
+        staff.insert(
+            lang.into(),
+            serde_json::json!({ "email": member.email, "secret_hex": secret_hex }),
+        );
+    }
+    let input = serde_json::json!({
+        "console": c.console.base_url,
+        "gateway": c.gateway.base_url,
+        "password": STAFF_PASSWORD,
+        "staff": staff,
+        "fan": c.fan.to_string(),
+        "fan_email": "jean.dupont@example.org",
+    });
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/console.mjs");
+    let run = tokio::process::Command::new("node")
+        .args([script, &input.to_string()])
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the console check finishes within 4 minutes")
+        .expect("node runs the console check");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("no JSON report; stdout: {stdout}; stderr: {stderr}"));
+    assert!(report["error"].is_null(), "the script failed: {}", report["error"]);
+    let pages = report["pages"].as_array().expect("pages");
+    for (name, status) in [
+        ("sign-in", 401),
+        ("search", 200),
+        ("search results", 200),
+        ("fan", 200),
+        ("sync", 200),
+        ("audit", 200),
+    ] {
+        for lang in ["en", "fr", "de"] {
+            assert!(
+                pages
+                    .iter()
+                    .any(|p| p["page"] == name && p["lang"] == lang && p["status"] == status && p["html_lang"] == lang),
+                "{name} ({status}) was checked in {lang}: {pages:#?}"
+            );
+        }
+    }
+    for name in ["fan unlocked", "fan revoked"] {
+        assert!(
+            pages.iter().any(|p| p["page"] == name && p["status"] == 200),
+            "{name}: {pages:#?}"
+        );
+    }
+    for page in pages {
+        assert_eq!(
+            page["violations"],
+            serde_json::json!([]),
+            "{} {}: {page:#}",
+            page["lang"],
+            page["page"]
+        );
+    }
+    assert_eq!(report["ok"], true);
+    // What the staff member did in the browser changed the fan, and the log says so.
+    assert_eq!((locked(&c).await, live_sessions(&c).await), (0, 0));
+    let audit = report["audit"].as_str().expect("the audit table");
+    for action in ["sign_in", "search", "view_fan", "lift_lock", "revoke_sessions"] {
+        assert!(audit.contains(action), "{action} in the audit page: {audit}");
+    }
+}
