@@ -265,8 +265,9 @@ async fn refresh_rate(
     Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
 }
 
-/// Successful sign-ins per second through the real form (CSRF cookie and field).
-async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+/// Successful sign-ins per second of the benchmark account (`bench@example.org`, [`PASSWORD`])
+/// through the real form (CSRF cookie and field).
+pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;

@@ -97,7 +97,7 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
         let (rate, back) = sign_in_rate(&base, passkeys, duration).await?;
         passkeys = back;
         ours.push(rate);
-        passwords.push(password_rate(&base, args.concurrency, duration).await?);
+        passwords.push(crate::gateway::login_rate(&base, args.concurrency, duration).await?);
     }
     let passkey_rate = median(&ours);
     let rows = vec![
@@ -274,45 +274,4 @@ fn set_cookie(response: &reqwest::Response, prefix: &str) -> Option<String> {
         .find(|v| v.starts_with(prefix))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
-}
-
-/// Password sign-ins per second through the sign-in form of the same gateway.
-async fn password_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let count = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + duration;
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
-        tasks.push(tokio::spawn(async move {
-            let page = client.get(format!("{base}/login")).send().await?;
-            let cookie = set_cookie(&page, "__Host-csrf=").unwrap_or_default();
-            let html = page.text().await?;
-            let marker = "name=\"csrf\" value=\"";
-            let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_default();
-            let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
-            while Instant::now() < deadline {
-                let response = client
-                    .post(format!("{base}/login"))
-                    .header("cookie", &cookie)
-                    .form(&[
-                        ("csrf", csrf.as_str()),
-                        ("return_to", "/"),
-                        ("email", EMAIL),
-                        ("password", PASSWORD),
-                    ])
-                    .send()
-                    .await?;
-                anyhow::ensure!(response.status() == 303, "sign-in answered {}", response.status());
-                count.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(())
-        }));
-    }
-    for task in tasks {
-        task.await??;
-    }
-    Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
 }

@@ -138,7 +138,7 @@ fn form_page(status: StatusCode, current: &Current, profile: &Profile, problems:
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("content-security-policy"),
         actix_web::http::header::HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     response

@@ -87,8 +87,9 @@ pub async fn unlink(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     let upstream_subject = fields.get("subject").cloned().unwrap_or_default();
     let outcome = conn
         .transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
-            // No passkeys yet: the only other ways are a password and other providers.
-            federation::unlink(tx, subject, &provider, &upstream_subject, 0).await
+            // The account's passkeys are ways in too, besides a password and other providers.
+            let passkeys = store::auth::passkeys::count(tx, subject).await?;
+            federation::unlink(tx, subject, &provider, &upstream_subject, passkeys).await
         })
         .await;
     let w = words(lang);
