@@ -2,25 +2,17 @@
 //! Secure, SameSite=Lax, Path=/, no Domain). Only its SHA-256 is stored, by
 //! `store::auth::sessions`, which also decides when a session ends.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::{Cookie, SameSite};
 use store::auth::sessions::ABSOLUTE_TIMEOUT;
 
 pub const NAME: &str = "__Host-session";
 
 /// The cookie carrying a session value.
 pub fn cookie(value: String) -> Cookie<'static> {
-    Cookie::build(NAME, value)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(CookieDuration::seconds(ABSOLUTE_TIMEOUT.num_seconds()))
-        .finish()
+    crate::host_cookie::build(NAME, value, SameSite::Lax, ABSOLUTE_TIMEOUT)
 }
 
 /// A cookie that removes the session cookie.
 pub fn removal() -> Cookie<'static> {
-    let mut cookie = cookie(String::new());
-    cookie.make_removal();
-    cookie
+    crate::host_cookie::removal(NAME, SameSite::Lax)
 }

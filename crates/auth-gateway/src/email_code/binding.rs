@@ -9,7 +9,7 @@
 
 use actix_web::{
     HttpRequest,
-    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    cookie::{Cookie, SameSite},
 };
 use base64::Engine;
 use store::auth::email_codes::LIFETIME;
@@ -71,20 +71,12 @@ impl Binding {
 }
 
 fn cookie(value: String) -> Cookie<'static> {
-    Cookie::build(NAME, value)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .max_age(CookieDuration::seconds(LIFETIME.num_seconds()))
-        .finish()
+    crate::host_cookie::build(NAME, value, SameSite::Lax, LIFETIME)
 }
 
 /// A cookie that removes the binding (its code is spent).
 pub fn removal() -> Cookie<'static> {
-    let mut cookie = cookie(String::new());
-    cookie.make_removal();
-    cookie
+    crate::host_cookie::removal(NAME, SameSite::Lax)
 }
 
 #[cfg(test)]

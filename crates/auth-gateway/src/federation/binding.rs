@@ -9,7 +9,7 @@
 
 use actix_web::{
     HttpRequest,
-    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    cookie::{Cookie, SameSite},
 };
 use store::auth::federation::requests::LIFETIME;
 
@@ -22,25 +22,17 @@ pub fn new() -> Option<String> {
 
 /// The request's binding, if it carries a plausible one.
 pub fn of_request(req: &HttpRequest) -> Option<String> {
-    req.cookie(NAME).map(|c| c.value().to_owned()).filter(|v| v.len() >= 43)
+    crate::host_cookie::binding_value(req, NAME)
 }
 
 /// The cookie carrying `value`.
 pub fn cookie(value: String) -> Cookie<'static> {
-    Cookie::build(NAME, value)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::None)
-        .path("/")
-        .max_age(CookieDuration::seconds(LIFETIME.num_seconds()))
-        .finish()
+    crate::host_cookie::build(NAME, value, SameSite::None, LIFETIME)
 }
 
 /// A cookie that removes the binding (its stage is spent).
 pub fn removal() -> Cookie<'static> {
-    let mut cookie = cookie(String::new());
-    cookie.make_removal();
-    cookie
+    crate::host_cookie::removal(NAME, SameSite::None)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use actix_web::{
     HttpRequest,
-    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    cookie::{Cookie, SameSite},
 };
 use store::auth::passkey_challenges::LIFETIME;
 
@@ -20,24 +20,16 @@ pub fn issue() -> Option<(String, Cookie<'static>)> {
 
 /// The request's binding value, if it has one.
 pub fn of_request(req: &HttpRequest) -> Option<String> {
-    req.cookie(NAME).map(|c| c.value().to_owned()).filter(|v| v.len() >= 43)
+    crate::host_cookie::binding_value(req, NAME)
 }
 
 fn cookie(value: String) -> Cookie<'static> {
-    Cookie::build(NAME, value)
-        .http_only(true)
-        .secure(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .max_age(CookieDuration::seconds(LIFETIME.num_seconds()))
-        .finish()
+    crate::host_cookie::build(NAME, value, SameSite::Strict, LIFETIME)
 }
 
 /// A cookie that removes the binding (its ceremony is over).
 pub fn removal() -> Cookie<'static> {
-    let mut cookie = cookie(String::new());
-    cookie.make_removal();
-    cookie
+    crate::host_cookie::removal(NAME, SameSite::Strict)
 }
 
 #[cfg(test)]
