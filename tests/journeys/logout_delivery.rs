@@ -185,7 +185,7 @@ async fn a_closed_port_is_retried_without_slowing_the_sign_out_and_nothing_is_lo
         (logouts[0]["sid"].as_str(), logouts[0]["sub"].as_str()),
         (Some(sid.as_str()), Some(s.subject.to_string().as_str()))
     );
-    eventually(Duration::from_secs(5), "the delivery recorded", || async {
+    eventually(Duration::from_secs(20), "the delivery recorded", || async {
         let delivered =
             s.db.count("SELECT count(*) AS n FROM logout_deliveries WHERE state = 'delivered' AND attempts >= 3")
                 .await;
