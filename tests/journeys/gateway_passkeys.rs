@@ -257,3 +257,41 @@ async fn an_assertion_without_user_verification_is_refused() {
     let next: Value = answer.json().await.expect("json");
     assert_eq!(next["redirect"], "/");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passkey_of_a_contact_merged_away_no_longer_signs_in() {
+    let (s, origin) = passkey_setup().await;
+    let mut device = bench::passkey_authenticator::SoftPasskey::for_relying_party(s.subject, "localhost", &origin)
+        .expect("a key pair");
+    let id: String = device.credential_id.iter().map(|b| format!("{b:02x}")).collect();
+    s.db.execute(&format!(
+        "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
+         VALUES (gen_random_uuid(), '{}', '\\x{id}', 'Phone', '{}', false, false)",
+        s.subject,
+        device.stored()
+    ))
+    .await;
+    assert_eq!(
+        sign_in_with(&s, &mut device).await.status(),
+        200,
+        "signs in while active"
+    );
+    let counter = "SELECT sign_count AS n FROM passkeys";
+    let before = s.db.count(counter).await;
+    assert!(before > 0, "the counter was recorded");
+
+    // S-360 merged the fan's contact into another: the passkey, still valid, opens nothing.
+    s.db.execute("UPDATE contacts SET state = 'merged', head_contact_number = '0009999999'")
+        .await;
+    let answer = sign_in_with(&s, &mut device).await;
+    assert_eq!(answer.status(), 401);
+    assert!(cookie(&answer, "__Host-session").is_none(), "nobody is signed in");
+    let problem: Value = answer.json().await.expect("json");
+    assert_eq!(problem["error"], "refused", "{problem}");
+    assert_eq!(
+        s.db.count("SELECT count(*) AS n FROM sessions").await,
+        1,
+        "only the sign-in before the merge"
+    );
+    assert_eq!(s.db.count(counter).await, before, "the refused sign-in wrote nothing");
+}

@@ -409,6 +409,7 @@ diesel::table! {
 
 diesel::joinable!(passkeys -> accounts (subject_id));
 diesel::allow_tables_to_appear_in_same_query!(passkeys, accounts);
+diesel::allow_tables_to_appear_in_same_query!(passkeys, contacts);
 
 diesel::table! {
     staff_accounts (staff_id) {

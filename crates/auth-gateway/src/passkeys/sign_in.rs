@@ -10,9 +10,8 @@
 //! one (a cloned authenticator), or an account that may no longer sign in.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use store::auth::{
-    accounts,
     method::AuthMethod,
     passkey_challenges::{self, Purpose},
     passkeys::{self, Use},
@@ -81,17 +80,28 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         Ok(assertion) => assertion,
         Err(answer) => return *answer,
     };
+    let Some(binding) = binding::of_request(&req) else {
+        return refused("no ceremony under way (no binding cookie)");
+    };
     let Ok(mut pooled) = state.pool.get().await else {
         return unavailable();
     };
     let conn: &mut AsyncPgConnection = &mut pooled;
-    // Taken at once, outside any transaction: whatever follows, this ceremony is over.
-    let challenge = match binding::of_request(&req) {
-        None => None,
-        Some(value) => match passkey_challenges::take(conn, &value, true).await {
-            Ok(challenge) => challenge,
-            Err(_) => return unavailable(),
-        },
+    let Ok((subject, credential_id)) = webauthn.identify_discoverable_authentication(&assertion) else {
+        // The ceremony is over all the same.
+        return match passkey_challenges::take(conn, &binding, true).await {
+            Ok(_) => refused("no user handle"),
+            Err(_) => unavailable(),
+        };
+    };
+    // The ceremony is taken (whatever follows, it is over) and the passkey read in one round
+    // trip: the two statements are independent, so they are pipelined.
+    let (challenge, stored) = match futures::try_join!(
+        passkey_challenges::take(conn, &binding, true),
+        passkeys::find(conn, subject, credential_id)
+    ) {
+        Ok(found) => found,
+        Err(_) => return unavailable(),
     };
     let Some(challenge) = challenge else {
         return refused("no ceremony under way (expired or used)");
@@ -99,13 +109,8 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
     let Ok(ceremony) = serde_json::from_value::<DiscoverableAuthentication>(challenge.state) else {
         return refused("unreadable ceremony");
     };
-    let Ok((subject, credential_id)) = webauthn.identify_discoverable_authentication(&assertion) else {
-        return refused("no user handle");
-    };
-    let stored = match passkeys::find(conn, subject, credential_id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return refused("unknown passkey"),
-        Err(_) => return unavailable(),
+    let Some(stored) = stored else {
+        return refused("unknown passkey");
     };
     let Ok(mut passkey) = serde_json::from_value::<Passkey>(stored.credential.clone()) else {
         return refused("unreadable passkey");
@@ -133,24 +138,15 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         backup_state: result.backup_state(),
     };
     let old_session = req.cookie(session_cookie::NAME).map(|c| c.value().to_owned());
-    let outcome = conn
-        .transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
-            if !passkeys::record_use(tx, stored.id, stored.sign_count, &used).await? {
-                return Ok(Outcome::Refused("counter did not grow"));
-            }
-            if !accounts::can_sign_in(tx, subject).await? {
-                return Ok(Outcome::Refused("account may not sign in"));
-            }
-            // A session opened earlier in this browser (maybe another account's) ends here.
-            if let Some(old) = &old_session
-                && let Some(previous) = sessions::find(tx, old).await?
-            {
-                sessions::revoke(tx, &previous.id).await?;
-            }
-            let (session, _) = sessions::create(tx, subject, method).await?;
-            Ok(Outcome::SignedIn { session, subject })
-        })
-        .await;
+    let outcome = open_session(
+        conn,
+        (stored.id, subject),
+        stored.sign_count,
+        &used,
+        old_session,
+        method,
+    )
+    .await;
     let (session, subject) = match outcome {
         Ok(Outcome::SignedIn { session, subject }) => (session, subject),
         Ok(Outcome::Refused(why)) => {
@@ -169,6 +165,32 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         .cookie(binding::removal())
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({ "redirect": next }))
+}
+
+/// Records the use of passkey `id` (the counter it was read with, `seen`) and opens the
+/// session. No transaction: the counter's conditional update, which also checks that the
+/// account may sign in, decides; once it has moved, the session is written (were that to fail,
+/// the fan signs in again with a higher counter, and nothing else was changed).
+async fn open_session(
+    conn: &mut AsyncPgConnection,
+    passkey: (Uuid, Uuid),
+    seen: i64,
+    used: &Use<'_>,
+    old_session: Option<String>,
+    method: AuthMethod,
+) -> Result<Outcome, diesel::result::Error> {
+    let subject = passkey.1;
+    if !passkeys::record_use(conn, passkey, seen, used).await? {
+        return Ok(Outcome::Refused("counter did not grow, or the account may not sign in"));
+    }
+    // A session opened earlier in this browser (maybe another account's) ends here.
+    if let Some(old) = &old_session
+        && let Some(previous) = sessions::find(conn, old).await?
+    {
+        sessions::revoke(conn, &previous.id).await?;
+    }
+    let (session, _) = sessions::create(conn, subject, method).await?;
+    Ok(Outcome::SignedIn { session, subject })
 }
 
 /// The one refusal; `why` is for the log only.

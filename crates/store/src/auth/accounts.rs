@@ -49,14 +49,18 @@ pub async fn find_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 
 /// Whether the account exists and its contact may sign in.
 pub async fn can_sign_in(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+    diesel::select(may_sign_in(subject)).get_result(conn).await
+}
+
+/// [`can_sign_in`] as an SQL condition, for a statement that must check it as it writes.
+#[diesel::dsl::auto_type]
+pub fn may_sign_in(subject: Uuid) -> _ {
+    diesel::dsl::exists(
         accounts::table
             .left_join(contacts::table.on(contacts::contact_number.nullable().eq(accounts::contact_number)))
             .filter(accounts::subject_id.eq(subject))
             .filter(contacts::state.is_null().or(contacts::state.eq("active"))),
-    ))
-    .get_result(conn)
-    .await
+    )
 }
 
 /// What the ID token says of an account: its own login e-mail and verified flag, and the

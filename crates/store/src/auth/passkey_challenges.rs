@@ -18,6 +18,9 @@ use crate::schema::passkey_challenges;
 
 /// How long a ceremony may take (browsers time out WebAuthn prompts after a few minutes).
 pub const LIFETIME: Duration = Duration::minutes(5);
+/// One ceremony stored in this many also deletes the expired ones: [`take`] ignores an expired
+/// row anyway, so the sweep only keeps the table small, off most ceremonies' path.
+const SWEEP_EVERY: u8 = 64;
 
 /// What a ceremony is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +55,8 @@ pub fn binding_hash(binding: &str) -> Vec<u8> {
     Sha256::digest(binding.as_bytes()).to_vec()
 }
 
-/// Stores a ceremony bound to `binding`, and deletes expired ones.
+/// Stores a ceremony bound to `binding`; one call in [`SWEEP_EVERY`] first deletes the
+/// expired ones.
 pub async fn store(
     conn: &mut AsyncPgConnection,
     binding: &str,
@@ -61,9 +65,11 @@ pub async fn store(
     detail: &str,
 ) -> QueryResult<()> {
     let now = Utc::now();
-    diesel::delete(passkey_challenges::table.filter(passkey_challenges::expires_at.lt(now)))
-        .execute(conn)
-        .await?;
+    if Uuid::new_v4().as_bytes()[0].is_multiple_of(SWEEP_EVERY) {
+        diesel::delete(passkey_challenges::table.filter(passkey_challenges::expires_at.lt(now)))
+            .execute(conn)
+            .await?;
+    }
     let (name, session, subject) = match purpose {
         Purpose::Enrol { session, subject } => ("enrol", Some(session.clone()), Some(*subject)),
         Purpose::SignIn => ("sign-in", None, None),
@@ -85,8 +91,9 @@ pub async fn store(
 }
 
 /// Takes (deletes) the live ceremony of `binding` for `purpose`: `None` if there is none, it
-/// expired, was taken before, or is another kind.
-pub async fn take(conn: &mut AsyncPgConnection, binding: &str, sign_in: bool) -> QueryResult<Option<Challenge>> {
+/// expired, was taken before, or is another kind. It borrows the connection shared, so that
+/// a caller can pipeline it with an independent statement (`futures::try_join!`).
+pub async fn take(conn: &AsyncPgConnection, binding: &str, sign_in: bool) -> QueryResult<Option<Challenge>> {
     let purpose = if sign_in { "sign-in" } else { "enrol" };
     let row: Option<Row> = diesel::delete(
         passkey_challenges::table
@@ -100,7 +107,7 @@ pub async fn take(conn: &mut AsyncPgConnection, binding: &str, sign_in: bool) ->
         passkey_challenges::detail,
         passkey_challenges::expires_at,
     ))
-    .get_result(conn)
+    .get_result(&mut &*conn)
     .await
     .optional()?;
     Ok(row

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::schema::passkeys;
+use crate::{auth::accounts, schema::passkeys};
 
 /// The longest name a fan may give a passkey, in characters.
 pub const NAME_MAX: usize = 64;
@@ -91,16 +91,14 @@ pub async fn count(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<i
 
 /// The passkey of a credential id, if it is enrolled (by `subject`, the user handle the
 /// authenticator returned: a credential presented with another account's handle is unknown).
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    subject: Uuid,
-    credential_id: &[u8],
-) -> QueryResult<Option<StoredPasskey>> {
+/// It borrows the connection shared, so that a caller can pipeline it with an independent
+/// statement.
+pub async fn find(conn: &AsyncPgConnection, subject: Uuid, credential_id: &[u8]) -> QueryResult<Option<StoredPasskey>> {
     passkeys::table
         .filter(passkeys::credential_id.eq(credential_id))
         .filter(passkeys::subject_id.eq(subject))
         .select(StoredPasskey::as_select())
-        .first(conn)
+        .first(&mut &*conn)
         .await
         .optional()
 }
@@ -112,9 +110,16 @@ pub struct Use<'a> {
     pub backup_state: bool,
 }
 
-/// Records a sign-in with passkey `id`, whose stored counter was `seen` when it was verified:
-/// `false` (nothing written) when the counter moved meanwhile or the new one is not above it.
-pub async fn record_use(conn: &mut AsyncPgConnection, id: Uuid, seen: i64, used: &Use<'_>) -> QueryResult<bool> {
+/// Records a sign-in with passkey `id` of account `subject`, whose stored counter was `seen`
+/// when it was verified: `false` (nothing written) when the counter moved meanwhile, the new
+/// one is not above it, or the account may no longer sign in ([`accounts::may_sign_in`],
+/// checked in the same statement).
+pub async fn record_use(
+    conn: &mut AsyncPgConnection,
+    (id, subject): (Uuid, Uuid),
+    seen: i64,
+    used: &Use<'_>,
+) -> QueryResult<bool> {
     let new = i64::from(used.sign_count);
     // An authenticator without a counter reports 0 every time; one with a counter must grow.
     if new <= seen && !(new == 0 && seen == 0) {
@@ -123,7 +128,8 @@ pub async fn record_use(conn: &mut AsyncPgConnection, id: Uuid, seen: i64, used:
     diesel::update(
         passkeys::table
             .filter(passkeys::id.eq(id))
-            .filter(passkeys::sign_count.eq(seen)),
+            .filter(passkeys::sign_count.eq(seen))
+            .filter(accounts::may_sign_in(subject)),
     )
     .set((
         passkeys::credential.eq(used.credential),
