@@ -12,6 +12,7 @@ pub mod email_change;
 pub mod email_code;
 pub mod federation;
 pub mod grants;
+pub mod hash_pool;
 pub mod host_cookie;
 pub mod keys;
 pub mod loopback;

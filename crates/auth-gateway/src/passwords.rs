@@ -1,6 +1,6 @@
-//! Password hashing: argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1), run on blocking
-//! threads with bounded concurrency so a burst of logins cannot exhaust memory or stall the
-//! async workers. Each running hash works in one of `concurrency` memory buffers that are kept
+//! Password hashing: argon2id with OWASP's parameters (m=19456 KiB, t=2, p=1), run on the
+//! hashing threads of [`HashPool`] (as many as may hash at once, at a lower priority than the
+//! rest) so a burst of logins cannot exhaust memory or stall the async workers. Each running hash works in one of `concurrency` memory buffers that are kept
 //! and reused, never allocated per hash: the allocator's per-thread arenas would otherwise each
 //! keep a freed 19 MiB buffer, and fifty parallel sign-ins grew the process by hundreds of
 //! MiB (`tests/journeys/gateway_memory.rs`). Unknown accounts and accounts without a password are checked against a
@@ -26,6 +26,8 @@ use argon2::{
     password_hash::{Output, ParamsString, SaltString},
 };
 use tokio::sync::Semaphore;
+
+use crate::hash_pool::HashPool;
 
 /// The memory of one running hash (argon2's blocks), grown to the parameters' size on use.
 type Memory = Vec<Block>;
@@ -65,6 +67,7 @@ pub struct Passwords {
     admission: Admission,
     waiting: Arc<AtomicUsize>,
     metrics: QueueMetrics,
+    threads: HashPool,
 }
 
 /// The queue as Prometheus sees it.
@@ -85,6 +88,7 @@ impl Passwords {
             dummy: Arc::new(dummy),
             admission: Admission::default(),
             waiting: Arc::new(AtomicUsize::new(0)),
+            threads: HashPool::new(concurrency)?,
             metrics: QueueMetrics {
                 depth: prometheus::IntGauge::new(
                     "auth_gateway_signin_queue_depth",
@@ -143,24 +147,24 @@ impl Passwords {
         Ok(exists && matched)
     }
 
-    /// Runs `work` on a blocking thread with a permit and one of the kept buffers. The permit
-    /// and the buffer go with the blocking task, so a caller that gives up (a closed
-    /// connection) cannot let another hash start while this one still runs.
+    /// Runs `work` on a hashing thread with a permit and one of the kept buffers. The permit
+    /// and the buffer go with the job, so a caller that gives up (a closed connection) cannot
+    /// let another hash start while this one still runs.
     async fn with_memory<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let permit = self.admit().await?;
         let buffers = self.memory.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let mut memory = lock(&buffers).pop().unwrap_or_default();
-            let result = work(&mut memory);
-            lock(&buffers).push(memory);
-            drop(permit);
-            result
-        })
-        .await?;
-        Ok(result)
+        self.threads
+            .run(move || {
+                let mut memory = lock(&buffers).pop().unwrap_or_default();
+                let result = work(&mut memory);
+                lock(&buffers).push(memory);
+                drop(permit);
+                result
+            })
+            .await
     }
 }
 
