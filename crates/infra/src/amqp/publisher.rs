@@ -111,6 +111,9 @@ pub struct Publisher {
     topology: Topology,
     options: PublisherOptions,
     state: Mutex<State>,
+    /// The healthy connection, read without waiting: the per-publish fast path. Only the
+    /// holder of `state` sets or clears it.
+    current: std::sync::RwLock<Option<Arc<Live>>>,
 }
 
 impl Publisher {
@@ -126,6 +129,7 @@ impl Publisher {
             topology,
             options,
             state: Mutex::new(state),
+            current: std::sync::RwLock::new(None),
         }
     }
 
@@ -150,9 +154,15 @@ impl Publisher {
         outcome
     }
 
-    /// The connection, opened or re-opened as needed. One caller reconnects at a time; the
-    /// others wait for its result.
+    /// The connection, opened or re-opened as needed. While it is healthy, callers only read
+    /// [`Self::current`]; otherwise one caller reconnects at a time and the others wait for its
+    /// result.
     async fn live(&self) -> Result<Arc<Live>, PublishError> {
+        if let Some(live) = self.cached()
+            && live.healthy()
+        {
+            return Ok(live);
+        }
         let mut state = self.state.lock().await;
         match &*state {
             State::Connected(live) if live.healthy() => return Ok(live.clone()),
@@ -166,6 +176,7 @@ impl Publisher {
                 tracing::info!(connection = %self.options.connection_name, "Connected to RabbitMQ");
                 let live = Arc::new(live);
                 *state = State::Connected(live.clone());
+                self.cache(Some(live.clone()));
                 Ok(live)
             }
             failed => {
@@ -174,6 +185,7 @@ impl Publisher {
                     _ => "connection attempt timed out".to_owned(),
                 };
                 tracing::warn!(%reason, "RabbitMQ unavailable");
+                self.cache(None);
                 *state = State::Down {
                     retry_at: Instant::now() + self.options.reconnect_backoff,
                     reason: reason.clone(),
@@ -207,6 +219,7 @@ impl Publisher {
         if let State::Connected(current) = &*state
             && Arc::ptr_eq(current, failed)
         {
+            self.cache(None);
             *state = State::Down {
                 retry_at: Instant::now(),
                 reason: "the previous connection failed".into(),
@@ -216,6 +229,17 @@ impl Publisher {
                 let _ = failed.connection.close(320, "reconnecting".into()).await;
             });
         }
+    }
+
+    fn cached(&self) -> Option<Arc<Live>> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn cache(&self, live: Option<Arc<Live>>) {
+        *self.current.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = live;
     }
 
     /// Whether a healthy connection is open right now (used by `/readyz`).
