@@ -314,6 +314,15 @@ async fn a_code_from_the_shops_sign_in_page_lands_back_at_the_shop_with_amr_otp(
     let claims = shop_id_token(s, &format!("{}{return_to}", s.gateway.base_url), &session).await;
     assert_eq!(claims["amr"], serde_json::json!(["otp"]), "RFC 8176: a one-time code");
     assert_eq!(claims["sub"], s.subject.to_string());
+    // The support console's sign-in history shows it.
+    let history = format!(
+        "SELECT count(*) AS n FROM sign_in_audit WHERE subject_id = '{}' AND outcome = 'success'",
+        s.subject
+    );
+    eventually(Duration::from_secs(10), "the sign-in in the history", || async {
+        (s.db.count(&history).await == 1).then_some(())
+    })
+    .await;
     let auth_time = claims["auth_time"].as_i64().expect("auth_time");
     assert!((chrono::Utc::now().timestamp() - auth_time).abs() < 60);
 

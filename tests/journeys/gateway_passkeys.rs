@@ -276,6 +276,12 @@ async fn a_passkey_of_a_contact_merged_away_no_longer_signs_in() {
         200,
         "signs in while active"
     );
+    // The support console's sign-in history shows it.
+    let history = "SELECT count(*) AS n FROM sign_in_audit WHERE outcome = 'success'";
+    tests::eventually(Duration::from_secs(10), "the sign-in in the history", || async {
+        (s.db.count(history).await == 1).then_some(())
+    })
+    .await;
     let counter = "SELECT sign_count AS n FROM passkeys";
     let before = s.db.count(counter).await;
     assert!(before > 0, "the counter was recorded");
@@ -294,4 +300,5 @@ async fn a_passkey_of_a_contact_merged_away_no_longer_signs_in() {
         "only the sign-in before the merge"
     );
     assert_eq!(s.db.count(counter).await, before, "the refused sign-in wrote nothing");
+    assert_eq!(s.db.count(history).await, 1, "and is not a success in the history");
 }

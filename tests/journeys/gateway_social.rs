@@ -127,6 +127,15 @@ async fn a_new_fan_signs_up_through_google_and_the_shop_gets_amr_fed() {
     assert_eq!(claims["email"], ANNA);
     assert_eq!(claims["email_verified"], true);
     let subject = claims["sub"].as_str().expect("sub").to_owned();
+    // The support console's sign-in history shows it.
+    let history =
+        format!("SELECT count(*) AS n FROM sign_in_audit WHERE subject_id = '{subject}' AND outcome = 'success'");
+    tests::eventually(
+        std::time::Duration::from_secs(10),
+        "the sign-in in the history",
+        || async { (s.db.count(&history).await == 1).then_some(()) },
+    )
+    .await;
     let row = format!(
         "SELECT count(*) AS n FROM accounts a JOIN contact_creations c USING (subject_id) \
          WHERE a.subject_id = '{subject}' AND a.email_verified AND a.password_hash IS NULL \

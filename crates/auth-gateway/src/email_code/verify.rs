@@ -13,7 +13,7 @@ use store::auth::{
     accounts,
     email_codes::{self, Checked, DIGITS},
     method::AuthMethod,
-    sessions, signup, throttle,
+    sessions, sign_in_audit, signup, throttle,
 };
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ use crate::{
     pages::{self, Lang},
     routes::{
         html::{checked_form, html},
-        login, params,
+        login, params, sign_in_history,
     },
     session_cookie,
     state::GatewayState,
@@ -133,6 +133,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     // A social sign-in waiting for proof of this very account is linked now.
     let linked = crate::federation::pending::link_after_sign_in(&req, conn, subject).await;
     state.userinfo_cache.invalidate_subject(subject);
+    sign_in_history::record(&state.pool, subject, sign_in_audit::Outcome::Success);
     tracing::info!(%subject, "Signed in with an e-mail code");
     let next = Some(return_to)
         .filter(|r| login::safe_return(r))

@@ -156,6 +156,7 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         Err(_) => return unavailable(),
     };
     state.userinfo_cache.invalidate_subject(subject);
+    crate::routes::sign_in_history::record(&state.pool, subject, store::auth::sign_in_audit::Outcome::Success);
     tracing::info!(%subject, method = method.as_str(), "Signed in with a passkey");
     let next = Some(challenge.detail)
         .filter(|r| login::safe_return(r))

@@ -1,5 +1,6 @@
 //! The fans' sign-in history (`store::auth::sign_in_audit`), written where the sign-in form
-//! counts successes, failures and locks, for the support console's fan page. Best effort and
+//! counts successes, failures and locks, and at each passkey, e-mail code and social sign-in,
+//! for the support console's fan page. Best effort and
 //! off the sign-in's path: written by a task of its own with its own connection, so a sign-in
 //! (and a burst of them racing the lockout) never waits on it, and a history that cannot be
 //! written never fails a sign-in (the throttle still counts).

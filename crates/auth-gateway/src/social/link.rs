@@ -26,6 +26,7 @@ pub(super) async fn signed_in(
         return login::unavailable(Lang::of_request(req));
     };
     state.userinfo_cache.invalidate_subject(subject);
+    crate::routes::sign_in_history::record(&state.pool, subject, store::auth::sign_in_audit::Outcome::Success);
     tracing::info!(%subject, "Signed in through an upstream provider");
     let next = Some(return_to).filter(|r| login::safe_return(r)).unwrap_or("/");
     HttpResponse::SeeOther()
