@@ -2,11 +2,15 @@
 //! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
 //! gateway's own store), revoking every session and refresh token
 //! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
-//! included) and resending the set-password mail ([`crate::mail`]). A refusal is audited as such and changes nothing; a done action is audited in
-//! the same transaction as its change. Also the sign-out.
+//! included) and resending the set-password or sign-up verification mail ([`crate::mail`]).
+//! A refusal is audited as such and changes nothing; a done action is audited in the same
+//! transaction as its change. The guards ([`allow`], [`allow_on_fan`]) are shared with the
+//! actions on S-360 tasks ([`crate::tasks`]) and erasure requests ([`crate::erasures`]). Also
+//! the sign-out.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use infra::db::PooledConnection;
 use store::console::{
     Role,
     audit::Outcome,
@@ -27,6 +31,7 @@ enum Action {
     Unlock,
     RevokeSessions,
     ResendMail,
+    ResendVerification,
 }
 
 impl Action {
@@ -35,6 +40,7 @@ impl Action {
             Self::Unlock => "lift_lock",
             Self::RevokeSessions => "revoke_sessions",
             Self::ResendMail => "resend_mail",
+            Self::ResendVerification => "resend_verification",
         }
     }
 
@@ -43,6 +49,7 @@ impl Action {
             Self::Unlock => "unlock",
             Self::RevokeSessions => "revoke",
             Self::ResendMail => "resent",
+            Self::ResendVerification => "verification",
         }
     }
 
@@ -70,6 +77,15 @@ pub async fn resend_mail(
     act(req, &path, &body, &state, Action::ResendMail).await
 }
 
+pub async fn resend_verification(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::ResendVerification).await
+}
+
 pub async fn revoke_sessions(
     req: HttpRequest,
     path: web::Path<String>,
@@ -79,74 +95,136 @@ pub async fn revoke_sessions(
     act(req, &path, &body, &state, Action::RevokeSessions).await
 }
 
-/// The `csrf` field of a posted form.
-fn csrf_field(body: &[u8]) -> String {
+/// The field `name` of a posted form (empty when absent).
+pub fn form_field(body: &[u8], name: &str) -> String {
     url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == "csrf")
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default()
 }
 
-async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, action: Action) -> HttpResponse {
-    let lang = Lang::of_request(&req);
+/// An action the guards let through: who asks, on what, with a database connection.
+pub struct Allowed {
+    pub staff: Staff,
+    pub lang: Lang,
+    pub conn: PooledConnection,
+}
+
+/// The guards of every action, in order: a signed-in staff member, this session's CSRF token
+/// in the form (403), a role of at least `role` (403), a sign-in of the last 5 minutes (401,
+/// with the way to sign in again and come back to `back`). A refusal is audited as `refused`
+/// with its reason under `action` and `target`, and changes nothing.
+pub async fn allow(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &ConsoleState,
+    action: &str,
+    role: Role,
+    target: Option<&str>,
+    back: &str,
+) -> Result<Allowed, HttpResponse> {
+    let lang = Lang::of_request(req);
     let t = texts(lang);
     let gateway = state.gateway();
-    let staff = match signed_in(&req, state).await {
-        Ok(staff) => staff,
-        Err(response) => return response,
-    };
-    let Some(fan_key) = FanKey::parse(key) else {
-        return pages::message(
-            StatusCode::NOT_FOUND,
-            lang,
-            gateway,
-            Some(&staff),
-            t.not_found_title,
-            t.not_found,
-        );
-    };
-    let target = fan_key.to_string();
+    let staff = signed_in(req, state).await?;
     let Ok(mut conn) = state.pool.get().await else {
-        return pages::unavailable(lang, gateway);
+        return Err(pages::unavailable(lang, gateway));
     };
-    let refusal = if !staff.csrf_ok(&csrf_field(body)) {
+    let refusal = if !staff.csrf_ok(&form_field(body, "csrf")) {
         Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
-    } else if staff.session.role < action.role() {
+    } else if staff.session.role < role {
         Some(("role", StatusCode::FORBIDDEN, t.forbidden))
     } else if !staff.session.fresh(chrono::Utc::now()) {
         Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
     } else {
         None
     };
-    if let Some((reason, status, text)) = refusal {
-        let details = serde_json::json!({ "reason": reason });
-        if audit::append(
-            &mut conn,
-            state,
-            &staff,
-            action.name(),
-            Some(&target),
-            Outcome::Refused,
-            details,
-        )
+    let Some((reason, status, text)) = refusal else {
+        return Ok(Allowed { staff, lang, conn });
+    };
+    let details = serde_json::json!({ "reason": reason });
+    if audit::append(&mut conn, state, &staff, action, target, Outcome::Refused, details)
         .await
         .is_err()
-        {
-            return pages::unavailable(lang, gateway);
-        }
-        if reason == "stale_sign_in" {
-            return fresh_sign_in(lang, state, &staff, &target);
-        }
-        return pages::message(status, lang, gateway, Some(&staff), t.forbidden_title, text);
+    {
+        return Err(pages::unavailable(lang, gateway));
     }
-    let Ok(account) = fan::account(&mut conn, &fan_key).await else {
-        return pages::unavailable(lang, gateway);
+    if reason == "stale_sign_in" {
+        return Err(fresh_sign_in(lang, state, &staff, back));
+    }
+    Err(pages::message(
+        status,
+        lang,
+        gateway,
+        Some(&staff),
+        t.forbidden_title,
+        text,
+    ))
+}
+
+/// [`allow`] for an action on the fan named `key` (404 when it names none), with the fan's
+/// key and its account when it has one.
+pub async fn allow_on_fan(
+    req: &HttpRequest,
+    key: &str,
+    body: &[u8],
+    state: &ConsoleState,
+    action: &str,
+    role: Role,
+) -> Result<(Allowed, FanKey, Option<fan::Account>), HttpResponse> {
+    let lang = Lang::of_request(req);
+    let t = texts(lang);
+    let not_found = |staff: Option<&Staff>| {
+        pages::message(
+            StatusCode::NOT_FOUND,
+            lang,
+            state.gateway(),
+            staff,
+            t.not_found_title,
+            t.not_found,
+        )
     };
+    let Some(fan_key) = FanKey::parse(key) else {
+        let staff = signed_in(req, state).await?;
+        return Err(not_found(Some(&staff)));
+    };
+    let target = fan_key.to_string();
+    let mut allowed = allow(
+        req,
+        body,
+        state,
+        action,
+        role,
+        Some(&target),
+        &format!("/fans/{target}"),
+    )
+    .await?;
+    let Ok(account) = fan::account(&mut allowed.conn, &fan_key).await else {
+        return Err(pages::unavailable(lang, state.gateway()));
+    };
+    Ok((allowed, fan_key, account))
+}
+
+/// 303 to the fan's page, saying what was done.
+pub fn back_to_fan(target: &str, done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
+        .finish()
+}
+
+async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, action: Action) -> HttpResponse {
+    let (allowed, fan_key, account) = match allow_on_fan(&req, key, body, state, action.name(), action.role()).await {
+        Ok(allowed) => allowed,
+        Err(response) => return response,
+    };
+    let Allowed { staff, lang, mut conn } = allowed;
+    let t = texts(lang);
+    let target = fan_key.to_string();
     let Some(account) = account else {
         return pages::message(
             StatusCode::NOT_FOUND,
             lang,
-            gateway,
+            state.gateway(),
             Some(&staff),
             t.not_found_title,
             t.not_found,
@@ -154,7 +232,9 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
     };
     let conn: &mut AsyncPgConnection = &mut conn;
     let done = match action {
-        Action::ResendMail => return resend(conn, state, &staff, &target, &account, lang).await,
+        Action::ResendMail | Action::ResendVerification => {
+            return resend(conn, state, &staff, &target, &account, lang, action).await;
+        }
         Action::Unlock | Action::RevokeSessions => {
             conn.transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
                 match action {
@@ -162,7 +242,7 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
                         store::auth::throttle::succeeded(tx, &fan::lock_key(&account.login_email)).await?
                     }
                     Action::RevokeSessions => store::auth::sessions::revoke_all(tx, account.subject_id).await?,
-                    Action::ResendMail => {}
+                    Action::ResendMail | Action::ResendVerification => {}
                 }
                 audit::append(
                     tx,
@@ -179,15 +259,14 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
         }
     };
     if done.is_err() {
-        return pages::unavailable(lang, gateway);
+        return pages::unavailable(lang, state.gateway());
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/fans/{target}?done={}", action.done())))
-        .finish()
+    back_to_fan(&target, action.done())
 }
 
-/// Resends the set-password mail (`crate::mail`): not a database change alone, so the outcome
-/// is audited after the broker took the mail (or refused it: 503, audited as failed).
+/// Resends the set-password mail or the sign-up verification mail (`crate::mail`): not a
+/// database change alone, so the outcome is audited after the broker took the mail (or refused
+/// it: 503, audited as failed).
 async fn resend(
     conn: &mut AsyncPgConnection,
     state: &ConsoleState,
@@ -195,14 +274,25 @@ async fn resend(
     target: &str,
     account: &fan::Account,
     lang: Lang,
+    action: Action,
 ) -> HttpResponse {
-    let action = Action::ResendMail;
-    let (outcome, details, done) = match crate::mail::resend(conn, state, account).await {
-        Ok(crate::mail::Resent::Sent(template)) => (Outcome::Ok, serde_json::json!({ "template": template }), "resent"),
+    let resent = match action {
+        Action::ResendVerification => crate::mail::resend_verification(conn, state, account).await,
+        _ => crate::mail::resend(conn, state, account).await,
+    };
+    let (outcome, details, done) = match resent {
+        Ok(crate::mail::Resent::Sent(template)) => {
+            (Outcome::Ok, serde_json::json!({ "template": template }), action.done())
+        }
         Ok(crate::mail::Resent::Limited) => (
             Outcome::Failed,
             serde_json::json!({ "reason": "hourly_limit" }),
             "limited",
+        ),
+        Ok(crate::mail::Resent::AlreadyVerified) => (
+            Outcome::Failed,
+            serde_json::json!({ "reason": "already_verified" }),
+            "already_verified",
         ),
         Err(error) => {
             tracing::warn!(%error, "Mail not resent");
@@ -225,16 +315,14 @@ async fn resend(
     {
         return pages::unavailable(lang, state.gateway());
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
-        .finish()
+    back_to_fan(target, done)
 }
 
 /// 401: the action needs a sign-in of the last 5 minutes; the link signs in again and comes
-/// back to the fan's page.
-fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, target: &str) -> HttpResponse {
+/// back to `back` (the page the action was on).
+fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, back: &str) -> HttpResponse {
     let t = texts(lang);
-    let next = url::form_urlencoded::byte_serialize(format!("/fans/{target}").as_bytes()).collect::<String>();
+    let next = url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>();
     let body = format!(
         "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"/login?next={}\">{}</a></p>",
         escape(t.fresh_title),
@@ -256,7 +344,7 @@ pub async fn logout(req: HttpRequest, body: web::Bytes, state: web::Data<Console
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if !staff.csrf_ok(&csrf_field(&body)) {
+    if !staff.csrf_ok(&form_field(&body, "csrf")) {
         let t = texts(lang);
         return pages::message(
             StatusCode::FORBIDDEN,

@@ -7,6 +7,8 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod commands;
+pub mod erasures;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;
@@ -15,6 +17,7 @@ pub mod queues;
 pub mod session;
 pub mod staff_add;
 pub mod state;
+pub mod tasks;
 pub mod views;
 
 pub use app::Application;
