@@ -304,3 +304,29 @@ async fn the_fans_page_lists_her_passkeys_and_linked_providers_without_their_sec
     assert!(providers.contains("<td>never</td>"), "never used to sign in yet");
     assert!(!page.contains("upstream-id-1"), "no upstream id shown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconciliation_asked_of_a_worker_without_the_s360_api_is_dead_lettered() {
+    let broker = TestBroker::create().await;
+    let (c, _) = start_with(false, &broker.prefix).await;
+    let _worker = spawn_worker_with(&broker.prefix, &c.db.url, &[]).await;
+    let staff = add_staff(&c, "ana@club.example", Role::Support).await;
+    let session = sign_in(&c, &staff, 0).await.expect("signs in");
+    let (status, _) = post(
+        &c,
+        &session,
+        &format!("/fans/{NUMBER}/reconcile"),
+        Some(&csrf(&session)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    eventually(Duration::from_secs(20), "the command dead-lettered", || async {
+        (broker.ready_count(&broker.topology.dead_letter_queue()).await == 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        c.db.count("SELECT count(*) AS n FROM contact_checks").await,
+        0,
+        "nothing checked"
+    );
+}

@@ -3,15 +3,15 @@
 //! S-360 back office (anonymising the contact, removing the SSO link: S-360's contact API
 //! offers neither, see `store::auth::erasure::pending`). Every role reads the list (itself
 //! recorded in the audit: it names fans); an admin marks a request completed once that is done,
-//! which records who and when, behind the guards of [`crate::actions`].
+//! which records who and when, behind the guards of [`crate::guard`].
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use store::console::{Role, audit::Outcome, erasures};
 
 use crate::{
-    actions::{Allowed, allow},
     audit,
+    guard::{Allowed, allow},
     pages::{self, Lang, action_texts::action_texts, escape, time, translations::texts},
     state::ConsoleState,
     views::signed_in,

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod erasures;
+pub mod guard;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;

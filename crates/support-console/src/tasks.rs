@@ -1,4 +1,4 @@
-//! The actions on a fan's dealings with S-360, each behind the guards of [`crate::actions`]
+//! The actions on a fan's dealings with S-360, each behind the guards of [`crate::guard`]
 //! (support role, CSRF, fresh sign-in) and audited: retrying a failed task (a write-back, the
 //! contact creation or the import's link: `store::console::tasks::retry`, which sync-worker then
 //! does), resolving a write-back conflict either way (`store::console::tasks::resolve_conflict`)
@@ -15,8 +15,8 @@ use store::console::{
 };
 
 use crate::{
-    actions::{Allowed, allow_on_fan, back_to_fan, form_field},
     audit,
+    guard::{Allowed, allow_on_fan, back_to_fan, form_field},
     pages::{self, Lang},
     session::Staff,
     state::ConsoleState,
