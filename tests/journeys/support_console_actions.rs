@@ -254,6 +254,26 @@ async fn the_console_works_with_its_own_privileges_and_no_more() {
         3,
         "both mails and the reconciliation went to the worker"
     );
+    // A contact creation left ambiguous is searched and decided again.
+    tests::TestDatabase::execute(&c.db, &format!(
+        "INSERT INTO contact_creations (subject_id, state, attempts, last_error) VALUES ('{}', 'ambiguous', 2, '0000000001,0000000002')",
+        c.fan
+    ))
+    .await;
+    let (status, _) = post_with(
+        &c,
+        &session,
+        &path(&c, "retry"),
+        Some(&csrf(&session)),
+        &[("task", "creation")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let due = c
+        .db
+        .count("SELECT count(*) AS n FROM contact_creations WHERE state = 'pending' AND attempts = 0 AND last_error IS NULL AND next_attempt_at <= now()")
+        .await;
+    assert_eq!(due, 1, "the creation is due again");
     let (status, _) = get(&c, &session, "/audit.jsonl").await;
     assert_eq!(status, 200);
 
