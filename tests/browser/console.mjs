@@ -1,7 +1,9 @@
 // The support console in headless Chromium, as a staff member uses it: the sign-in page, the
 // gateway's staff page (password and a TOTP code computed here from the secret), the search,
-// the fan's page, lifting her lock and revoking her sessions with the page's own buttons, the
-// sync page and the audit log showing both actions. axe-core runs on every console page in
+// the fan's page (with her passkeys, linked providers and S-360 tasks), lifting her lock,
+// revoking her sessions, retrying her failed write-back and closing a write-back conflict with
+// the page's own buttons, the sync page, the erasure requests and the audit log showing the
+// actions. axe-core runs on every console page in
 // English, French and German (no serious or critical violation allowed; the callback page's
 // immediate refresh is never checked, it is gone at once). With SCREENSHOTS set to a
 // directory, the gateway's staff sign-in page and the search, fan and audit pages are written
@@ -100,6 +102,10 @@ try {
       await check(page, lang, 'fan unlocked', response.status());
       response = await press(page, `form[action="/fans/${input.fan}/revoke-sessions"]`);
       await check(page, lang, 'fan revoked', response.status());
+      response = await press(page, `form[action="/fans/${input.fan}/retry"]:has(input[value="writeback-1"])`);
+      await check(page, lang, 'task retried', response.status());
+      response = await press(page, `form[action="/fans/${input.fan}/conflict"]:has(input[value="s360"])`);
+      await check(page, lang, 'conflict resolved', response.status());
       if (process.env.SCREENSHOTS) {
         for (const [width, kind] of [[1280, 'desktop'], [360, 'phone']]) {
           await page.setViewportSize({ width, height: 900 });
@@ -114,6 +120,7 @@ try {
       }
     }
     await visit(page, lang, 'sync', '/sync');
+    await visit(page, lang, 'erasures', '/erasures');
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');
     await context.close();

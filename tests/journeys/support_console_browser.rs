@@ -1,6 +1,7 @@
 //! The support console in Chromium (`tests/browser/console.mjs`): a staff member signs in with
-//! password and a TOTP code on the gateway's staff page, finds the fan, lifts her lock and
-//! revokes her sessions with the pages' own buttons, and reads both in the audit log; every
+//! password and a TOTP code on the gateway's staff page, finds the fan, lifts her lock,
+//! revokes her sessions, retries her failed write-back and closes a write-back conflict with
+//! the pages' own buttons, and reads them in the audit log; every
 //! console page passes axe-core with no serious or critical violation in English, French and
 //! German. With `SCREENSHOTS=<dir>` the script writes the search, fan and audit pages at 1280
 //! and 360 px (`docs/screenshots/console-*.png`).
@@ -17,6 +18,8 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
     let c = start().await;
     lock_fan(&c).await;
     fan_session(&c).await;
+    ways_in(&c).await;
+    tasks_to_act_on(&c).await;
     // A staff member per language: each TOTP code signs in once.
     let mut staff = serde_json::Map::new();
     for lang in ["en", "fr", "de"] {
@@ -59,6 +62,7 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
         ("search results", 200),
         ("fan", 200),
         ("sync", 200),
+        ("erasures", 200),
         ("audit", 200),
     ] {
         for lang in ["en", "fr", "de"] {
@@ -70,7 +74,7 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
             );
         }
     }
-    for name in ["fan unlocked", "fan revoked"] {
+    for name in ["fan unlocked", "fan revoked", "task retried", "conflict resolved"] {
         assert!(
             pages.iter().any(|p| p["page"] == name && p["status"] == 200),
             "{name}: {pages:#?}"
@@ -88,8 +92,18 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
     assert_eq!(report["ok"], true);
     // What the staff member did in the browser changed the fan, and the log says so.
     assert_eq!((locked(&c).await, live_sessions(&c).await), (0, 0));
+    assert_eq!(task_states(&c).await.0, ["pending", "dismissed", "conflict"]);
     let audit = report["audit"].as_str().expect("the audit table");
-    for action in ["sign_in", "search", "view_fan", "lift_lock", "revoke_sessions"] {
+    for action in [
+        "sign_in",
+        "search",
+        "view_fan",
+        "lift_lock",
+        "revoke_sessions",
+        "retry_task",
+        "resolve_conflict",
+        "view_erasures",
+    ] {
         assert!(audit.contains(action), "{action} in the audit page: {audit}");
     }
 }

@@ -272,7 +272,19 @@ pub async fn get(c: &Console, session: &str, path: &str) -> (StatusCode, String)
 
 /// POSTs a console form with the session and `csrf` (none when `None`); `(status, location)`.
 pub async fn post(c: &Console, session: &str, path: &str, csrf: Option<&str>) -> (StatusCode, Option<String>) {
-    let form: Vec<(&str, &str)> = csrf.map(|t| vec![("csrf", t)]).unwrap_or_default();
+    post_with(c, session, path, csrf, &[]).await
+}
+
+/// [`post`] with the form's other `fields`.
+pub async fn post_with(
+    c: &Console,
+    session: &str,
+    path: &str,
+    csrf: Option<&str>,
+    fields: &[(&str, &str)],
+) -> (StatusCode, Option<String>) {
+    let mut form: Vec<(&str, &str)> = csrf.map(|t| vec![("csrf", t)]).unwrap_or_default();
+    form.extend_from_slice(fields);
     let response = c
         .client
         .post(format!("{}{path}", c.console.base_url))
@@ -350,4 +362,72 @@ pub async fn audited(c: &Console, action: &str, outcome: &str) -> i64 {
         "SELECT count(*) AS n FROM staff_audit WHERE action = '{action}' AND outcome = '{outcome}'"
     ))
     .await
+}
+
+/// The fan's S-360 tasks as the actions find them: write-back 1 failed, 2 and 3 in conflict
+/// (edited on a version S-360 has since replaced), the import's link failed; and one open
+/// erasure request (of another, deleted account).
+pub async fn tasks_to_act_on(c: &Console) {
+    c.db.execute(
+        "INSERT INTO writeback_outbox (id, command_id, contact_number, fields, base_modified_at, state, attempts, last_error) VALUES \
+         (1, gen_random_uuid(), '0001234567', '{\"lastname\": \"Retried\"}', now(), 'failed', 1, 'http_400'), \
+         (2, gen_random_uuid(), '0001234567', '{\"lastname\": \"Kept out\"}', now() - interval '1 hour', 'conflict', 1, 's360_newer'), \
+         (3, gen_random_uuid(), '0001234567', '{\"firstname\": \"Pushed again\"}', now() - interval '1 hour', 'conflict', 1, 's360_newer')",
+    )
+    .await;
+    c.db.execute(&format!(
+        "INSERT INTO import_links (contact_number, subject_id, state, attempts, last_error) \
+         VALUES ('0001234567', '{}', 'failed', 1, 'contact_already_linked')",
+        c.fan
+    ))
+    .await;
+    c.db.execute(
+        "INSERT INTO erasure_requests (id, subject_id, contact_number, erased, pending) \
+         VALUES (1, gen_random_uuid(), '0007654321', '[]', '{\"s360_contact\": \"x\", \"sso_link\": \"y\"}')",
+    )
+    .await;
+}
+
+/// The states of write-backs 1, 2 and 3, the link's, and whether erasure request 1 is open.
+pub async fn task_states(c: &Console) -> (Vec<String>, String, bool) {
+    #[derive(diesel::QueryableByName)]
+    struct State {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        state: String,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = c.db.pool.get().await.expect("connection");
+    let states = |sql: &'static str| diesel::sql_query(sql);
+    let writebacks: Vec<State> = states("SELECT state FROM writeback_outbox ORDER BY id")
+        .load(&mut conn)
+        .await
+        .expect("write-backs");
+    let link: Vec<State> = states("SELECT state FROM import_links")
+        .load(&mut conn)
+        .await
+        .expect("link");
+    let open =
+        c.db.count("SELECT count(*) AS n FROM erasure_requests WHERE completed_at IS NULL")
+            .await;
+    (
+        writebacks.into_iter().map(|s| s.state).collect(),
+        link.into_iter().map(|s| s.state).collect(),
+        open == 1,
+    )
+}
+
+/// A passkey ("Work laptop", used once) and a linked Google identity for the fan.
+pub async fn ways_in(c: &Console) {
+    c.db.execute(&format!(
+        "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state, last_used_at) \
+         VALUES (gen_random_uuid(), '{}', '\\x0102', 'Work laptop', '{{}}', true, true, now())",
+        c.fan
+    ))
+    .await;
+    c.db.execute(&format!(
+        "INSERT INTO federated_identities (provider_id, upstream_subject, subject_id, email_at_link) \
+         VALUES ('google', 'upstream-id-1', '{}', 'jean.dupont@example.org')",
+        c.fan
+    ))
+    .await;
 }

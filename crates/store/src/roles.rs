@@ -35,9 +35,10 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("sign_in_audit", "INSERT, DELETE"),
 ];
 
-/// Tables the support console writes: its own (the audit only appended to), and the
+/// Tables the support console writes: its own (the audit only appended to), the
 /// authentication state its actions change through `store::auth` (lifting a lock, revoking
-/// sessions, which queues back-channel logouts). Contacts and the worker's queues it only reads.
+/// sessions, which queues back-channel logouts), the bookkeeping of the fan's S-360 tasks and
+/// the completion of erasure requests. Contacts and the worker's queues' content it only reads.
 pub const CONSOLE_WRITES: &[(&str, &str)] = &[
     // `support-console staff add`: there is no other way in.
     ("staff_accounts", "INSERT"),
@@ -52,6 +53,23 @@ pub const CONSOLE_WRITES: &[(&str, &str)] = &[
     // Only to lock the account's row while a link is issued (`SELECT … FOR UPDATE` needs an
     // UPDATE privilege on a column): no column a fan or the gateway reads.
     ("accounts", "UPDATE (updated_at)"),
+    // The fan's S-360 tasks (`store::console::tasks`): a failed one made due again, a write-back
+    // conflict dismissed or queued again on S-360's version. Only the worker's bookkeeping
+    // columns; never what is pushed (`fields`), nor a row added or removed.
+    (
+        "writeback_outbox",
+        "UPDATE (state, attempts, next_attempt_at, last_error, completed_at, base_modified_at)",
+    ),
+    (
+        "contact_creations",
+        "UPDATE (state, attempts, next_attempt_at, last_error, updated_at)",
+    ),
+    (
+        "import_links",
+        "UPDATE (state, attempts, next_attempt_at, last_error, completed_at)",
+    ),
+    // An erasure request marked completed (`store::console::erasures`): who and when.
+    ("erasure_requests", "UPDATE (completed_at, completed_by)"),
 ];
 
 /// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).

@@ -259,6 +259,7 @@ diesel::table! {
         erased -> Jsonb,
         pending -> Jsonb,
         completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Uuid>,
     }
 }
 

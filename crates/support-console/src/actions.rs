@@ -2,20 +2,18 @@
 //! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
 //! gateway's own store), revoking every session and refresh token
 //! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
-//! included) and resending the set-password mail ([`crate::mail`]). A refusal is audited as such and changes nothing; a done action is audited in
-//! the same transaction as its change. Also the sign-out.
+//! included) and resending the set-password or sign-up verification mail ([`crate::mail`]).
+//! A refusal is audited as such and changes nothing; a done action is audited in the same
+//! transaction as its change (the guards: [`crate::guard`]). Also the sign-out.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use store::console::{
-    Role,
-    audit::Outcome,
-    fan::{self, FanKey},
-};
+use store::console::{Role, audit::Outcome, fan};
 
 use crate::{
     audit,
-    pages::{self, Lang, escape, translations::texts},
+    guard::{Allowed, allow_on_fan, back_to_fan, form_field},
+    pages::{self, Lang, translations::texts},
     session::{self, Staff},
     state::ConsoleState,
     views::signed_in,
@@ -27,6 +25,7 @@ enum Action {
     Unlock,
     RevokeSessions,
     ResendMail,
+    ResendVerification,
 }
 
 impl Action {
@@ -35,6 +34,7 @@ impl Action {
             Self::Unlock => "lift_lock",
             Self::RevokeSessions => "revoke_sessions",
             Self::ResendMail => "resend_mail",
+            Self::ResendVerification => "resend_verification",
         }
     }
 
@@ -43,6 +43,7 @@ impl Action {
             Self::Unlock => "unlock",
             Self::RevokeSessions => "revoke",
             Self::ResendMail => "resent",
+            Self::ResendVerification => "verification",
         }
     }
 
@@ -70,6 +71,15 @@ pub async fn resend_mail(
     act(req, &path, &body, &state, Action::ResendMail).await
 }
 
+pub async fn resend_verification(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<ConsoleState>,
+) -> HttpResponse {
+    act(req, &path, &body, &state, Action::ResendVerification).await
+}
+
 pub async fn revoke_sessions(
     req: HttpRequest,
     path: web::Path<String>,
@@ -79,74 +89,19 @@ pub async fn revoke_sessions(
     act(req, &path, &body, &state, Action::RevokeSessions).await
 }
 
-/// The `csrf` field of a posted form.
-fn csrf_field(body: &[u8]) -> String {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, action: Action) -> HttpResponse {
-    let lang = Lang::of_request(&req);
-    let t = texts(lang);
-    let gateway = state.gateway();
-    let staff = match signed_in(&req, state).await {
-        Ok(staff) => staff,
+    let (allowed, fan_key, account) = match allow_on_fan(&req, key, body, state, action.name(), action.role()).await {
+        Ok(allowed) => allowed,
         Err(response) => return response,
     };
-    let Some(fan_key) = FanKey::parse(key) else {
-        return pages::message(
-            StatusCode::NOT_FOUND,
-            lang,
-            gateway,
-            Some(&staff),
-            t.not_found_title,
-            t.not_found,
-        );
-    };
+    let Allowed { staff, lang, mut conn } = allowed;
+    let t = texts(lang);
     let target = fan_key.to_string();
-    let Ok(mut conn) = state.pool.get().await else {
-        return pages::unavailable(lang, gateway);
-    };
-    let refusal = if !staff.csrf_ok(&csrf_field(body)) {
-        Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
-    } else if staff.session.role < action.role() {
-        Some(("role", StatusCode::FORBIDDEN, t.forbidden))
-    } else if !staff.session.fresh(chrono::Utc::now()) {
-        Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
-    } else {
-        None
-    };
-    if let Some((reason, status, text)) = refusal {
-        let details = serde_json::json!({ "reason": reason });
-        if audit::append(
-            &mut conn,
-            state,
-            &staff,
-            action.name(),
-            Some(&target),
-            Outcome::Refused,
-            details,
-        )
-        .await
-        .is_err()
-        {
-            return pages::unavailable(lang, gateway);
-        }
-        if reason == "stale_sign_in" {
-            return fresh_sign_in(lang, state, &staff, &target);
-        }
-        return pages::message(status, lang, gateway, Some(&staff), t.forbidden_title, text);
-    }
-    let Ok(account) = fan::account(&mut conn, &fan_key).await else {
-        return pages::unavailable(lang, gateway);
-    };
     let Some(account) = account else {
         return pages::message(
             StatusCode::NOT_FOUND,
             lang,
-            gateway,
+            state.gateway(),
             Some(&staff),
             t.not_found_title,
             t.not_found,
@@ -154,7 +109,9 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
     };
     let conn: &mut AsyncPgConnection = &mut conn;
     let done = match action {
-        Action::ResendMail => return resend(conn, state, &staff, &target, &account, lang).await,
+        Action::ResendMail | Action::ResendVerification => {
+            return resend(conn, state, &staff, &target, &account, lang, action).await;
+        }
         Action::Unlock | Action::RevokeSessions => {
             conn.transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
                 match action {
@@ -162,7 +119,7 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
                         store::auth::throttle::succeeded(tx, &fan::lock_key(&account.login_email)).await?
                     }
                     Action::RevokeSessions => store::auth::sessions::revoke_all(tx, account.subject_id).await?,
-                    Action::ResendMail => {}
+                    Action::ResendMail | Action::ResendVerification => {}
                 }
                 audit::append(
                     tx,
@@ -179,15 +136,14 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
         }
     };
     if done.is_err() {
-        return pages::unavailable(lang, gateway);
+        return pages::unavailable(lang, state.gateway());
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/fans/{target}?done={}", action.done())))
-        .finish()
+    back_to_fan(&target, action.done())
 }
 
-/// Resends the set-password mail (`crate::mail`): not a database change alone, so the outcome
-/// is audited after the broker took the mail (or refused it: 503, audited as failed).
+/// Resends the set-password mail or the sign-up verification mail (`crate::mail`): not a
+/// database change alone, so the outcome is audited after the broker took the mail (or refused
+/// it: 503, audited as failed).
 async fn resend(
     conn: &mut AsyncPgConnection,
     state: &ConsoleState,
@@ -195,14 +151,25 @@ async fn resend(
     target: &str,
     account: &fan::Account,
     lang: Lang,
+    action: Action,
 ) -> HttpResponse {
-    let action = Action::ResendMail;
-    let (outcome, details, done) = match crate::mail::resend(conn, state, account).await {
-        Ok(crate::mail::Resent::Sent(template)) => (Outcome::Ok, serde_json::json!({ "template": template }), "resent"),
+    let resent = match action {
+        Action::ResendVerification => crate::mail::resend_verification(conn, state, account).await,
+        _ => crate::mail::resend(conn, state, account).await,
+    };
+    let (outcome, details, done) = match resent {
+        Ok(crate::mail::Resent::Sent(template)) => {
+            (Outcome::Ok, serde_json::json!({ "template": template }), action.done())
+        }
         Ok(crate::mail::Resent::Limited) => (
             Outcome::Failed,
             serde_json::json!({ "reason": "hourly_limit" }),
             "limited",
+        ),
+        Ok(crate::mail::Resent::AlreadyVerified) => (
+            Outcome::Failed,
+            serde_json::json!({ "reason": "already_verified" }),
+            "already_verified",
         ),
         Err(error) => {
             tracing::warn!(%error, "Mail not resent");
@@ -225,28 +192,7 @@ async fn resend(
     {
         return pages::unavailable(lang, state.gateway());
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
-        .finish()
-}
-
-/// 401: the action needs a sign-in of the last 5 minutes; the link signs in again and comes
-/// back to the fan's page.
-fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, target: &str) -> HttpResponse {
-    let t = texts(lang);
-    let next = url::form_urlencoded::byte_serialize(format!("/fans/{target}").as_bytes()).collect::<String>();
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"/login?next={}\">{}</a></p>",
-        escape(t.fresh_title),
-        escape(t.fresh),
-        escape(&next),
-        escape(t.sign_in_again)
-    );
-    pages::html(
-        StatusCode::UNAUTHORIZED,
-        state.gateway(),
-        pages::layout(lang, state.gateway(), t.fresh_title, Some(staff), &body),
-    )
+    back_to_fan(target, done)
 }
 
 /// `POST /logout`: ends the console session (CSRF-checked), back to the sign-in page.
@@ -256,7 +202,7 @@ pub async fn logout(req: HttpRequest, body: web::Bytes, state: web::Data<Console
         Ok(staff) => staff,
         Err(response) => return response,
     };
-    if !staff.csrf_ok(&csrf_field(&body)) {
+    if !staff.csrf_ok(&form_field(&body, "csrf")) {
         let t = texts(lang);
         return pages::message(
             StatusCode::FORBIDDEN,

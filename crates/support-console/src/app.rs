@@ -8,11 +8,12 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     actions,
     cli::Settings,
+    erasures,
     metrics::ConsoleMetrics,
     oidc,
     pages::CONSOLE_CSS,
     state::{ConsoleState, OidcClient},
-    views,
+    tasks, views,
 };
 use infra::http::{Readiness, configure_ops, trace_requests};
 
@@ -87,6 +88,16 @@ impl Application {
                 .route("/fans/{key}/unlock", web::post().to(actions::unlock))
                 .route("/fans/{key}/revoke-sessions", web::post().to(actions::revoke_sessions))
                 .route("/fans/{key}/resend-mail", web::post().to(actions::resend_mail))
+                // The actions on S-360 tasks, the verification mail and erasure requests.
+                .route(
+                    "/fans/{key}/resend-verification",
+                    web::post().to(actions::resend_verification),
+                )
+                .route("/fans/{key}/retry", web::post().to(tasks::retry))
+                .route("/fans/{key}/conflict", web::post().to(tasks::resolve_conflict))
+                .route("/fans/{key}/reconcile", web::post().to(tasks::reconcile))
+                .route("/erasures", web::get().to(erasures::page))
+                .route("/erasures/{id}/complete", web::post().to(erasures::complete))
                 .route("/sync", web::get().to(views::sync::page))
                 .route("/audit", web::get().to(views::audit::page))
                 .route("/audit.jsonl", web::get().to(views::audit::export))

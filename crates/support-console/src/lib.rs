@@ -7,6 +7,9 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod commands;
+pub mod erasures;
+pub mod guard;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;
@@ -15,6 +18,7 @@ pub mod queues;
 pub mod session;
 pub mod staff_add;
 pub mod state;
+pub mod tasks;
 pub mod views;
 
 pub use app::Application;

@@ -79,18 +79,26 @@ impl Worker {
         .shutdown_timeout(HTTP_DRAIN.as_secs())
         .listen(listener)?
         .run();
+        // One contact API client for the process: one rate limiter for every task that calls.
+        let client = crate::budget::client(&args.secutix, &pool)?;
         let commands = tokio::spawn(
             crate::commands::CommandConsumer {
                 amqp_url: args.amqp.amqp_url.clone(),
                 topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
                 pool: pool.clone(),
+                reconciler: client.clone().map(|client| crate::reconcile::Reconciler {
+                    pool: pool.clone(),
+                    client,
+                    rules: args.rules.clone(),
+                    metrics: command_metrics.clone(),
+                }),
                 metrics: command_metrics,
             }
             .run(cancel.clone()),
         );
         let mailer = tokio::spawn(crate::mailer::Mailer::new(pool.clone(), &args.mail)?.run(cancel.clone()));
         let consumer = tokio::spawn(consumer.run(cancel.clone()));
-        let secutix = crate::secutix_tasks::spawn(&args, &pool, &secutix_metrics, &cancel)?;
+        let secutix = crate::secutix_tasks::spawn(&args, client, &pool, &secutix_metrics, &cancel)?;
         tracing::info!(port, "sync-worker started");
         Ok(Self {
             port,

@@ -1,8 +1,9 @@
 //! The command consumer: applies commands from `auth-gateway` (queue `sync-worker.commands`).
 //! `SendMail` becomes an outbox row keyed by the command's mail id, so a redelivered command
 //! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
-//! the contact mirror and queues the change for S-360 (`crate::profile`). A command that can
-//! never apply is dead-lettered with its reason. Failures are held unacked and retried in place
+//! the contact mirror and queues the change for S-360 (`crate::profile`). `ReconcileContact`
+//! (routing key `contact.reconcile`, from the support console) reconciles one contact with S-360
+//! ([`crate::reconcile`]). A command that can never apply is dead-lettered with its reason. Failures are held unacked and retried in place
 //! (back-off from 100 ms to 5 s): handing a command back to the broker would count a delivery
 //! each time, and past the queue's delivery limit the broker would dead-letter a valid command.
 //! A database outage is waited out (counted in `sync_worker_database_retries_total`); with the
@@ -32,6 +33,8 @@ pub struct CommandConsumer {
     pub topology: Topology,
     pub pool: PgPool,
     pub metrics: WorkerMetrics,
+    /// Reconciles a contact on request; `None` without the contact API (`SECUTIX_API_URL`).
+    pub reconciler: Option<crate::reconcile::Reconciler>,
 }
 
 /// Attempts of a command that fails while the database answers, before it is dead-lettered.
@@ -110,6 +113,7 @@ impl CommandConsumer {
         loop {
             let outcome = match delivery.routing_key.as_str() {
                 model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await,
+                model::bus::RECONCILE_CONTACT_ROUTING_KEY => self.reconcile_contact(&delivery.data, cancel),
                 _ => self.send_mail(&delivery.data).await,
             };
             let error = match outcome {
@@ -176,6 +180,40 @@ impl CommandConsumer {
         let outcome = crate::profile::apply(&mut conn, &command).await?;
         let contact_number = command.contact_number.as_str();
         tracing::info!(%contact_number, ?outcome, "Profile update");
+        Ok(None)
+    }
+}
+
+impl CommandConsumer {
+    /// Starts reconciling one contact (see [`crate::reconcile`]); `Some(reason)` when the
+    /// command can never apply. The call waits its turn in the shared S-360 budget, which an
+    /// import may have reserved minutes ahead: it runs beside the consumer, so mails and profile
+    /// changes are not held behind it. A worker stopped meanwhile drops the request (the
+    /// console's page shows no newer check; staff ask again).
+    fn reconcile_contact(&self, data: &[u8], cancel: &CancellationToken) -> anyhow::Result<Option<&'static str>> {
+        let command = match model::bus::ReconcileContact::decode(data) {
+            Ok(command) if model::ContactNumber::parse(command.contact_number.as_str()).is_ok() => command,
+            _ => return Ok(Some("not a valid ReconcileContact command")),
+        };
+        let Some(reconciler) = self.reconciler.clone() else {
+            return Ok(Some("the S-360 contact API is not configured (SECUTIX_API_URL)"));
+        };
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let contact_number = command.contact_number;
+            match reconciler
+                .reconcile(Some(vec![contact_number.clone()]), 1, &cancel)
+                .await
+            {
+                Ok(report) => tracing::info!(
+                    %contact_number,
+                    in_step = report.in_step,
+                    errors = report.errors,
+                    "Contact reconciled on request"
+                ),
+                Err(error) => tracing::warn!(%contact_number, %error, "Contact not reconciled on request"),
+            }
+        });
         Ok(None)
     }
 }

@@ -20,11 +20,12 @@ const LEASE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub fn spawn(
     args: &RunArgs,
+    client: Option<secutix_client::Client>,
     pool: &PgPool,
     metrics: &WorkerMetrics,
     cancel: &CancellationToken,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-    let Some(client) = crate::budget::client(&args.secutix, pool)? else {
+    let Some(client) = client else {
         tracing::warn!(
             "SECUTIX_API_URL is not set: S-360 links, profile write-backs and contact creations stay queued"
         );

@@ -19,7 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use chrono::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use store::{
-    auth::{accounts, password_tokens, signup, throttle},
+    auth::{password_tokens, signup, throttle},
     password_link::{self, VERIFY_LIFETIME},
 };
 use uuid::Uuid;
@@ -171,16 +171,11 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
 /// A new verification token for `subject`, retiring its older links; `None` past the hourly
 /// limit of links per account.
 async fn new_verify_token(conn: &mut AsyncPgConnection, subject: Uuid) -> diesel::QueryResult<Option<String>> {
-    accounts::lock(conn, subject).await?;
-    if password_tokens::created_last_hour(conn, subject).await? >= LINKS_PER_HOUR {
+    let token = password_tokens::issue_in(conn, subject, "verify", VERIFY_LIFETIME, LINKS_PER_HOUR).await?;
+    if token.is_none() {
         tracing::info!(%subject, "Verification link not sent: hourly limit reached");
-        return Ok(None);
     }
-    let Some(new) = password_link::new_token() else {
-        return Err(diesel::result::Error::RollbackTransaction);
-    };
-    password_tokens::replace(conn, subject, &new, "verify", VERIFY_LIFETIME).await?;
-    Ok(Some(new.token))
+    Ok(token)
 }
 
 /// `return_to` of the request when it is one of our own pages, else `/`.

@@ -13,7 +13,8 @@ use crate::{password_link::NewToken, schema::password_tokens};
 /// Issues a link token for `subject` (its older links stop working) and returns it, unless
 /// `per_hour` were issued in the last hour (`None`). One decision at a time per account (its
 /// row is locked), so the limit holds under concurrency. One implementation for the gateway's
-/// forgotten-password form and the support console's "resend".
+/// forgotten-password form, its sign-up verification links ([`issue_in`]) and the support
+/// console's "resend".
 pub async fn issue(
     conn: &mut AsyncPgConnection,
     subject: Uuid,
@@ -23,16 +24,32 @@ pub async fn issue(
 ) -> anyhow::Result<Option<String>> {
     use diesel_async::AsyncConnection;
     let purpose = purpose.to_owned();
-    conn.transaction::<_, anyhow::Error, _>(async |tx: &mut AsyncPgConnection| {
-        super::accounts::lock(tx, subject).await?;
-        if created_last_hour(tx, subject).await? >= per_hour {
-            return Ok(None);
-        }
-        let new = crate::password_link::new_token().ok_or_else(|| anyhow::anyhow!("no system randomness"))?;
-        replace(tx, subject, &new, &purpose, lifetime).await?;
-        Ok(Some(new.token))
+    conn.transaction::<_, diesel::result::Error, _>(async |tx: &mut AsyncPgConnection| {
+        issue_in(tx, subject, &purpose, lifetime, per_hour).await
     })
     .await
+    .map_err(Into::into)
+}
+
+/// [`issue`] inside the caller's transaction (a sign-up issues its first link in the
+/// transaction that creates the account). Without system randomness the transaction is rolled
+/// back.
+pub async fn issue_in(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    purpose: &str,
+    lifetime: Duration,
+    per_hour: i64,
+) -> QueryResult<Option<String>> {
+    super::accounts::lock(conn, subject).await?;
+    if created_last_hour(conn, subject).await? >= per_hour {
+        return Ok(None);
+    }
+    let Some(new) = crate::password_link::new_token() else {
+        return Err(diesel::result::Error::RollbackTransaction);
+    };
+    replace(conn, subject, &new, purpose, lifetime).await?;
+    Ok(Some(new.token))
 }
 
 /// Links created for the account in the last hour.

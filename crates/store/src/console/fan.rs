@@ -1,14 +1,18 @@
-//! A fan's page in the console: the mirrored contact, the account, its lock, sessions and
-//! refresh-token families, sign-ins, mails, S-360 tasks and the contact's timeline. Reads only;
-//! each list is bounded.
+//! A fan's page in the console: the mirrored contact and its last reconciliation, the account,
+//! its lock, passkeys, linked providers, sessions and refresh-token families, sign-ins, mails,
+//! S-360 tasks and the contact's timeline. Reads only; each list is bounded.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::schema::{
-    accounts, contact_audit, contact_creations, contacts, login_throttle, mail_outbox, refresh_tokens, writeback_outbox,
+use crate::{
+    console::tasks::TaskRef,
+    schema::{
+        accounts, contact_audit, contact_checks, contact_creations, contacts, import_links, login_throttle,
+        mail_outbox, refresh_tokens, writeback_outbox,
+    },
 };
 
 /// Rows shown per list.
@@ -64,6 +68,8 @@ pub struct Account {
     pub password_set: bool,
     pub origin: String,
     pub created_at: DateTime<Utc>,
+    /// The language chosen at sign-up (accounts without a contact yet).
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -81,9 +87,11 @@ pub struct Mail {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// A task owed to S-360 for this fan: a write-back or a contact creation.
+/// A task owed to S-360 for this fan: a write-back, the contact creation or the import's link.
 #[derive(Debug, Clone)]
 pub struct Task {
+    /// How the console's forms name it.
+    pub task: TaskRef,
     pub kind: &'static str,
     pub state: String,
     pub attempts: i32,
@@ -102,9 +110,17 @@ pub struct Fan {
     pub sign_ins: Vec<(DateTime<Utc>, String)>,
     pub mails: Vec<Mail>,
     pub tasks: Vec<Task>,
+    /// When the contact was last reconciled with S-360, and what that found (`in_step`,
+    /// `updated`, `merged`, ...: `contact_checks`).
+    pub checked: Option<(DateTime<Utc>, String)>,
+    pub passkeys: Vec<crate::auth::passkeys::StoredPasskey>,
+    pub providers: Vec<crate::auth::federation::Linked>,
     /// `(when, action)` of the contact's audit (merged, anonymised).
     pub timeline: Vec<(DateTime<Utc>, String)>,
 }
+
+/// A task's state, attempts, last error and creation time.
+type TaskRow = (String, i32, Option<String>, DateTime<Utc>);
 
 /// The throttle key of an account's sign-ins, as the gateway counts them.
 pub fn lock_key(login_email: &str) -> String {
@@ -126,6 +142,7 @@ pub async fn account(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<
             accounts::password_hash.is_not_null(),
             accounts::origin,
             accounts::created_at,
+            accounts::language,
         ))
         .first(conn)
         .await
@@ -188,7 +205,9 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<Opt
             .load(conn)
             .await?;
         fan.sign_ins = crate::auth::sign_in_audit::history(conn, subject, LIST_LIMIT).await?;
-        let creations: Vec<(String, i32, Option<String>, DateTime<Utc>)> = contact_creations::table
+        fan.passkeys = crate::auth::passkeys::list(conn, subject).await?;
+        fan.providers = crate::auth::federation::list(conn, subject).await?;
+        let creations: Vec<TaskRow> = contact_creations::table
             .find(subject)
             .select((
                 contact_creations::state,
@@ -202,6 +221,7 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<Opt
             creations
                 .into_iter()
                 .map(|(state, attempts, last_error, created_at)| Task {
+                    task: TaskRef::Creation,
                     kind: "contact creation",
                     state,
                     attempts,
@@ -218,14 +238,17 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<Opt
             .limit(LIST_LIMIT)
             .load(conn)
             .await?;
-        let writebacks: Vec<(String, i32, Option<String>, DateTime<Utc>)> = writeback_outbox::table
+        let writebacks: Vec<(i64, TaskRow)> = writeback_outbox::table
             .filter(writeback_outbox::contact_number.eq(number))
             .order(writeback_outbox::created_at.desc())
             .select((
-                writeback_outbox::state,
-                writeback_outbox::attempts,
-                writeback_outbox::last_error,
-                writeback_outbox::created_at,
+                writeback_outbox::id,
+                (
+                    writeback_outbox::state,
+                    writeback_outbox::attempts,
+                    writeback_outbox::last_error,
+                    writeback_outbox::created_at,
+                ),
             ))
             .limit(LIST_LIMIT)
             .load(conn)
@@ -233,7 +256,8 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<Opt
         fan.tasks.extend(
             writebacks
                 .into_iter()
-                .map(|(state, attempts, last_error, created_at)| Task {
+                .map(|(id, (state, attempts, last_error, created_at))| Task {
+                    task: TaskRef::WriteBack(id),
                     kind: "write-back",
                     state,
                     attempts,
@@ -241,6 +265,31 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &FanKey) -> QueryResult<Opt
                     created_at,
                 }),
         );
+        let links: Vec<TaskRow> = import_links::table
+            .find(number)
+            .select((
+                import_links::state,
+                import_links::attempts,
+                import_links::last_error,
+                import_links::created_at,
+            ))
+            .load(conn)
+            .await?;
+        fan.tasks
+            .extend(links.into_iter().map(|(state, attempts, last_error, created_at)| Task {
+                task: TaskRef::Link,
+                kind: "S-360 link",
+                state,
+                attempts,
+                last_error,
+                created_at,
+            }));
+        fan.checked = contact_checks::table
+            .find(number)
+            .select((contact_checks::verified_at, contact_checks::outcome))
+            .first(conn)
+            .await
+            .optional()?;
         fan.timeline = contact_audit::table
             .filter(contact_audit::contact_number.eq(number))
             .order(contact_audit::at.desc())

@@ -1,13 +1,16 @@
 //! What the support console reads and writes: staff accounts ([`staff`]), its sessions
 //! ([`sessions`]), the append-only audit of staff actions ([`audit`]), the search for a fan
-//! ([`search`]) and a fan's page ([`fan`]). The console's database role may write only what
+//! ([`search`]) and a fan's page ([`fan`]); its actions on a fan's S-360 tasks ([`tasks`]) and
+//! on erasure requests ([`erasures`]). The console's database role may write only what
 //! `store::roles::CONSOLE_WRITES` lists; its actions on fans reuse `store::auth`'s functions.
 
 pub mod audit;
+pub mod erasures;
 pub mod fan;
 pub mod search;
 pub mod sessions;
 pub mod staff;
+pub mod tasks;
 
 /// A staff role, from least to most allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,6 +3,7 @@
 //! (`/theme/style.css`, `/theme/logo`, allowed by the policy), plus the console's few rules for
 //! wide tables (`/console.css`).
 
+pub mod action_texts;
 pub mod texts;
 pub mod translations;
 
@@ -36,13 +37,14 @@ pub fn layout(lang: Lang, gateway: &str, title: &str, staff: Option<&Staff>, bod
     let t = translations::texts(lang);
     let nav = match staff {
         Some(staff) => format!(
-            "<nav class=\"console-nav\" aria-label=\"{label}\"><a href=\"/\">{search}</a><a href=\"/sync\">{sync}</a><a href=\"/audit\">{audit}</a>\
+            "<nav class=\"console-nav\" aria-label=\"{label}\"><a href=\"/\">{search}</a><a href=\"/sync\">{sync}</a><a href=\"/audit\">{audit}</a><a href=\"/erasures\">{erasures}</a>\
              <span class=\"muted\">{name} · {role}</span>\
              <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\" class=\"link\">{sign_out}</button></form></nav>",
             label = escape(t.nav_label),
             search = escape(t.search),
             sync = escape(t.sync),
             audit = escape(t.audit),
+            erasures = escape(action_texts::action_texts(lang).erasures),
             name = escape(&staff.session.name),
             role = escape(t.role(staff.session.role)),
             csrf = escape(&staff.csrf),

@@ -1,6 +1,7 @@
 //! `GET /fans/{key}`: a fan's page (`store::console::fan`), by subject id or contact number.
 //! Viewing it is recorded in the audit: it shows personal data. The actions' forms are shown
-//! to the roles allowed to use them.
+//! to the roles allowed to use them; the S-360 tasks and the last reconciliation are drawn by
+//! [`super::fan_tasks`].
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use store::console::{
@@ -9,10 +10,15 @@ use store::console::{
     fan::{Fan, FanKey, load},
 };
 
-use super::signed_in;
+use super::{fan_tasks, signed_in};
 use crate::{
     audit,
-    pages::{self, Lang, Texts, escape, time, translations::texts},
+    pages::{
+        self, Lang, Texts,
+        action_texts::{ActionTexts, action_texts},
+        escape, time,
+        translations::texts,
+    },
     session::Staff,
     state::ConsoleState,
 };
@@ -62,22 +68,32 @@ pub async fn page(req: HttpRequest, path: web::Path<String>, state: web::Data<Co
     let done = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "done")
         .map(|(_, v)| v.into_owned());
+    let a = action_texts(lang);
     let notice = match done.as_deref() {
         Some("unlock") => Some(t.done_unlock),
         Some("revoke") => Some(t.done_revoke),
         Some("resent") => Some(t.done_resend),
         Some("limited") => Some(t.resend_limited),
+        // The actions on S-360 tasks, the verification mail and the reconciliation.
+        Some("verification") => Some(a.done_verification),
+        Some("already_verified") => Some(a.already_verified),
+        Some("retried") => Some(a.done_retried),
+        Some("kept_s360") => Some(a.done_kept_s360),
+        Some("pushed_again") => Some(a.done_pushed_again),
+        Some("reconcile") => Some(a.done_reconcile),
         _ => None,
     }
     .map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n)))
     .unwrap_or_default();
     let body = format!(
-        "<h1>{title} {target}</h1>{notice}{contact}{account}{actions}{lists}",
+        "<h1>{title} {target}</h1>{notice}{contact}{account}{actions}{ways_in}{tasks}{lists}",
         title = escape(t.fan_title),
         target = escape(&target),
-        contact = contact(t, &fan),
+        contact = contact(t, a, &fan),
         account = account(t, &fan),
-        actions = actions(t, &staff, &target, &fan),
+        actions = actions(t, a, &staff, &target, &fan),
+        ways_in = ways_in(t, a, &fan),
+        tasks = fan_tasks::tasks(t, a, &staff, &target, &fan),
         lists = lists(t, &fan),
     );
     pages::html(
@@ -91,7 +107,7 @@ fn yes_no(t: &Texts, value: bool) -> &'static str {
     if value { t.yes } else { t.no }
 }
 
-fn contact(t: &Texts, fan: &Fan) -> String {
+fn contact(t: &Texts, a: &ActionTexts, fan: &Fan) -> String {
     let Some(c) = &fan.contact else {
         return format!("<h2>{}</h2><p>{}</p>", escape(t.contact_section), escape(t.no_contact));
     };
@@ -113,6 +129,7 @@ fn contact(t: &Texts, fan: &Fan) -> String {
         (t.language, c.language.clone().unwrap_or_default()),
         (t.version, time(c.version_time)),
         (t.source, c.source.clone()),
+        fan_tasks::last_checked(a, fan),
     ];
     format!("<h2>{}</h2>{}", escape(t.contact_section), definitions(&rows))
 }
@@ -146,10 +163,25 @@ fn definitions(rows: &[(&str, String)]) -> String {
 }
 
 /// The forms of the actions this staff member's role allows.
-fn actions(t: &Texts, staff: &Staff, target: &str, fan: &Fan) -> String {
-    if staff.session.role < Role::Support || fan.account.is_none() {
+fn actions(t: &Texts, a: &ActionTexts, staff: &Staff, target: &str, fan: &Fan) -> String {
+    if staff.session.role < Role::Support {
         return String::new();
     }
+    let reconcile = match &fan.contact {
+        Some(_) => fan_tasks::form(staff, target, "reconcile", &[], a.reconcile),
+        None => String::new(),
+    };
+    let Some(account) = &fan.account else {
+        if reconcile.is_empty() {
+            return String::new();
+        }
+        return format!("<h2>{}</h2>{reconcile}", escape(t.actions_section));
+    };
+    let verification = if account.email_verified {
+        String::new()
+    } else {
+        fan_tasks::form(staff, target, "resend-verification", &[], a.resend_verification)
+    };
     let form = |action: &str, label: &str| {
         format!(
             "<form method=\"post\" action=\"/fans/{target}/{action}\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
@@ -160,13 +192,46 @@ fn actions(t: &Texts, staff: &Staff, target: &str, fan: &Fan) -> String {
         )
     };
     format!(
-        "<h2>{}</h2><p class=\"muted\">{}</p>{}{}{}",
+        "<h2>{}</h2><p class=\"muted\">{}</p>{}{}{}{verification}{reconcile}",
         escape(t.actions_section),
         escape(t.actions_hint),
         form("resend-mail", t.resend_mail),
         form("unlock", t.lift_lock),
         form("revoke-sessions", t.revoke_sessions)
     )
+}
+
+/// The account's passkeys and linked sign-in providers (no credential or upstream id shown).
+fn ways_in(t: &Texts, a: &ActionTexts, fan: &Fan) -> String {
+    if fan.account.is_none() {
+        return String::new();
+    }
+    let used = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(time).unwrap_or_else(|| a.never.to_owned());
+    let passkeys = fan
+        .passkeys
+        .iter()
+        .map(|p| vec![p.name.clone(), time(p.created_at), used(p.last_used_at)])
+        .collect();
+    let providers = fan
+        .providers
+        .iter()
+        .map(|p| vec![p.provider_id.clone(), time(p.linked_at), used(p.last_used_at)])
+        .collect();
+    [
+        table(
+            a.passkeys_section,
+            t,
+            &[a.passkey_name, t.created, a.last_used],
+            passkeys,
+        ),
+        table(
+            a.providers_section,
+            t,
+            &[a.provider, a.linked_at, a.last_used],
+            providers,
+        ),
+    ]
+    .concat()
 }
 
 /// A table with a caption-like heading, or "nothing recorded".
@@ -222,19 +287,6 @@ fn lists(t: &Texts, fan: &Fan) -> String {
             ]
         })
         .collect();
-    let tasks = fan
-        .tasks
-        .iter()
-        .map(|task| {
-            vec![
-                task.kind.to_owned(),
-                task.state.clone(),
-                task.attempts.to_string(),
-                task.last_error.clone().unwrap_or_default(),
-                time(task.created_at),
-            ]
-        })
-        .collect();
     let timeline = fan
         .timeline
         .iter()
@@ -245,12 +297,6 @@ fn lists(t: &Texts, fan: &Fan) -> String {
         table(t.families_section, t, &[t.client, t.created, t.live], families),
         table(t.sign_ins_section, t, &[t.when, t.outcome], sign_ins),
         table(t.mails_section, t, &[t.template, t.created, t.sent], mails),
-        table(
-            t.tasks_section,
-            t,
-            &[t.kind, t.col_state, t.attempts, t.last_error, t.created],
-            tasks,
-        ),
         table(t.timeline_section, t, &[t.when, t.action], timeline),
     ]
     .concat()

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod fan;
+pub mod fan_tasks;
 pub mod search;
 pub mod sync;
 

@@ -1,0 +1,158 @@
+//! The guards every staff action passes before it changes anything, in order: a signed-in
+//! staff member, this session's CSRF token in the form (403), a role allowing the action (403)
+//! and a sign-in of the last 5 minutes (`FRESH_SIGN_IN`; 401 with the way to sign in again and
+//! come back). A refusal is audited as `refused` with its reason and changes nothing. Shared by
+//! the actions on a fan ([`crate::actions`]), on its S-360 tasks ([`crate::tasks`]) and on
+//! erasure requests ([`crate::erasures`]).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
+use infra::db::PooledConnection;
+use store::console::{
+    Role,
+    audit::Outcome,
+    fan::{self, FanKey},
+};
+
+use crate::{
+    audit,
+    pages::{self, Lang, escape, translations::texts},
+    session::Staff,
+    state::ConsoleState,
+    views::signed_in,
+};
+
+/// The field `name` of a posted form (empty when absent).
+pub fn form_field(body: &[u8], name: &str) -> String {
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// An action the guards let through: who asks, on what, with a database connection.
+pub struct Allowed {
+    pub staff: Staff,
+    pub lang: Lang,
+    pub conn: PooledConnection,
+}
+
+/// The guards of every action, in order: a signed-in staff member, this session's CSRF token
+/// in the form (403), a role of at least `role` (403), a sign-in of the last 5 minutes (401,
+/// with the way to sign in again and come back to `back`). A refusal is audited as `refused`
+/// with its reason under `action` and `target`, and changes nothing.
+pub async fn allow(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &ConsoleState,
+    action: &str,
+    role: Role,
+    target: Option<&str>,
+    back: &str,
+) -> Result<Allowed, HttpResponse> {
+    let lang = Lang::of_request(req);
+    let t = texts(lang);
+    let gateway = state.gateway();
+    let staff = signed_in(req, state).await?;
+    let Ok(mut conn) = state.pool.get().await else {
+        return Err(pages::unavailable(lang, gateway));
+    };
+    let refusal = if !staff.csrf_ok(&form_field(body, "csrf")) {
+        Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
+    } else if staff.session.role < role {
+        Some(("role", StatusCode::FORBIDDEN, t.forbidden))
+    } else if !staff.session.fresh(chrono::Utc::now()) {
+        Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
+    } else {
+        None
+    };
+    let Some((reason, status, text)) = refusal else {
+        return Ok(Allowed { staff, lang, conn });
+    };
+    let details = serde_json::json!({ "reason": reason });
+    if audit::append(&mut conn, state, &staff, action, target, Outcome::Refused, details)
+        .await
+        .is_err()
+    {
+        return Err(pages::unavailable(lang, gateway));
+    }
+    if reason == "stale_sign_in" {
+        return Err(fresh_sign_in(lang, state, &staff, back));
+    }
+    Err(pages::message(
+        status,
+        lang,
+        gateway,
+        Some(&staff),
+        t.forbidden_title,
+        text,
+    ))
+}
+
+/// [`allow`] for an action on the fan named `key` (404 when it names none), with the fan's
+/// key and its account when it has one.
+pub async fn allow_on_fan(
+    req: &HttpRequest,
+    key: &str,
+    body: &[u8],
+    state: &ConsoleState,
+    action: &str,
+    role: Role,
+) -> Result<(Allowed, FanKey, Option<fan::Account>), HttpResponse> {
+    let lang = Lang::of_request(req);
+    let t = texts(lang);
+    let not_found = |staff: Option<&Staff>| {
+        pages::message(
+            StatusCode::NOT_FOUND,
+            lang,
+            state.gateway(),
+            staff,
+            t.not_found_title,
+            t.not_found,
+        )
+    };
+    let Some(fan_key) = FanKey::parse(key) else {
+        let staff = signed_in(req, state).await?;
+        return Err(not_found(Some(&staff)));
+    };
+    let target = fan_key.to_string();
+    let mut allowed = allow(
+        req,
+        body,
+        state,
+        action,
+        role,
+        Some(&target),
+        &format!("/fans/{target}"),
+    )
+    .await?;
+    let Ok(account) = fan::account(&mut allowed.conn, &fan_key).await else {
+        return Err(pages::unavailable(lang, state.gateway()));
+    };
+    Ok((allowed, fan_key, account))
+}
+
+/// 303 to the fan's page, saying what was done.
+pub fn back_to_fan(target: &str, done: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
+        .finish()
+}
+
+/// 401: the action needs a sign-in of the last 5 minutes; the link signs in again and comes
+/// back to `back` (the page the action was on).
+fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, back: &str) -> HttpResponse {
+    let t = texts(lang);
+    let next = url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>();
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"/login?next={}\">{}</a></p>",
+        escape(t.fresh_title),
+        escape(t.fresh),
+        escape(&next),
+        escape(t.sign_in_again)
+    );
+    pages::html(
+        StatusCode::UNAUTHORIZED,
+        state.gateway(),
+        pages::layout(lang, state.gateway(), t.fresh_title, Some(staff), &body),
+    )
+}
