@@ -58,31 +58,7 @@ pub struct GatewayArgs {
 pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     let database = BenchDatabase::create(&args.admin_url).await?;
     let mut conn = AsyncPgConnection::establish(&database.url).await?;
-    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
-    diesel::sql_query(
-        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
-         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
-    )
-    .execute(&mut conn)
-    .await?;
-    diesel::sql_query(
-        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
-         VALUES ('B1', 'B1', 'bench@example.org', $1, true)",
-    )
-    .bind::<diesel::sql_types::Text, _>(&hash)
-    .execute(&mut conn)
-    .await?;
-    let subject: uuid::Uuid = {
-        #[derive(diesel::QueryableByName)]
-        struct Subject {
-            #[diesel(sql_type = diesel::sql_types::Uuid)]
-            subject_id: uuid::Uuid,
-        }
-        diesel::sql_query("SELECT subject_id FROM accounts")
-            .get_result::<Subject>(&mut conn)
-            .await?
-            .subject_id
-    };
+    let subject = seed_bench_account(&mut conn).await?;
 
     let dir = std::env::temp_dir().join(format!("bench-gateway-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
@@ -213,6 +189,31 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     database.drop().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The benchmark account (contact `B1`, `bench@example.org`, [`PASSWORD`], verified); returns
+/// its subject id.
+pub async fn seed_bench_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid> {
+    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
+         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
+    )
+    .execute(conn)
+    .await?;
+    #[derive(diesel::QueryableByName)]
+    struct Subject {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        subject_id: uuid::Uuid,
+    }
+    let account: Subject = diesel::sql_query(
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
+         VALUES ('B1', 'B1', 'bench@example.org', $1, true) RETURNING subject_id",
+    )
+    .bind::<diesel::sql_types::Text, _>(&hash)
+    .get_result(conn)
+    .await?;
+    Ok(account.subject_id)
 }
 
 fn row(name: &str, unit: &'static str, figure: f64, baseline_name: &str, baseline: f64, target: &str) -> Row {
