@@ -145,7 +145,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         &FirstUseSetup {
             base: &base,
             database_url: &database.url,
-            subject,
+            subjects: &[subject],
             kid: &signer.1,
             pool_size,
             concurrency: args.concurrency,
@@ -269,6 +269,19 @@ async fn refresh_rate(
 /// Successful sign-ins per second of the benchmark account (`bench@example.org`, [`PASSWORD`])
 /// through the real form (CSRF cookie and field).
 pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+    login_rate_as(base, vec!["bench@example.org".into()], concurrency, duration).await
+}
+
+/// [`login_rate`], the clients signing in as each of `emails` in turn (all with [`PASSWORD`]).
+pub async fn login_rate_as(
+    base: &str,
+    emails: Vec<String>,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    anyhow::ensure!(!emails.is_empty(), "no account to sign in as");
+    let emails = Arc::new(emails);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -277,6 +290,7 @@ pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> a
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+        let (emails, next) = (emails.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let page = client.get(format!("{base}/login")).send().await?;
             let cookie = page
@@ -293,13 +307,14 @@ pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> a
             let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_default();
             let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
             while Instant::now() < deadline {
+                let email = &emails[next.fetch_add(1, Ordering::Relaxed) % emails.len()];
                 let response = client
                     .post(format!("{base}/login"))
                     .header("cookie", &cookie)
                     .form(&[
                         ("csrf", csrf.as_str()),
                         ("return_to", "/"),
-                        ("email", "bench@example.org"),
+                        ("email", email.as_str()),
                         ("password", PASSWORD),
                     ])
                     .send()

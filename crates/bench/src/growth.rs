@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 
 use crate::{
     database::BenchDatabase,
-    gateway::{PASSWORD, login_rate, seed_bench_account},
+    gateway::{PASSWORD, login_rate_as, seed_bench_account},
     gateway_baselines::{access_token_signer, argon2_rate},
     gateway_first_use::FirstUseSetup,
     gateway_grants::SECRET,
@@ -150,10 +150,21 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
             .database
             .database_pool_size,
         );
+        // Tokens and sign-ins for fans all over the table (the benchmark account when empty).
+        let stored = crate::growth_data::stored(&mut conn).await?;
+        let accounts = crate::growth_data::accounts_of(&mut conn, &crate::growth_data::pick(stored, 2_000)).await?;
+        let mut subjects: Vec<uuid::Uuid> = accounts.iter().map(|(subject, _, _)| *subject).collect();
+        subjects.push(subject);
+        let mut emails: Vec<String> = accounts
+            .into_iter()
+            .filter(|(_, _, password)| *password)
+            .map(|(_, email, _)| email)
+            .collect();
+        emails.push("bench@example.org".into());
         let setup = FirstUseSetup {
             base: &gateway.base,
             database_url: &database.url,
-            subject,
+            subjects: &subjects,
             kid: &kid,
             pool_size,
             concurrency: args.concurrency,
@@ -165,7 +176,7 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
         let duration = Duration::from_secs(args.seconds);
         for _ in 0..args.rounds {
             hashes.push(argon2_rate(PASSWORD, duration).await);
-            sign_ins.push(login_rate(&gateway.base, args.concurrency, duration).await?);
+            sign_ins.push(login_rate_as(&gateway.base, emails.clone(), args.concurrency, duration).await?);
         }
         eprintln!(
             "growth {size}: userinfo first use {:.0}/s, sign-ins {:.1}/s beside argon2id {:.1}/s",
@@ -185,7 +196,6 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
 
         // The console's search, each form, beside its SQL.
         let console = Console::start(&database.url).await?;
-        let stored = crate::growth_data::stored(&mut conn).await?;
         let texts = samples(&mut conn, stored, largest, args.searches + 5).await?;
         for (form, texts) in FORMS.iter().zip(&texts) {
             // The first few warm the console's pool and the caches up.

@@ -117,6 +117,42 @@ pub async fn search_values(
     Ok(rows.into_iter().map(|v| (v.number, v.email, v.last)).collect())
 }
 
+/// `count` fans spread over `0..range` (the same ones each run).
+pub fn pick(range: u64, count: usize) -> Vec<i64> {
+    (0..count as u64)
+        .map(|i| ((i * 7_919 + 13) * 104_729 % range.max(1)) as i64)
+        .collect()
+}
+
+/// The accounts of `fans` (those who have one): subject id and login e-mail, and whether it
+/// has a password.
+pub async fn accounts_of(
+    conn: &mut AsyncPgConnection,
+    fans: &[i64],
+) -> anyhow::Result<Vec<(uuid::Uuid, String, bool)>> {
+    #[derive(diesel::QueryableByName)]
+    struct Account {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        subject_id: uuid::Uuid,
+        #[diesel(sql_type = Text)]
+        login_email: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        password: bool,
+    }
+    let [number, ..] = fan_sql();
+    let accounts: Vec<Account> = diesel::sql_query(format!(
+        "SELECT subject_id, login_email, password_hash IS NOT NULL AS password FROM accounts \
+         WHERE contact_number IN (SELECT {number} FROM unnest($1::int8[]) AS n) ORDER BY contact_number"
+    ))
+    .bind::<Array<BigInt>, _>(fans)
+    .load(conn)
+    .await?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| (a.subject_id, a.login_email, a.password))
+        .collect())
+}
+
 /// Generated fans stored so far.
 pub async fn stored(conn: &mut AsyncPgConnection) -> anyhow::Result<u64> {
     #[derive(diesel::QueryableByName)]

@@ -7,12 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use store::console::search::{Query, search};
 
 use crate::{
-    growth_data::search_values,
+    growth_data::{accounts_of, pick, search_values},
     report::quantile,
     service_process::{ServiceProcess, free_port, scratch_dir},
 };
@@ -96,25 +95,14 @@ pub async fn samples(
     largest: u64,
     count: usize,
 ) -> anyhow::Result<[Vec<String>; 4]> {
-    let range = if stored > 0 { stored } else { largest.max(1) };
-    let fans: Vec<i64> = (0..count as u64)
-        .map(|i| ((i * 7_919 + 13) * 104_729 % range) as i64)
-        .collect();
+    let fans = pick(if stored > 0 { stored } else { largest }, count);
     let values = search_values(conn, &fans).await?;
     let numbers: Vec<String> = values.iter().map(|(number, _, _)| number.clone()).collect();
-    #[derive(diesel::QueryableByName)]
-    struct Subject {
-        #[diesel(sql_type = SqlUuid)]
-        subject_id: uuid::Uuid,
-    }
-    let mut subjects: Vec<String> =
-        diesel::sql_query("SELECT subject_id FROM accounts WHERE contact_number = ANY($1) ORDER BY contact_number")
-            .bind::<Array<Text>, _>(&numbers)
-            .load::<Subject>(conn)
-            .await?
-            .into_iter()
-            .map(|s| s.subject_id.to_string())
-            .collect();
+    let mut subjects: Vec<String> = accounts_of(conn, &fans)
+        .await?
+        .into_iter()
+        .map(|(subject, _, _)| subject.to_string())
+        .collect();
     // Six fans in ten have an account; unknown ids make up the rest (and all at 0).
     subjects.resize_with(count, || uuid::Uuid::new_v4().to_string());
     Ok([
