@@ -171,7 +171,8 @@ pub async fn stored(conn: &mut AsyncPgConnection) -> anyhow::Result<u64> {
 }
 
 /// Adds fans until `target` are stored (with `password_hash` for those with a password);
-/// returns the seconds it took, indexes rebuilt and statistics refreshed included.
+/// returns the seconds it took, indexes rebuilt, statistics refreshed and the checkpoint
+/// included.
 pub async fn grow_to(database_url: &str, target: u64, password_hash: &str) -> anyhow::Result<f64> {
     let mut conn = AsyncPgConnection::establish(database_url).await?;
     let from = stored(&mut conn).await?;
