@@ -19,6 +19,7 @@ use crate::{
     gateway_baselines::{access_token_signer, argon2_rate},
     gateway_first_use::FirstUseSetup,
     gateway_grants::SECRET,
+    growth_data::{accounts_of, pick},
     growth_report::{Measured, rows},
     growth_search::{Console, FORMS, measure_form, samples, summary},
     report::{median, print_table},
@@ -84,6 +85,22 @@ pub async fn run(args: GrowthArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the measurements at every size share.
+struct Run<'a> {
+    args: &'a GrowthArgs,
+    database: &'a BenchDatabase,
+    conn: AsyncPgConnection,
+    /// The benchmark account (`gateway::seed_bench_account`).
+    subject: uuid::Uuid,
+    amqp_url: String,
+    prefix: String,
+    topology: Topology,
+    channel: lapin::Channel,
+}
+
+/// One figure of one size: series, unit, value, p50 and p99 in ms.
+type Figure = (String, &'static str, f64, Option<(f64, f64)>);
+
 async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Result<Vec<Measured>> {
     let mut conn = AsyncPgConnection::establish(&database.url).await?;
     let subject = seed_bench_account(&mut conn).await?;
@@ -95,83 +112,101 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
     let channel = connection.create_channel().await?;
     topology.declare(&channel).await?;
     channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    let mut run = Run {
+        args,
+        database,
+        conn,
+        subject,
+        amqp_url,
+        prefix,
+        topology,
+        channel,
+    };
     let largest = args.sizes.last().copied().unwrap_or(0);
-
     let mut measured = Vec::new();
-    for &size in &args.sizes {
-        let seconds = crate::growth_data::grow_to(&database.url, size, &hash).await?;
-        println!("growth: {size} fans stored, {seconds:.1} s to add them (indexes and statistics included)");
-        let mut add = |series: &str, unit: &'static str, figure: f64, latency: Option<(f64, f64)>| {
-            measured.push(Measured {
+    let result = async {
+        for &size in &args.sizes {
+            let seconds = crate::growth_data::grow_to(&database.url, size, &hash).await?;
+            println!(
+                "growth: {size} fans stored, {seconds:.1} s to add them (indexes, statistics, checkpoint included)"
+            );
+            let stored = crate::growth_data::stored(&mut run.conn).await?;
+            let mut figures = run.worker(size).await?;
+            figures.extend(run.gateway(size, stored).await?);
+            figures.extend(run.search(size, stored, largest).await?);
+            measured.extend(figures.into_iter().map(|(series, unit, figure, latency)| Measured {
                 size,
-                series: series.to_owned(),
+                series,
                 unit,
                 figure,
                 latency,
-            });
-        };
+            }));
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    let _ = run.topology.delete(&run.channel).await;
+    let _ = connection.close(200, "bench done".into()).await;
+    result.map(|()| measured)
+}
 
-        // sync-worker applying new contacts (its default batch size), started afresh.
-        let mut rates = Vec::new();
-        let mut worker_peak = 0;
-        for round in 0..args.rounds {
+impl Run<'_> {
+    /// sync-worker applying new contacts (its default batch size and prefetch), the binary
+    /// started afresh on a filled queue each round, timed from its start to the last row.
+    async fn worker(&mut self, size: u64) -> anyhow::Result<Vec<Figure>> {
+        let (mut rates, mut peak) = (Vec::new(), 0);
+        for round in 0..self.args.rounds {
             let tag = format!("g{size}r{round}");
-            let messages = encode_events(&topology, &tag, args.events)?;
-            fill(&channel, &topology.worker_queue(), &messages).await?;
+            let messages = encode_events(&self.topology, &tag, self.args.events)?;
+            fill(&self.channel, &self.topology.worker_queue(), &messages).await?;
             let started = std::time::Instant::now();
-            let port = free_port()?;
             let env = [
-                ("DATABASE_URL", database.url.clone()),
-                ("AMQP_URL", amqp_url.clone()),
-                ("AMQP_NAME_PREFIX", prefix.clone()),
+                ("DATABASE_URL", self.database.url.clone()),
+                ("AMQP_URL", self.amqp_url.clone()),
+                ("AMQP_NAME_PREFIX", self.prefix.clone()),
             ];
-            let worker = ServiceProcess::start("sync-worker", &["run"], &env, port, scratch_dir("worker")?).await?;
-            database
-                .wait_for_tagged(&tag, args.events, Duration::from_secs(600))
+            let worker =
+                ServiceProcess::start("sync-worker", &["run"], &env, free_port()?, scratch_dir("worker")?).await?;
+            self.database
+                .wait_for_tagged(&tag, self.args.events, Duration::from_secs(600))
                 .await?;
-            rates.push(args.events as f64 / started.elapsed().as_secs_f64());
-            worker_peak = worker_peak.max(worker.peak_memory_mib()?);
+            rates.push(self.args.events as f64 / started.elapsed().as_secs_f64());
+            peak = peak.max(worker.peak_memory_mib()?);
             worker.stop().await;
         }
         eprintln!("growth {size}: worker apply {:.0}/s", median(&rates));
-        add("worker apply", "contacts/s", median(&rates), None);
-        add("sync-worker peak memory", "MiB", worker_peak as f64, None);
+        Ok(vec![
+            ("worker apply".into(), "contacts/s", median(&rates), None),
+            ("sync-worker peak memory".into(), "MiB", peak as f64, None),
+        ])
+    }
 
-        // The gateway: userinfo on first use, then password sign-ins beside argon2id.
-        let gateway =
-            crate::storm_gateway::start(&database.url, "bench", SECRET, "https://bench.example.org/cb").await?;
+    /// The gateway: userinfo on first use, then password sign-ins beside argon2id hashing, for
+    /// fans all over the table (the benchmark account when it is empty).
+    async fn gateway(&mut self, size: u64, stored: u64) -> anyhow::Result<Vec<Figure>> {
+        let (args, url) = (self.args, &self.database.url);
+        let gateway = crate::storm_gateway::start(url, "bench", SECRET, "https://bench.example.org/cb").await?;
         let (_, kid) = access_token_signer(&gateway.dir().join("keys"))?;
-        let pool_size = usize::from(
-            infra::config::parse_from::<auth_gateway::Settings, _, _>([
-                "auth-gateway",
-                "--database-url",
-                &database.url,
-            ])?
-            .database
-            .database_pool_size,
-        );
-        // Tokens and sign-ins for fans all over the table (the benchmark account when empty).
-        let stored = crate::growth_data::stored(&mut conn).await?;
-        let accounts = crate::growth_data::accounts_of(&mut conn, &crate::growth_data::pick(stored, 2_000)).await?;
+        let settings =
+            infra::config::parse_from::<auth_gateway::Settings, _, _>(["auth-gateway", "--database-url", url])?;
+        let accounts = accounts_of(&mut self.conn, &pick(stored, 2_000)).await?;
         let mut subjects: Vec<uuid::Uuid> = accounts.iter().map(|(subject, _, _)| *subject).collect();
-        subjects.push(subject);
+        subjects.push(self.subject);
         let mut emails: Vec<String> = accounts
             .into_iter()
-            .filter(|(_, _, password)| *password)
-            .map(|(_, email, _)| email)
+            .filter_map(|(_, email, password)| password.then_some(email))
             .collect();
         emails.push("bench@example.org".into());
         let setup = FirstUseSetup {
             base: &gateway.base,
-            database_url: &database.url,
+            database_url: url,
             subjects: &subjects,
             kid: &kid,
-            pool_size,
+            pool_size: usize::from(settings.database.database_pool_size),
             concurrency: args.concurrency,
         };
         let duration = Duration::from_secs(args.first_use_seconds);
-        let first_use = crate::gateway_first_use::measure(&setup, args.rounds, duration, &mut conn).await?;
-        add("userinfo first use", "requests/s", first_use.rate, None);
+        let first_use = crate::gateway_first_use::measure(&setup, args.rounds, duration, &mut self.conn).await?;
         let (mut sign_ins, mut hashes) = (Vec::new(), Vec::new());
         let duration = Duration::from_secs(args.seconds);
         for _ in 0..args.rounds {
@@ -184,23 +219,25 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
             median(&sign_ins),
             median(&hashes)
         );
-        add("password sign-ins", "sign-ins/s", median(&sign_ins), None);
-        add("argon2id hashing beside", "hashes/s", median(&hashes), None);
-        add(
-            "auth-gateway peak memory",
-            "MiB",
-            gateway.peak_memory_mib()? as f64,
-            None,
-        );
+        let peak = gateway.peak_memory_mib()?;
         gateway.stop().await;
+        Ok(vec![
+            ("userinfo first use".into(), "requests/s", first_use.rate, None),
+            ("password sign-ins".into(), "sign-ins/s", median(&sign_ins), None),
+            ("argon2id hashing beside".into(), "hashes/s", median(&hashes), None),
+            ("auth-gateway peak memory".into(), "MiB", peak as f64, None),
+        ])
+    }
 
-        // The console's search, each form, beside its SQL.
-        let console = Console::start(&database.url).await?;
-        let texts = samples(&mut conn, stored, largest, args.searches + 5).await?;
+    /// The console's search in each form, beside its SQL alone.
+    async fn search(&mut self, size: u64, stored: u64, largest: u64) -> anyhow::Result<Vec<Figure>> {
+        let console = Console::start(&self.database.url).await?;
+        let texts = samples(&mut self.conn, stored, largest, self.args.searches + 5).await?;
+        let mut figures = Vec::new();
         for (form, texts) in FORMS.iter().zip(&texts) {
             // The first few warm the console's pool and the caches up.
-            measure_form(&console, &mut conn, &texts[..5]).await?;
-            let mut latencies = measure_form(&console, &mut conn, &texts[5..]).await?;
+            measure_form(&console, &mut self.conn, &texts[..5]).await?;
+            let mut latencies = measure_form(&console, &mut self.conn, &texts[5..]).await?;
             let (rate, p50, p99) = summary(&mut latencies.console);
             let (raw_rate, raw_p50, raw_p99) = summary(&mut latencies.raw);
             eprintln!(
@@ -209,23 +246,17 @@ async fn measure_all(args: &GrowthArgs, database: &BenchDatabase) -> anyhow::Res
                 latencies.found,
                 latencies.console.len()
             );
-            add(&format!("console search, {form}"), "searches/s", rate, Some((p50, p99)));
-            add(
-                &format!("search SQL alone, {form}"),
+            figures.push((format!("console search, {form}"), "searches/s", rate, Some((p50, p99))));
+            figures.push((
+                format!("search SQL alone, {form}"),
                 "queries/s",
                 raw_rate,
                 Some((raw_p50, raw_p99)),
-            );
+            ));
         }
-        add(
-            "support-console peak memory",
-            "MiB",
-            console.process.peak_memory_mib()? as f64,
-            None,
-        );
+        let peak = console.process.peak_memory_mib()?;
         console.process.stop().await;
+        figures.push(("support-console peak memory".into(), "MiB", peak as f64, None));
+        Ok(figures)
     }
-    let _ = topology.delete(&channel).await;
-    let _ = connection.close(200, "bench done".into()).await;
-    Ok(measured)
 }
