@@ -4,7 +4,7 @@
 //! last name of three syllables (64,000 distinct, spread over the numbers by a hash, so a
 //! surname matches one fan in 30,000 to 64,000 as real surnames do), a distinct e-mail made
 //! of both, and the sample S-360 payload with them (1 KB); six fans in ten have an account,
-//! four in ten of them with a password. The contacts' and accounts' secondary indexes are
+//! four in ten a password too. The contacts' and accounts' secondary indexes are
 //! dropped while rows go in and built again after (each as the migrations define it), as a
 //! bulk load would.
 
