@@ -55,6 +55,10 @@ bench-passkeys: ## Benchmark passkey sign-ins at auth-gateway beside webauthn-rs
 bench-import: ## Benchmark sync-worker import of 1M generated contacts against psql \copy of the same rows
 	scripts/bench.sh import
 
+.PHONY: bench-growth
+bench-growth: ## Benchmark worker apply, userinfo, sign-ins and the console's search with 0, 1M and 5M fans stored, each against the empty database
+	scripts/bench.sh growth
+
 .PHONY: bench-storm
 bench-storm: ## Benchmark auth-gateway under a sign-in storm at 0.5x, 1x and 10x the argon2id rate, with silent sign-ins beside
 	scripts/bench.sh storm

@@ -2,8 +2,9 @@
 # Runs benchmarks against the local PostgreSQL and RabbitMQ, each beside its raw baseline,
 # and writes the results as JSON under target/bench/ ($CARGO_TARGET_DIR/bench/ when that is
 # set). `all` also merges them into one table, docs/bench/results.json and the chart
-# docs/bench/ratios.svg (scripts/bench-report.py).
-# Usage: scripts/bench.sh [ingest|worker|gateway|passkeys|import|storm|all|quick]
+# docs/bench/ratios.svg, with the growth benchmark's curves in docs/bench/growth.svg
+# (scripts/bench-report.py).
+# Usage: scripts/bench.sh [ingest|worker|gateway|passkeys|import|storm|growth|all|quick]
 # `quick` runs every benchmark briefly on a debug build: it checks they still work (CI runs it)
 # and fails on an error, never on a timing.
 set -euo pipefail
@@ -26,7 +27,7 @@ out=$target_dir/bench
 mkdir -p "$out"
 which=${1:-all}
 if [ "$which" = quick ]; then
-  cargo build --locked -p bench -p sync-worker -p auth-gateway
+  cargo build --locked -p bench -p sync-worker -p auth-gateway -p support-console
   bench=$target_dir/debug/bench
   "$bench" ingest --contacts 300 --rounds 1 --json "$out/quick-ingest.json"
   "$bench" worker --events 300 --batches 10 --rounds 1 --capacity-seconds 1 --lag-seconds 1 --json "$out/quick-worker.json"
@@ -34,10 +35,12 @@ if [ "$which" = quick ]; then
   "$bench" passkeys --seconds 1 --rounds 1 --concurrency 4 --json "$out/quick-passkeys.json"
   "$bench" import --contacts 2000 --batch-size 500 --json "$out/quick-import.json"
   "$bench" storm --seconds 2 --silent-fans 2 --patience 5 --json "$out/quick-storm.json"
+  "$bench" growth --sizes 0,10000,50000 --events 300 --rounds 1 --seconds 1 --first-use-seconds 1 \
+    --concurrency 4 --searches 20 --json "$out/quick-growth.json"
   python3 scripts/bench-report.py "$out/quick" "$out"/quick-*.json
   exit 0
 fi
-cargo build --release --locked -p bench -p sync-worker -p auth-gateway
+cargo build --release --locked -p bench -p sync-worker -p auth-gateway -p support-console
 if [ "$which" = ingest ] || [ "$which" = all ]; then
   "$target_dir/release/bench" ingest --json "$out/ingest.json"
 fi
@@ -56,8 +59,12 @@ fi
 if [ "$which" = storm ] || [ "$which" = all ]; then
   "$target_dir/release/bench" storm --json "$out/storm.json"
 fi
+if [ "$which" = growth ] || [ "$which" = all ]; then
+  "$target_dir/release/bench" growth --json "$out/growth.json"
+  [ "$which" = all ] || python3 scripts/bench-report.py "$out/growth-report" "$out/growth.json"
+fi
 if [ "$which" = all ]; then
   echo
   python3 scripts/bench-report.py docs/bench "$out/ingest.json" "$out/worker.json" \
-    "$out/gateway.json" "$out/passkeys.json" "$out/import.json" "$out/storm.json"
+    "$out/gateway.json" "$out/passkeys.json" "$out/import.json" "$out/storm.json" "$out/growth.json"
 fi

@@ -53,6 +53,37 @@ impl BenchDatabase {
         }
     }
 
+    /// Waits until `count` contacts numbered `<tag>-…` are stored (counted on the primary
+    /// key's range, so the wait costs the same however many other contacts there are).
+    pub async fn wait_for_tagged(&self, tag: &str, count: usize, timeout: Duration) -> anyhow::Result<()> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = AsyncPgConnection::establish(&self.url).await?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            // The byte after '-' is '.': the range holds exactly the tagged numbers (the
+            // benchmark databases sort by bytes, as the cluster's C collation does).
+            let rows: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM contacts WHERE contact_number >= $1 || '-' AND contact_number < $1 || '.'",
+            )
+            .bind::<diesel::sql_types::Text, _>(tag)
+            .get_result(&mut conn)
+            .await?;
+            if usize::try_from(rows.n)? >= count {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "only {} of {count} rows after {timeout:?}",
+                rows.n
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until no contact has been written for `quiet` (a pipeline's stragglers are in).
     pub async fn wait_until_settled(&self, quiet: Duration, timeout: Duration) -> anyhow::Result<()> {
         let mut conn = AsyncPgConnection::establish(&self.url).await?;

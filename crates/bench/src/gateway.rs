@@ -58,31 +58,7 @@ pub struct GatewayArgs {
 pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     let database = BenchDatabase::create(&args.admin_url).await?;
     let mut conn = AsyncPgConnection::establish(&database.url).await?;
-    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
-    diesel::sql_query(
-        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
-         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
-    )
-    .execute(&mut conn)
-    .await?;
-    diesel::sql_query(
-        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
-         VALUES ('B1', 'B1', 'bench@example.org', $1, true)",
-    )
-    .bind::<diesel::sql_types::Text, _>(&hash)
-    .execute(&mut conn)
-    .await?;
-    let subject: uuid::Uuid = {
-        #[derive(diesel::QueryableByName)]
-        struct Subject {
-            #[diesel(sql_type = diesel::sql_types::Uuid)]
-            subject_id: uuid::Uuid,
-        }
-        diesel::sql_query("SELECT subject_id FROM accounts")
-            .get_result::<Subject>(&mut conn)
-            .await?
-            .subject_id
-    };
+    let subject = seed_bench_account(&mut conn).await?;
 
     let dir = std::env::temp_dir().join(format!("bench-gateway-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
@@ -169,7 +145,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
         &FirstUseSetup {
             base: &base,
             database_url: &database.url,
-            subject,
+            subjects: &[subject],
             kid: &signer.1,
             pool_size,
             concurrency: args.concurrency,
@@ -213,6 +189,31 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     database.drop().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The benchmark account (contact `B1`, `bench@example.org`, [`PASSWORD`], verified); returns
+/// its subject id.
+pub async fn seed_bench_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid> {
+    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
+         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
+    )
+    .execute(conn)
+    .await?;
+    #[derive(diesel::QueryableByName)]
+    struct Subject {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        subject_id: uuid::Uuid,
+    }
+    let account: Subject = diesel::sql_query(
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
+         VALUES ('B1', 'B1', 'bench@example.org', $1, true) RETURNING subject_id",
+    )
+    .bind::<diesel::sql_types::Text, _>(&hash)
+    .get_result(conn)
+    .await?;
+    Ok(account.subject_id)
 }
 
 fn row(name: &str, unit: &'static str, figure: f64, baseline_name: &str, baseline: f64, target: &str) -> Row {
@@ -268,6 +269,19 @@ async fn refresh_rate(
 /// Successful sign-ins per second of the benchmark account (`bench@example.org`, [`PASSWORD`])
 /// through the real form (CSRF cookie and field).
 pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> anyhow::Result<f64> {
+    login_rate_as(base, vec!["bench@example.org".into()], concurrency, duration).await
+}
+
+/// [`login_rate`], the clients signing in as each of `emails` in turn (all with [`PASSWORD`]).
+pub async fn login_rate_as(
+    base: &str,
+    emails: Vec<String>,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<f64> {
+    anyhow::ensure!(!emails.is_empty(), "no account to sign in as");
+    let emails = Arc::new(emails);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -276,6 +290,7 @@ pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> a
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+        let (emails, next) = (emails.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let page = client.get(format!("{base}/login")).send().await?;
             let cookie = page
@@ -292,13 +307,14 @@ pub async fn login_rate(base: &str, concurrency: usize, duration: Duration) -> a
             let start = html.find(marker).map(|i| i + marker.len()).unwrap_or_default();
             let csrf = html[start..].split('"').next().unwrap_or_default().to_owned();
             while Instant::now() < deadline {
+                let email = &emails[next.fetch_add(1, Ordering::Relaxed) % emails.len()];
                 let response = client
                     .post(format!("{base}/login"))
                     .header("cookie", &cookie)
                     .form(&[
                         ("csrf", csrf.as_str()),
                         ("return_to", "/"),
-                        ("email", "bench@example.org"),
+                        ("email", email.as_str()),
                         ("password", PASSWORD),
                     ])
                     .send()

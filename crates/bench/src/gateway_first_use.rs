@@ -30,8 +30,9 @@ pub const SHOP_SCOPE: &str = "openid profile email";
 pub struct FirstUseSetup<'a> {
     pub base: &'a str,
     pub database_url: &'a str,
-    /// The benchmark account.
-    pub subject: uuid::Uuid,
+    /// The accounts the tokens are minted for, in turn (the benchmark account, or many when
+    /// the database is large, so the misses read rows all over the table).
+    pub subjects: &'a [uuid::Uuid],
     /// The `kid` of the gateway's ES256 access-token key.
     pub kid: &'a str,
     /// The gateway's database pool size: the baseline's connections.
@@ -110,7 +111,7 @@ pub async fn mint_access_tokens(
     conn: &mut AsyncPgConnection,
     count: usize,
 ) -> anyhow::Result<Vec<String>> {
-    let refresh = Arc::new(new_refresh_tokens(conn, setup.subject, SHOP_SCOPE, count).await?);
+    let refresh = Arc::new(new_refresh_tokens(conn, setup.subjects, SHOP_SCOPE, count).await?);
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..setup.concurrency.max(1))

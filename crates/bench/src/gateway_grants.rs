@@ -15,23 +15,26 @@ pub async fn new_refresh_token(
     subject: uuid::Uuid,
     scope: &str,
 ) -> anyhow::Result<String> {
-    let mut tokens = new_refresh_tokens(conn, subject, scope, 1).await?;
+    let mut tokens = new_refresh_tokens(conn, &[subject], scope, 1).await?;
     tokens.pop().ok_or_else(|| anyhow::anyhow!("no refresh token"))
 }
 
-/// `count` fresh refresh-token grants of `scope` for the benchmark account, each its own family
+/// `count` fresh refresh-token grants of `scope`, for `subjects` in turn, each its own family
 /// (as the code exchange of a sign-in opens), written directly.
 pub async fn new_refresh_tokens(
     conn: &mut AsyncPgConnection,
-    subject: uuid::Uuid,
+    subjects: &[uuid::Uuid],
     scope: &str,
     count: usize,
 ) -> anyhow::Result<Vec<String>> {
+    anyhow::ensure!(!subjects.is_empty(), "no account to mint tokens for");
     let mut tokens = Vec::with_capacity(count);
     while tokens.len() < count {
         let chunk = (count - tokens.len()).min(10_000);
         let mut hashes = Vec::with_capacity(chunk);
+        let mut owners = Vec::with_capacity(chunk);
         for _ in 0..chunk {
+            owners.push(subjects[tokens.len() % subjects.len()]);
             let mut raw = [0u8; 32];
             aws_lc_rs::rand::fill(&mut raw).map_err(|_| anyhow::anyhow!("no randomness"))?;
             let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
@@ -40,10 +43,11 @@ pub async fn new_refresh_tokens(
         }
         diesel::sql_query(
             "INSERT INTO refresh_tokens (token_hash, family_id, subject_id, client_id, expires_at, scope) \
-             SELECT h, gen_random_uuid(), $2, 'bench', now() + interval '1 day', $3 FROM UNNEST($1::bytea[]) AS u(h)",
+             SELECT h, gen_random_uuid(), s, 'bench', now() + interval '1 day', $3 \
+             FROM UNNEST($1::bytea[], $2::uuid[]) AS u(h, s)",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Bytea>, _>(hashes)
-        .bind::<diesel::sql_types::Uuid, _>(subject)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(owners)
         .bind::<diesel::sql_types::Text, _>(scope)
         .execute(conn)
         .await?;

@@ -6,6 +6,10 @@ pub mod gateway;
 pub mod gateway_baselines;
 pub mod gateway_first_use;
 pub mod gateway_grants;
+pub mod growth;
+pub mod growth_data;
+pub mod growth_report;
+pub mod growth_search;
 pub mod import;
 pub mod ingest;
 pub mod lag;
@@ -13,6 +17,7 @@ pub mod passkey_authenticator;
 pub mod passkeys;
 pub mod raw;
 pub mod report;
+pub mod service_process;
 pub mod storm;
 pub mod storm_fan;
 pub mod storm_gateway;
@@ -53,6 +58,11 @@ pub enum Command {
     /// first, beside fans already signed in signing in silently; the gateway runs as its own
     /// process.
     Storm(storm::StormArgs),
+    /// Cost as the database grows: worker apply, userinfo on first use, password sign-ins and
+    /// the support console's search (each form, beside its SQL alone) with 0, 1M and 5M fans
+    /// stored, each service a process of its own with its peak memory, every figure beside its
+    /// figure on the empty database.
+    Growth(growth::GrowthArgs),
 }
 
 /// The S-360 sample contact with another contact number.

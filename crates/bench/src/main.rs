@@ -13,5 +13,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Passkeys(args) => bench::passkeys::run(args).await,
         Command::Import(args) => bench::import::run(args).await,
         Command::Storm(args) => bench::storm::run(args).await,
+        Command::Growth(args) => bench::growth::run(args).await,
     }
 }

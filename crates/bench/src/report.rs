@@ -45,11 +45,11 @@ pub fn print_table(rows: &[Row]) {
     println!();
     let (benchmark, median, p50, p99, baseline, ratio) =
         ("benchmark", "median", "p50 ms", "p99 ms", "raw baseline", "ratio");
-    println!("{benchmark:<34} {median:>12} {p50:>9} {p99:>9}   {baseline:<34} {median:>12} {ratio:>7}  target");
+    println!("{benchmark:<56} {median:>12} {p50:>9} {p99:>9}   {baseline:<34} {median:>12} {ratio:>7}  target");
     for row in rows {
         let ms = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
         println!(
-            "{:<34} {:>12.0} {:>9} {:>9}   {:<34} {:>12.0} {:>7.2}  {}",
+            "{:<56} {:>12.0} {:>9} {:>9}   {:<34} {:>12.0} {:>7.2}  {}",
             format!("{} ({})", row.benchmark, row.unit),
             row.figure,
             ms(row.p50_ms),

@@ -25,7 +25,7 @@ use crate::{
     gateway_grants::SECRET,
     report::{Row, print_table, quantile},
     storm_fan::{self, Outcome, REDIRECT, Tally},
-    storm_gateway::GatewayProcess,
+    storm_gateway,
 };
 
 #[derive(Debug, Clone, clap::Args)]
@@ -75,7 +75,7 @@ pub async fn run(args: StormArgs) -> anyhow::Result<()> {
     let database = BenchDatabase::create(&args.admin_url).await?;
     let fans = arrivals.iter().sum::<usize>() + args.silent_fans;
     seed_fans(&database, fans).await?;
-    let gateway = GatewayProcess::start(&database.url, "storm", SECRET, REDIRECT).await?;
+    let gateway = storm_gateway::start(&database.url, "storm", SECRET, REDIRECT).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(512)

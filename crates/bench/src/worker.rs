@@ -162,7 +162,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
 }
 
 /// `count` distinct contact events, encoded as the ingest would publish them.
-fn encode_events(topology: &Topology, tag: &str, count: usize) -> anyhow::Result<Vec<Vec<u8>>> {
+pub fn encode_events(topology: &Topology, tag: &str, count: usize) -> anyhow::Result<Vec<Vec<u8>>> {
     let now = chrono::Utc::now();
     (0..count)
         .map(|i| {
@@ -179,7 +179,7 @@ fn encode_events(topology: &Topology, tag: &str, count: usize) -> anyhow::Result
 
 /// Puts the messages straight into the worker queue (not through the exchange, so the replay
 /// stream does not grow with benchmark data).
-async fn fill(channel: &lapin::Channel, queue: &str, messages: &[Vec<u8>]) -> anyhow::Result<()> {
+pub async fn fill(channel: &lapin::Channel, queue: &str, messages: &[Vec<u8>]) -> anyhow::Result<()> {
     for chunk in messages.chunks(1000) {
         let mut confirms = Vec::with_capacity(chunk.len());
         for payload in chunk {
