@@ -95,7 +95,7 @@ impl Application {
                 access_ttl: std::time::Duration::from_secs(300),
                 id_ttl: std::time::Duration::from_secs(600),
             },
-            passwords: Passwords::new(2)?.with_admission(crate::passwords::Admission {
+            passwords: Passwords::with_nice(2, settings.hash_nice)?.with_admission(crate::passwords::Admission {
                 max_waiting: settings.signin_queue,
                 deadline: Duration::from_secs(settings.signin_wait),
             }),

@@ -67,6 +67,18 @@ pub struct Settings {
     )]
     pub signin_queue: usize,
 
+    /// Niceness of the two password-hashing threads (0 to 19; 0 is normal priority): above 0,
+    /// sessions, silent sign-ins, tokens and userinfo preempt the hashes during a sign-in storm
+    /// instead of waiting behind them for the CPU, and the hashes still get every idle cycle.
+    #[arg(
+        long,
+        env = "GATEWAY_HASH_NICE",
+        value_name = "GATEWAY_HASH_NICE",
+        default_value_t = crate::hash_pool::DEFAULT_NICE,
+        value_parser = clap::value_parser!(i32).range(0..=19)
+    )]
+    pub hash_nice: i32,
+
     /// The longest a password sign-in waits for a hashing thread, in seconds, before it gets
     /// the busy page (keep it well below the 60 s after which proxies and browsers give up).
     #[arg(

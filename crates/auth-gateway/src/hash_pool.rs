@@ -1,17 +1,20 @@
 //! The threads that run argon2id: a fixed set started with the hasher, each at a lower
-//! scheduling priority ([`NICE`]) than the HTTP workers and PostgreSQL. During a sign-in storm
-//! the hashes keep every core busy; at normal priority a silent sign-in, a token or a userinfo
-//! request then waits for the scheduler behind them. At nice 10 the kernel gives a hash about a
-//! tenth of a core's share while anything else wants the CPU, and the whole machine when nothing
-//! does, so the sign-in rate is unchanged and the other requests no longer queue behind it.
+//! scheduling priority (a higher niceness, [`DEFAULT_NICE`] unless configured) than the HTTP
+//! workers and PostgreSQL. During a sign-in storm the hashes keep every core busy; at normal
+//! priority a silent sign-in, a token or a userinfo request then waits for the scheduler behind
+//! them. At nice 5 the kernel gives a hash about a third of a normal thread's share while
+//! anything else wants the CPU, and the whole machine when nothing does, so the sign-in rate is
+//! unchanged and the other requests preempt the hashes instead of queueing behind them. (At 10,
+//! a tenth: on a machine crowded by other processes, sign-ins would slow to a crawl.)
 
 use std::{
     panic::AssertUnwindSafe,
     sync::{Arc, Mutex, mpsc},
 };
 
-/// The hashing threads' niceness (0 is the default, 19 the lowest priority).
-pub const NICE: i32 = 10;
+/// The hashing threads' niceness unless configured (0 is the system's default, 19 the lowest
+/// priority).
+pub const DEFAULT_NICE: i32 = 5;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -22,15 +25,15 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// Starts `threads` hashing threads.
-    pub fn new(threads: usize) -> std::io::Result<Self> {
+    /// Starts `threads` hashing threads at niceness `nice`.
+    pub fn new(threads: usize, nice: i32) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..threads.max(1) {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
-                .spawn(move || serve(&queue))?;
+                .spawn(move || serve(&queue, nice))?;
         }
         Ok(Self { jobs })
     }
@@ -51,9 +54,9 @@ impl HashPool {
 }
 
 /// One hashing thread: lowers its own priority, then runs jobs until the pool is dropped.
-fn serve(queue: &Mutex<mpsc::Receiver<Job>>) {
+fn serve(queue: &Mutex<mpsc::Receiver<Job>>, nice: i32) {
     // The thread id as a process id: on Linux this changes this thread alone.
-    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), NICE) {
+    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), nice) {
         tracing::warn!(%error, "The hashing thread keeps the default priority");
     }
     loop {
@@ -84,8 +87,8 @@ mod tests {
     #[tokio::test]
     async fn hashes_run_at_a_lower_priority_than_the_rest_and_a_panic_is_an_error() {
         let caller = own_niceness();
-        let pool = HashPool::new(2).expect("threads");
-        assert_eq!(pool.run(own_niceness).await.expect("ran"), NICE);
+        let pool = HashPool::new(2, 7).expect("threads");
+        assert_eq!(pool.run(own_niceness).await.expect("ran"), 7);
         assert_eq!(own_niceness(), caller, "the caller keeps its priority");
         assert!(pool.run(|| panic!("a failing hash")).await.is_err());
         // The thread that caught the panic serves the next hash.

@@ -78,8 +78,14 @@ struct QueueMetrics {
 }
 
 impl Passwords {
-    /// `concurrency` hashes may run at once (each in its own 19 MiB buffer).
+    /// `concurrency` hashes may run at once (each in its own 19 MiB buffer), on threads at
+    /// [`crate::hash_pool::DEFAULT_NICE`].
     pub fn new(concurrency: usize) -> anyhow::Result<Self> {
+        Self::with_nice(concurrency, crate::hash_pool::DEFAULT_NICE)
+    }
+
+    /// [`Self::new`] with hashing threads at niceness `nice`.
+    pub fn with_nice(concurrency: usize, nice: i32) -> anyhow::Result<Self> {
         let concurrency = concurrency.max(1);
         let dummy = hash_blocking("not a password of anyone", &mut Memory::new())?;
         Ok(Self {
@@ -88,7 +94,7 @@ impl Passwords {
             dummy: Arc::new(dummy),
             admission: Admission::default(),
             waiting: Arc::new(AtomicUsize::new(0)),
-            threads: HashPool::new(concurrency)?,
+            threads: HashPool::new(concurrency, nice)?,
             metrics: QueueMetrics {
                 depth: prometheus::IntGauge::new(
                     "auth_gateway_signin_queue_depth",
