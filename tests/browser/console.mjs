@@ -1,15 +1,16 @@
 // The support console in headless Chromium, as a staff member uses it: the sign-in page, the
 // gateway's staff page (password and a TOTP code computed here from the secret), the search,
 // the fan's page, lifting her lock and revoking her sessions with the page's own buttons, the
-// sync page and the audit log showing both actions. axe-core runs on every console page in
+// sync page (in English, as an admin: checking the dead letter `dead_letter` and redriving it)
+// and the audit log showing those actions. axe-core runs on every console page in
 // English, French and German (no serious or critical violation allowed; the callback page's
 // immediate refresh is never checked, it is gone at once). With SCREENSHOTS set to a
 // directory, the gateway's staff sign-in page and the search, fan and audit pages are written
-// there at 1280 and 360 px.
+// there at 1280 and 360 px, the sync page at 1280 and 390 px.
 //
 // Usage: node console.mjs '{"console": ..., "gateway": ..., "password": ...,
 //   "staff": {"en": {"email": ..., "secret_hex": ...}, "fr": ..., "de": ...}, "fan": ...,
-//   "fan_email": ...}'  (a staff member per language: a TOTP code is accepted once)
+//   "fan_email": ..., "dead_letter": <message id, optional>}'  (a staff member per language: a TOTP code is accepted once)
 // It prints one JSON line: {ok, pages: [{lang, page, status, violations}], audit: "..."}.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -114,6 +115,19 @@ try {
       }
     }
     await visit(page, lang, 'sync', '/sync');
+    if (lang === 'en' && input.dead_letter) {
+      // An admin checks the dead letter and redrives it with the page's own button.
+      await page.check(`input[name="id"][value="${input.dead_letter}"]`);
+      const response = await press(page, 'form[action="/sync/redrive"]');
+      await check(page, lang, 'sync redriven', response.status());
+      if (process.env.SCREENSHOTS) {
+        for (const [width, kind] of [[1280, 'desktop'], [390, 'phone']]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.screenshot({ path: `${process.env.SCREENSHOTS}/console-sync-${kind}.png`, fullPage: true });
+        }
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+    }
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');
     await context.close();

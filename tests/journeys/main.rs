@@ -64,6 +64,7 @@ mod support_console;
 mod support_console_actions;
 mod support_console_browser;
 mod support_console_support;
+mod support_console_sync;
 mod webhook_to_database;
 mod worker_commands;
 mod worker_convergence;

@@ -1,26 +1,32 @@
 //! The support console in Chromium (`tests/browser/console.mjs`): a staff member signs in with
 //! password and a TOTP code on the gateway's staff page, finds the fan, lifts her lock and
-//! revokes her sessions with the pages' own buttons, and reads both in the audit log; every
+//! revokes her sessions with the pages' own buttons, redrives a dead letter from the sync page
+//! (checkbox and button, as an admin), and reads each in the audit log; every
 //! console page passes axe-core with no serious or critical violation in English, French and
 //! German. With `SCREENSHOTS=<dir>` the script writes the search, fan and audit pages at 1280
-//! and 360 px (`docs/screenshots/console-*.png`).
+//! and 360 px, the sync page at 1280 and 390 px (`docs/screenshots/console-*.png`).
 
 use std::time::Duration;
 
 use serde_json::Value;
 use store::console::Role;
+use tests::TestBroker;
 
-use crate::support_console_support::*;
+use crate::{support_console_support::*, support_console_sync::dead_letter};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe() {
-    let c = start().await;
+    let broker = TestBroker::create().await;
+    let (c, _) = start_with(false, &broker.prefix).await;
+    dead_letter(&broker, "dl-browser", "database", "0001").await;
     lock_fan(&c).await;
     fan_session(&c).await;
     // A staff member per language: each TOTP code signs in once.
     let mut staff = serde_json::Map::new();
     for lang in ["en", "fr", "de"] {
-        let member = add_staff(&c, &format!("ana.{lang}@club.example"), Role::Support).await;
+        // The English one is an admin: she redrives the dead letter.
+        let role = if lang == "en" { Role::Admin } else { Role::Support };
+        let member = add_staff(&c, &format!("ana.{lang}@club.example"), role).await;
         let secret_hex: String = member.secret.iter().map(|b| format!("{b:02x}")).collect();
         staff.insert(
             lang.into(),
@@ -34,6 +40,7 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
         "staff": staff,
         "fan": c.fan.to_string(),
         "fan_email": "jean.dupont@example.org",
+        "dead_letter": "dl-browser",
     });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/browser/console.mjs");
     let run = tokio::process::Command::new("node")
@@ -70,7 +77,7 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
             );
         }
     }
-    for name in ["fan unlocked", "fan revoked"] {
+    for name in ["fan unlocked", "fan revoked", "sync redriven"] {
         assert!(
             pages.iter().any(|p| p["page"] == name && p["status"] == 200),
             "{name}: {pages:#?}"
@@ -88,8 +95,21 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
     assert_eq!(report["ok"], true);
     // What the staff member did in the browser changed the fan, and the log says so.
     assert_eq!((locked(&c).await, live_sessions(&c).await), (0, 0));
+    assert_eq!(broker.ready_count(&broker.topology.dead_letter_queue()).await, 0);
+    assert_eq!(
+        broker.ready_count(&broker.topology.worker_queue()).await,
+        1,
+        "redriven to the worker"
+    );
     let audit = report["audit"].as_str().expect("the audit table");
-    for action in ["sign_in", "search", "view_fan", "lift_lock", "revoke_sessions"] {
+    for action in [
+        "sign_in",
+        "search",
+        "view_fan",
+        "lift_lock",
+        "revoke_sessions",
+        "redrive_dead_letters",
+    ] {
         assert!(audit.contains(action), "{action} in the audit page: {audit}");
     }
 }

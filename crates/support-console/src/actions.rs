@@ -1,5 +1,5 @@
 //! The actions on a fan, each a POST behind its role, its CSRF token and a fresh sign-in
-//! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
+//! (`FRESH_SIGN_IN`, 5 minutes; checked by [`crate::guard`]): lifting the sign-in lock (`store::auth::throttle`, the
 //! gateway's own store), revoking every session and refresh token
 //! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
 //! included) and resending the set-password mail ([`crate::mail`]). A refusal is audited as such and changes nothing; a done action is audited in
@@ -15,7 +15,8 @@ use store::console::{
 
 use crate::{
     audit,
-    pages::{self, Lang, escape, translations::texts},
+    guard::{csrf_field, refusal},
+    pages::{self, Lang, translations::texts},
     session::{self, Staff},
     state::ConsoleState,
     views::signed_in,
@@ -79,14 +80,6 @@ pub async fn revoke_sessions(
     act(req, &path, &body, &state, Action::RevokeSessions).await
 }
 
-/// The `csrf` field of a posted form.
-fn csrf_field(body: &[u8]) -> String {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
 async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, action: Action) -> HttpResponse {
     let lang = Lang::of_request(&req);
     let t = texts(lang);
@@ -109,35 +102,21 @@ async fn act(req: HttpRequest, key: &str, body: &[u8], state: &ConsoleState, act
     let Ok(mut conn) = state.pool.get().await else {
         return pages::unavailable(lang, gateway);
     };
-    let refusal = if !staff.csrf_ok(&csrf_field(body)) {
-        Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
-    } else if staff.session.role < action.role() {
-        Some(("role", StatusCode::FORBIDDEN, t.forbidden))
-    } else if !staff.session.fresh(chrono::Utc::now()) {
-        Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
-    } else {
-        None
-    };
-    if let Some((reason, status, text)) = refusal {
-        let details = serde_json::json!({ "reason": reason });
-        if audit::append(
-            &mut conn,
-            state,
-            &staff,
-            action.name(),
-            Some(&target),
-            Outcome::Refused,
-            details,
-        )
-        .await
-        .is_err()
-        {
-            return pages::unavailable(lang, gateway);
-        }
-        if reason == "stale_sign_in" {
-            return fresh_sign_in(lang, state, &staff, &target);
-        }
-        return pages::message(status, lang, gateway, Some(&staff), t.forbidden_title, text);
+    let next = format!("/fans/{target}");
+    if let Some(refused) = refusal(
+        &mut conn,
+        state,
+        &staff,
+        lang,
+        body,
+        action.name(),
+        action.role(),
+        Some(&target),
+        &next,
+    )
+    .await
+    {
+        return refused;
     }
     let Ok(account) = fan::account(&mut conn, &fan_key).await else {
         return pages::unavailable(lang, gateway);
@@ -228,25 +207,6 @@ async fn resend(
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/fans/{target}?done={done}")))
         .finish()
-}
-
-/// 401: the action needs a sign-in of the last 5 minutes; the link signs in again and comes
-/// back to the fan's page.
-fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, target: &str) -> HttpResponse {
-    let t = texts(lang);
-    let next = url::form_urlencoded::byte_serialize(format!("/fans/{target}").as_bytes()).collect::<String>();
-    let body = format!(
-        "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"/login?next={}\">{}</a></p>",
-        escape(t.fresh_title),
-        escape(t.fresh),
-        escape(&next),
-        escape(t.sign_in_again)
-    );
-    pages::html(
-        StatusCode::UNAUTHORIZED,
-        state.gateway(),
-        pages::layout(lang, state.gateway(), t.fresh_title, Some(staff), &body),
-    )
 }
 
 /// `POST /logout`: ends the console session (CSRF-checked), back to the sign-in page.

@@ -88,6 +88,7 @@ impl Application {
                 .route("/fans/{key}/revoke-sessions", web::post().to(actions::revoke_sessions))
                 .route("/fans/{key}/resend-mail", web::post().to(actions::resend_mail))
                 .route("/sync", web::get().to(views::sync::page))
+                .route("/sync/redrive", web::post().to(views::dead_letters::redrive))
                 .route("/audit", web::get().to(views::audit::page))
                 .route("/audit.jsonl", web::get().to(views::audit::export))
                 .default_service(web::to(not_found))

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod guard;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;

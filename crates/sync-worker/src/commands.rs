@@ -22,7 +22,8 @@ use prost::Message;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::{deadletter, metrics::WorkerMetrics};
+use crate::metrics::WorkerMetrics;
+use infra::amqp::deadletter;
 use infra::amqp::{Topology, connect_with_retry};
 use store::{PgPool, schema::mail_outbox};
 

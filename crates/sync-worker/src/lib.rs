@@ -8,7 +8,6 @@ pub mod cli;
 pub mod commands;
 pub mod consumer;
 pub mod creation;
-pub mod deadletter;
 pub mod followups;
 pub mod import;
 pub mod links;
