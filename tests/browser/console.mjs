@@ -118,8 +118,6 @@ try {
     if (lang === 'en' && input.dead_letter) {
       // An admin checks the dead letter and redrives it with the page's own button.
       await page.check(`input[name="id"][value="${input.dead_letter}"]`);
-      const response = await press(page, 'form[action="/sync/redrive"]');
-      await check(page, lang, 'sync redriven', response.status());
       if (process.env.SCREENSHOTS) {
         for (const [width, kind] of [[1280, 'desktop'], [390, 'phone']]) {
           await page.setViewportSize({ width, height: 900 });
@@ -127,6 +125,8 @@ try {
         }
         await page.setViewportSize({ width: 1280, height: 900 });
       }
+      const response = await press(page, 'form[action="/sync/redrive"]');
+      await check(page, lang, 'sync redriven', response.status());
     }
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');

@@ -4,7 +4,6 @@ use super::Lang;
 
 pub struct SyncTexts {
     pub dead_title: &'static str,
-    /// Followed by "N waiting, the first M listed".
     pub waiting: &'static str,
     pub listed: &'static str,
     pub no_dead: &'static str,
@@ -42,8 +41,8 @@ pub fn sync_texts(lang: Lang) -> &'static SyncTexts {
 
 const EN: SyncTexts = SyncTexts {
     dead_title: "Dead letters",
-    waiting: "waiting",
-    listed: "the first ones listed",
+    waiting: "Waiting:",
+    listed: "listed here, oldest first:",
     no_dead: "No dead letters.",
     select: "Select",
     message_id: "Message",
@@ -54,7 +53,7 @@ const EN: SyncTexts = SyncTexts {
     redrive: "Redrive the selected",
     redrive_hint: "Selected dead letters go back to the worker for another try; the others stay.",
     none_selected: "Select at least one dead letter to redrive.",
-    redriven: "dead letters were redriven.",
+    redriven: "Dead letters redriven:",
     broker_down: "The broker cannot be reached: the dead letters cannot be listed right now.",
     imports_title: "Import runs",
     no_imports: "No import has run.",
@@ -71,8 +70,8 @@ const EN: SyncTexts = SyncTexts {
 
 const FR: SyncTexts = SyncTexts {
     dead_title: "Lettres mortes",
-    waiting: "en attente",
-    listed: "les premières listées",
+    waiting: "En attente :",
+    listed: "listées ici, les plus anciennes d'abord :",
     no_dead: "Aucune lettre morte.",
     select: "Choisir",
     message_id: "Message",
@@ -83,7 +82,7 @@ const FR: SyncTexts = SyncTexts {
     redrive: "Renvoyer la sélection",
     redrive_hint: "Les lettres mortes choisies retournent au worker pour un nouvel essai ; les autres restent.",
     none_selected: "Choisissez au moins une lettre morte à renvoyer.",
-    redriven: "lettres mortes ont été renvoyées.",
+    redriven: "Lettres mortes renvoyées :",
     broker_down: "Le broker est injoignable : les lettres mortes ne peuvent pas être listées pour l'instant.",
     imports_title: "Imports",
     no_imports: "Aucun import n'a eu lieu.",
@@ -100,8 +99,8 @@ const FR: SyncTexts = SyncTexts {
 
 const DE: SyncTexts = SyncTexts {
     dead_title: "Unzustellbare Nachrichten",
-    waiting: "wartend",
-    listed: "die ersten aufgelistet",
+    waiting: "Wartend:",
+    listed: "hier aufgelistet, älteste zuerst:",
     no_dead: "Keine unzustellbaren Nachrichten.",
     select: "Auswählen",
     message_id: "Nachricht",
@@ -112,7 +111,7 @@ const DE: SyncTexts = SyncTexts {
     redrive: "Auswahl erneut zustellen",
     redrive_hint: "Die ausgewählten Nachrichten gehen zu einem neuen Versuch an den Worker zurück; die anderen bleiben.",
     none_selected: "Wählen Sie mindestens eine Nachricht zum erneuten Zustellen.",
-    redriven: "Nachrichten wurden erneut zugestellt.",
+    redriven: "Erneut zugestellte Nachrichten:",
     broker_down: "Der Broker ist nicht erreichbar: die Nachrichten können gerade nicht aufgelistet werden.",
     imports_title: "Importläufe",
     no_imports: "Es lief noch kein Import.",

@@ -31,18 +31,10 @@ pub async fn section(state: &ConsoleState, staff: &Staff, lang: Lang) -> String 
         redrive::list(&state.amqp_url, &state.topology, LISTED, "support-console"),
     )
     .await;
-    let listing = match listing {
-        Ok(Ok(listing)) => listing,
-        Ok(Err(error)) => {
+    let listing = match listing.unwrap_or_else(|_| Err(anyhow::anyhow!("timed out"))) {
+        Ok(listing) => listing,
+        Err(error) => {
             tracing::warn!(%error, "Dead letters not listed");
-            return format!(
-                "<h2>{}</h2><p class=\"error\" role=\"alert\">{}</p>",
-                escape(s.dead_title),
-                escape(s.broker_down)
-            );
-        }
-        Err(_) => {
-            tracing::warn!("Dead letters not listed: timed out");
             return format!(
                 "<h2>{}</h2><p class=\"error\" role=\"alert\">{}</p>",
                 escape(s.dead_title),
@@ -93,7 +85,7 @@ fn table(s: &SyncTexts, staff: &Staff, listing: &Listing) -> String {
         String::new()
     };
     let table = format!(
-        "<p>{waiting_n} {waiting}, {listed_n} {listed}</p><div class=\"table-wrap\"><table><thead><tr>{select_head}<th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        "<p>{waiting} {waiting_n}; {listed_n} {listed}</p><div class=\"table-wrap\"><table><thead><tr>{select_head}<th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
         escape(s.message_id),
         escape(s.code),
         escape(s.reason),
@@ -108,7 +100,7 @@ fn table(s: &SyncTexts, staff: &Staff, listing: &Listing) -> String {
         return table;
     }
     format!(
-        "<form method=\"post\" action=\"/sync/redrive\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{table}<p class=\"muted\">{hint}</p><button type=\"submit\">{button}</button></form>",
+        "<form class=\"redrive\" method=\"post\" action=\"/sync/redrive\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{table}<p class=\"muted\">{hint}</p><button type=\"submit\">{button}</button></form>",
         csrf = escape(&staff.csrf),
         hint = escape(s.redrive_hint),
         button = escape(s.redrive),

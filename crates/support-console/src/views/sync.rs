@@ -36,7 +36,7 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
         .and_then(|(_, v)| v.parse::<u64>().ok())
         .map(|n| {
             format!(
-                "<p class=\"notice\" role=\"status\">{n} {}</p>",
+                "<p class=\"notice\" role=\"status\">{} {n}</p>",
                 escape(sync_texts(lang).redriven)
             )
         })
