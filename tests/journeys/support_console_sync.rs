@@ -1,8 +1,8 @@
 //! The support console's sync page: dead letters listed with their reasons (never a payload)
 //! without consuming them, an admin's redrive of exactly the checked ones (the others stay, in
 //! their order), refused (and audited) to a viewer, without CSRF token and with an old
-//! sign-in, and an empty selection answered 400; and the import runs with their progress and
-//! the follow-ups they still owe.
+//! sign-in, and an empty selection answered 400; the import runs with their progress and the
+//! follow-ups they still owe; and the reconciliations' drift reports.
 
 use std::time::Duration;
 
@@ -175,13 +175,14 @@ async fn an_admin_redrives_exactly_the_checked_dead_letters_and_a_viewer_only_re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sync_page_shows_import_runs_with_their_progress_and_what_they_still_owe() {
+async fn the_sync_page_shows_reconciliations_drift_reports_and_import_runs_with_what_they_still_owe() {
     let broker = TestBroker::create().await;
     let (c, _) = start_with(false, &broker.prefix).await;
     let viewer = add_staff(&c, "viewer@club.example", Role::Viewer).await;
     let viewer = sign_in(&c, &viewer, 0).await.expect("viewer signs in");
     let (_, page) = get(&c, &viewer, "/sync").await;
     assert!(page.contains("No import has run."), "{page}");
+    assert!(page.contains("No reconciliation has run."), "{page}");
     assert!(page.contains("No dead letters."), "{page}");
 
     c.db.execute(
@@ -202,4 +203,27 @@ async fn the_sync_page_shows_import_runs_with_their_progress_and_what_they_still
     assert!(page.contains("not finished"), "{page}");
     assert!(page.contains("accounts_created: 3"), "{page}");
     assert!(page.contains("3 mails, 0 S-360 links"), "{page}");
+
+    // A drift report as `sync-worker reconcile` records it.
+    let report = sync_worker::reconcile::DriftReport {
+        checked: 5,
+        in_step: 1,
+        updated: vec!["M002".into()],
+        merged: vec!["M001".into()],
+        anonymised: vec!["M003".into()],
+        deleted: vec!["P001".into()],
+        errors: 0,
+    };
+    let mut conn = c.db.pool.get().await.expect("connection");
+    let json = serde_json::to_value(&report).expect("json");
+    store::reconcile_reports::record(&mut conn, true, chrono::Utc::now(), &json)
+        .await
+        .expect("recorded");
+    drop(conn);
+    let (_, page) = get(&c, &viewer, "/sync").await;
+    assert!(page.contains("5, 1 in step, 0 errors"), "{page}");
+    assert!(page.contains("merged (1): M001; "), "{page}");
+    assert!(page.contains("deleted (1): P001"), "{page}");
+    assert!(page.contains("scheduled"), "{page}");
+    assert!(!page.contains("No reconciliation has run."), "{page}");
 }

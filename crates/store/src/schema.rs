@@ -229,6 +229,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    reconcile_reports (id) {
+        id -> Int8,
+        scheduled -> Bool,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+        report -> Jsonb,
+    }
+}
+
+diesel::table! {
     secutix_budget (name) {
         name -> Text,
         next_slot -> Timestamptz,
@@ -314,7 +324,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     pushed_authorization_requests,
     logout_deliveries,
     erasure_requests,
-    secutix_budget
+    secutix_budget,
+    reconcile_reports
 );
 
 diesel::table! {

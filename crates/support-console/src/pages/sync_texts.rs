@@ -1,4 +1,4 @@
-//! The sync page's texts for its dead letters and import runs, in English, French and German.
+//! The sync page's texts for its dead letters, import runs and reconciliations, in English, French and German.
 
 use super::Lang;
 
@@ -28,6 +28,19 @@ pub struct SyncTexts {
     pub links: &'static str,
     pub finished: &'static str,
     pub running: &'static str,
+    pub reconcile_title: &'static str,
+    pub no_reconcile: &'static str,
+    pub when: &'static str,
+    pub checked: &'static str,
+    pub drift: &'static str,
+    pub scheduled: &'static str,
+    pub by_hand: &'static str,
+    pub in_step: &'static str,
+    pub updated: &'static str,
+    pub merged: &'static str,
+    pub anonymised: &'static str,
+    pub deleted: &'static str,
+    pub errors: &'static str,
     pub intro: &'static str,
 }
 
@@ -65,7 +78,20 @@ const EN: SyncTexts = SyncTexts {
     links: "S-360 links",
     finished: "finished",
     running: "not finished",
-    intro: "Replay and reconcile reports are not shown here yet; use the sync-worker CLI for them.",
+    reconcile_title: "Reconciliations",
+    no_reconcile: "No reconciliation has run.",
+    when: "When",
+    checked: "Checked",
+    drift: "Drift found",
+    scheduled: "scheduled",
+    by_hand: "command line",
+    in_step: "in step",
+    updated: "updated",
+    merged: "merged",
+    anonymised: "anonymised",
+    deleted: "deleted",
+    errors: "errors",
+    intro: "Replays are not shown here yet; use the sync-worker CLI for them.",
 };
 
 const FR: SyncTexts = SyncTexts {
@@ -94,7 +120,20 @@ const FR: SyncTexts = SyncTexts {
     links: "liens S-360",
     finished: "terminé",
     running: "non terminé",
-    intro: "Les rapports de rejeu et de réconciliation ne sont pas encore affichés ici ; utilisez la ligne de commande de sync-worker.",
+    reconcile_title: "Réconciliations",
+    no_reconcile: "Aucune réconciliation n'a eu lieu.",
+    when: "Quand",
+    checked: "Vérifiés",
+    drift: "Écarts trouvés",
+    scheduled: "planifiée",
+    by_hand: "ligne de commande",
+    in_step: "à jour",
+    updated: "mis à jour",
+    merged: "fusionnés",
+    anonymised: "anonymisés",
+    deleted: "supprimés",
+    errors: "erreurs",
+    intro: "Les rejeux ne sont pas encore affichés ici ; utilisez la ligne de commande de sync-worker.",
 };
 
 const DE: SyncTexts = SyncTexts {
@@ -123,5 +162,18 @@ const DE: SyncTexts = SyncTexts {
     links: "S-360-Verknüpfungen",
     finished: "beendet",
     running: "nicht beendet",
-    intro: "Berichte von Replay und Abgleich werden hier noch nicht gezeigt; nutzen Sie dafür die Kommandozeile von sync-worker.",
+    reconcile_title: "Abgleiche",
+    no_reconcile: "Es lief noch kein Abgleich.",
+    when: "Wann",
+    checked: "Geprüft",
+    drift: "Gefundene Abweichungen",
+    scheduled: "geplant",
+    by_hand: "Kommandozeile",
+    in_step: "aktuell",
+    updated: "aktualisiert",
+    merged: "zusammengeführt",
+    anonymised: "anonymisiert",
+    deleted: "gelöscht",
+    errors: "Fehler",
+    intro: "Replays werden hier noch nicht gezeigt; nutzen Sie dafür die Kommandozeile von sync-worker.",
 };

@@ -1,11 +1,12 @@
 //! The console's read-only pages: the search ([`search`]), a fan's page ([`fan`]), the sync
-//! at a glance ([`sync`], with its [`dead_letters`] and [`imports`]) and the audit log ([`audit`]),
+//! at a glance ([`sync`], with its [`dead_letters`], [`imports`] and [`reconcile`] reports) and the audit log ([`audit`]),
 //! and what every page needs first: a signed-in staff member.
 
 pub mod audit;
 pub mod dead_letters;
 pub mod fan;
 pub mod imports;
+pub mod reconcile;
 pub mod search;
 pub mod sync;
 

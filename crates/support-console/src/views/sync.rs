@@ -1,8 +1,9 @@
 //! `GET /sync`: the sync at a glance: the worker's queues (messages waiting, consumers, by a
 //! passive declare: `crate::queues`) and the S-360 budget in use (`store::budget::in_use`).
 //! the dead letters ([`super::dead_letters`], with their redrive) and the import runs
-//! ([`super::imports`]). A broker that cannot be reached is said on the page, which still
-//! shows the rest. Payloads are never shown. Replay and reconcile reports are not here yet.
+//! ([`super::imports`]) and the reconciliations' drift reports ([`super::reconcile`]). A broker
+//! that cannot be reached is said on the page, which still shows the rest. Payloads are never
+//! shown. Replays are not here yet.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
@@ -28,9 +29,13 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
     let Ok(runs) = store::console::imports::recent(&mut conn, super::imports::LISTED).await else {
         return pages::unavailable(lang, state.gateway());
     };
+    let Ok(reports) = store::reconcile_reports::recent(&mut conn, super::reconcile::LISTED).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
     drop(conn);
     let dead_letters = super::dead_letters::section(&state, &staff, lang).await;
     let imports = super::imports::section(lang, &runs);
+    let reconciliations = super::reconcile::section(lang, &reports);
     let redriven = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "redriven")
         .and_then(|(_, v)| v.parse::<u64>().ok())
@@ -68,7 +73,7 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
         )
     };
     let body = format!(
-        "<h1>{title}</h1>{redriven}<h2>{queues_title}</h2>{queues}{dead_letters}<h2>{budget_title}</h2>{budget}{imports}<p class=\"muted\">{intro}</p>",
+        "<h1>{title}</h1>{redriven}<h2>{queues_title}</h2>{queues}{dead_letters}<h2>{budget_title}</h2>{budget}{imports}{reconciliations}<p class=\"muted\">{intro}</p>",
         title = escape(t.sync),
         queues_title = escape(t.queues_title),
         budget_title = escape(t.budget_title),
