@@ -18,6 +18,7 @@ pub mod console;
 pub mod lease;
 pub mod password_link;
 pub mod reconcile_reports;
+pub mod replay_runs;
 pub mod roles;
 pub mod schedule;
 pub mod schema;

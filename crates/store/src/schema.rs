@@ -239,6 +239,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    replay_runs (id) {
+        id -> Int8,
+        requested_by -> Text,
+        from_offset -> Nullable<Int8>,
+        since -> Nullable<Timestamptz>,
+        dry_run -> Bool,
+        state -> Text,
+        totals -> Nullable<Jsonb>,
+        diff -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     secutix_budget (name) {
         name -> Text,
         next_slot -> Timestamptz,
@@ -325,7 +340,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     logout_deliveries,
     erasure_requests,
     secutix_budget,
-    reconcile_reports
+    reconcile_reports,
+    replay_runs
 );
 
 diesel::table! {

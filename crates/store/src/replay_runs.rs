@@ -1,0 +1,102 @@
+//! Replays of the `contacts.log` stream: `sync-worker replay` (from its command line or asked
+//! by the support console through the commands queue) records each run, its progress and what
+//! it did, and for a dry run the per-contact diff it printed; the console's sync page lists
+//! them and shows a dry run's diff. `diff` holds contact data (see the migration).
+
+use diesel::{QueryResult, prelude::*};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::schema::replay_runs;
+
+/// Runs kept; older ones are deleted as new ones are started.
+pub const KEPT: i64 = 1000;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = replay_runs)]
+pub struct ReplayRun {
+    pub id: i64,
+    pub requested_by: String,
+    pub from_offset: Option<i64>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub dry_run: bool,
+    pub state: String,
+    pub totals: Option<serde_json::Value>,
+    pub diff: Option<serde_json::Value>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where a replay starts: a stream offset (`None` with no `since`: the first retained event)
+/// or a point in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    pub from_offset: Option<i64>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Records a replay as running, and forgets the runs past the newest [`KEPT`].
+pub async fn start(conn: &mut AsyncPgConnection, requested_by: &str, start: Start, dry_run: bool) -> QueryResult<i64> {
+    let id = diesel::insert_into(replay_runs::table)
+        .values((
+            replay_runs::requested_by.eq(requested_by),
+            replay_runs::from_offset.eq(start.from_offset),
+            replay_runs::since.eq(start.since),
+            replay_runs::dry_run.eq(dry_run),
+        ))
+        .returning(replay_runs::id)
+        .get_result(conn)
+        .await?;
+    diesel::delete(replay_runs::table.filter(replay_runs::id.le(id - KEPT)))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Records a running replay's progress (`totals` so far).
+pub async fn progress(conn: &mut AsyncPgConnection, id: i64, totals: &serde_json::Value) -> QueryResult<()> {
+    diesel::update(replay_runs::table.find(id).filter(replay_runs::state.eq("running")))
+        .set(replay_runs::totals.eq(totals))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records how a replay ended: `finished` with its totals (and a dry run's diff), or `failed`.
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    state: &str,
+    totals: &serde_json::Value,
+    diff: Option<&serde_json::Value>,
+) -> QueryResult<()> {
+    diesel::update(replay_runs::table.find(id))
+        .set((
+            replay_runs::state.eq(state),
+            replay_runs::totals.eq(totals),
+            replay_runs::diff.eq(diff),
+            replay_runs::finished_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The `limit` newest runs, newest first.
+pub async fn recent(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<ReplayRun>> {
+    replay_runs::table
+        .order(replay_runs::id.desc())
+        .limit(limit)
+        .select(ReplayRun::as_select())
+        .load(conn)
+        .await
+}
+
+/// One run.
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<ReplayRun>> {
+    replay_runs::table
+        .find(id)
+        .select(ReplayRun::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
