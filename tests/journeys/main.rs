@@ -63,6 +63,7 @@ mod social_support;
 mod support_console;
 mod support_console_actions;
 mod support_console_browser;
+mod support_console_replay;
 mod support_console_support;
 mod support_console_sync;
 mod webhook_to_database;

@@ -9,7 +9,8 @@ pub mod v1 {
 }
 
 pub use v1::{
-    ContactChanged, EventSource, MainAddress, OptIn, PayloadFormat, ProfileChanges, SendMail, UpdateProfile, Version,
+    ContactChanged, EventSource, MainAddress, OptIn, PayloadFormat, ProfileChanges, ReplayRequest, SendMail,
+    UpdateProfile, Version,
 };
 
 /// AMQP `content_type` of a [`ContactChanged`] message.
@@ -29,6 +30,12 @@ pub const UPDATE_PROFILE_CONTENT_TYPE: &str = "application/x-protobuf; proto=sec
 
 /// Routing key of an [`UpdateProfile`] command on the `contact-commands` exchange.
 pub const UPDATE_PROFILE_ROUTING_KEY: &str = "profile.update";
+
+/// AMQP `content_type` of a [`ReplayRequest`] command.
+pub const REPLAY_REQUEST_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.ReplayRequest";
+
+/// Routing key of a [`ReplayRequest`] command on the `contact-commands` exchange.
+pub const REPLAY_REQUEST_ROUTING_KEY: &str = "replay.request";
 
 /// Converts a time to the protobuf well-known type.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {

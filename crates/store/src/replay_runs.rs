@@ -34,10 +34,65 @@ pub struct Start {
     pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Records a replay as running, and forgets the runs past the newest [`KEPT`].
+/// Records a replay as running (from the command line), and forgets the runs past the newest
+/// [`KEPT`].
 pub async fn start(conn: &mut AsyncPgConnection, requested_by: &str, start: Start, dry_run: bool) -> QueryResult<i64> {
-    let id = diesel::insert_into(replay_runs::table)
+    let id = insert(conn, requested_by, start, dry_run, "running").await?;
+    forget_old(conn, id).await?;
+    Ok(id)
+}
+
+/// Records a replay the worker is asked for (state `requested`; see [`claim`]). The support
+/// console's role may insert but not delete: the worker forgets old runs when it claims one.
+pub async fn request(
+    conn: &mut AsyncPgConnection,
+    requested_by: &str,
+    start: Start,
+    dry_run: bool,
+) -> QueryResult<i64> {
+    insert(conn, requested_by, start, dry_run, "requested").await
+}
+
+/// Takes a requested replay to run it: `None` when it is not (or no longer) `requested`, so a
+/// redelivered request runs once.
+pub async fn claim(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<ReplayRun>> {
+    let run = diesel::update(replay_runs::table.find(id).filter(replay_runs::state.eq("requested")))
+        .set(replay_runs::state.eq("running"))
+        .returning(ReplayRun::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    forget_old(conn, id).await?;
+    Ok(run)
+}
+
+/// Forgets the runs past the newest [`KEPT`] before `id`.
+async fn forget_old(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(replay_runs::table.filter(replay_runs::id.le(id - KEPT)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl ReplayRun {
+    pub fn start(&self) -> Start {
+        Start {
+            from_offset: self.from_offset,
+            since: self.since,
+        }
+    }
+}
+
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    requested_by: &str,
+    start: Start,
+    dry_run: bool,
+    state: &str,
+) -> QueryResult<i64> {
+    diesel::insert_into(replay_runs::table)
         .values((
+            replay_runs::state.eq(state),
             replay_runs::requested_by.eq(requested_by),
             replay_runs::from_offset.eq(start.from_offset),
             replay_runs::since.eq(start.since),
@@ -45,11 +100,7 @@ pub async fn start(conn: &mut AsyncPgConnection, requested_by: &str, start: Star
         ))
         .returning(replay_runs::id)
         .get_result(conn)
-        .await?;
-    diesel::delete(replay_runs::table.filter(replay_runs::id.le(id - KEPT)))
-        .execute(conn)
-        .await?;
-    Ok(id)
+        .await
 }
 
 /// Records a running replay's progress (`totals` so far).

@@ -52,6 +52,8 @@ pub const CONSOLE_WRITES: &[(&str, &str)] = &[
     // Only to lock the account's row while a link is issued (`SELECT … FOR UPDATE` needs an
     // UPDATE privilege on a column): no column a fan or the gateway reads.
     ("accounts", "UPDATE (updated_at)"),
+    // Asking the worker for a replay: the run's row, which the worker then runs and updates.
+    ("replay_runs", "INSERT"),
 ];
 
 /// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).

@@ -85,6 +85,7 @@ impl Worker {
                 topology: Topology::new(args.amqp.amqp_name_prefix.clone()),
                 pool: pool.clone(),
                 metrics: command_metrics,
+                rules: args.rules.clone(),
             }
             .run(cancel.clone()),
         );

@@ -1,7 +1,9 @@
 //! The command consumer: applies commands from `auth-gateway` (queue `sync-worker.commands`).
 //! `SendMail` becomes an outbox row keyed by the command's mail id, so a redelivered command
 //! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
-//! the contact mirror and queues the change for S-360 (`crate::profile`). A command that can
+//! the contact mirror and queues the change for S-360 (`crate::profile`). `ReplayRequest`
+//! (routing key `replay.request`, from the support console) starts a replay
+//! (`crate::replay_command`). A command that can
 //! never apply is dead-lettered with its reason. Failures are held unacked and retried in place
 //! (back-off from 100 ms to 5 s): handing a command back to the broker would count a delivery
 //! each time, and past the queue's delivery limit the broker would dead-letter a valid command.
@@ -33,6 +35,8 @@ pub struct CommandConsumer {
     pub topology: Topology,
     pub pool: PgPool,
     pub metrics: WorkerMetrics,
+    /// The detection rules a requested replay applies events with.
+    pub rules: crate::apply::DetectionRules,
 }
 
 /// Attempts of a command that fails while the database answers, before it is dead-lettered.
@@ -111,6 +115,7 @@ impl CommandConsumer {
         loop {
             let outcome = match delivery.routing_key.as_str() {
                 model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await,
+                model::bus::REPLAY_REQUEST_ROUTING_KEY => self.replay_requested(&delivery.data, cancel).await,
                 _ => self.send_mail(&delivery.data).await,
             };
             let error = match outcome {

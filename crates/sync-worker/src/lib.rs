@@ -19,6 +19,7 @@ pub mod reconcile;
 pub mod redrive;
 pub mod remote;
 pub mod replay;
+mod replay_command;
 pub mod replay_diff;
 pub mod secutix_tasks;
 pub mod writeback;

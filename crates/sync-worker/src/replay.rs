@@ -68,6 +68,9 @@ pub enum Offset {
     At(i64),
 }
 
+/// The advisory lock that keeps one replay at a time (`store::lease::try_lock`).
+const REPLAY_LOCK: i64 = 0x7265_706c_6179; // "replay"
+
 /// What to replay, and how.
 #[derive(Debug, Clone)]
 pub struct Params {
@@ -139,8 +142,19 @@ pub async fn replay(
     run_id: i64,
     cancel: &CancellationToken,
 ) -> anyhow::Result<Replayed> {
+    // One replay at a time, across replicas and the command line: a lock held by this
+    // session (released at the end, or by PostgreSQL if the process dies).
+    let mut lock = writer.pool.get().await?;
+    if !store::lease::try_lock(&mut lock, REPLAY_LOCK).await? {
+        let mut conn = writer.pool.get().await?;
+        let totals = serde_json::json!({ "error": "another replay is running" });
+        store::replay_runs::finish(&mut conn, run_id, "failed", &totals, None).await?;
+        anyhow::bail!("another replay is running");
+    }
     let mut diff = DiffBuilder::default();
     let outcome = stream(writer, amqp_url, topology, params, run_id, &mut diff, cancel).await;
+    store::lease::unlock(&mut lock, REPLAY_LOCK).await?;
+    drop(lock);
     let mut conn = writer.pool.get().await?;
     match outcome {
         Ok(report) => {

@@ -11,7 +11,7 @@ CREATE TABLE replay_runs (
     since        timestamptz,
     dry_run      boolean     NOT NULL,
     state        text        NOT NULL DEFAULT 'running'
-                 CHECK (state IN ('running', 'finished', 'failed')),
+                 CHECK (state IN ('requested', 'running', 'finished', 'failed')),
     totals       jsonb,
     diff         jsonb,
     created_at   timestamptz NOT NULL DEFAULT now(),

@@ -3,6 +3,7 @@
 //! (`/theme/style.css`, `/theme/logo`, allowed by the policy), plus the console's few rules for
 //! wide tables (`/console.css`).
 
+pub mod replay_texts;
 pub mod sync_texts;
 pub mod texts;
 pub mod translations;

@@ -41,7 +41,6 @@ pub struct SyncTexts {
     pub anonymised: &'static str,
     pub deleted: &'static str,
     pub errors: &'static str,
-    pub intro: &'static str,
 }
 
 pub fn sync_texts(lang: Lang) -> &'static SyncTexts {
@@ -91,7 +90,6 @@ const EN: SyncTexts = SyncTexts {
     anonymised: "anonymised",
     deleted: "deleted",
     errors: "errors",
-    intro: "Replays are not shown here yet; use the sync-worker CLI for them.",
 };
 
 const FR: SyncTexts = SyncTexts {
@@ -133,7 +131,6 @@ const FR: SyncTexts = SyncTexts {
     anonymised: "anonymisés",
     deleted: "supprimés",
     errors: "erreurs",
-    intro: "Les rejeux ne sont pas encore affichés ici ; utilisez la ligne de commande de sync-worker.",
 };
 
 const DE: SyncTexts = SyncTexts {
@@ -175,5 +172,4 @@ const DE: SyncTexts = SyncTexts {
     anonymised: "anonymisiert",
     deleted: "gelöscht",
     errors: "Fehler",
-    intro: "Replays werden hier noch nicht gezeigt; nutzen Sie dafür die Kommandozeile von sync-worker.",
 };

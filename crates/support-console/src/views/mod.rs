@@ -1,5 +1,6 @@
 //! The console's read-only pages: the search ([`search`]), a fan's page ([`fan`]), the sync
-//! at a glance ([`sync`], with its [`dead_letters`], [`imports`] and [`reconcile`] reports) and the audit log ([`audit`]),
+//! at a glance ([`sync`], with its [`dead_letters`], [`imports`], [`reconcile`] reports and
+//! [`replays`], asked for by [`replay_requests`]) and the audit log ([`audit`]),
 //! and what every page needs first: a signed-in staff member.
 
 pub mod audit;
@@ -7,6 +8,8 @@ pub mod dead_letters;
 pub mod fan;
 pub mod imports;
 pub mod reconcile;
+pub mod replay_requests;
+pub mod replays;
 pub mod search;
 pub mod sync;
 

@@ -1,9 +1,9 @@
 //! `GET /sync`: the sync at a glance: the worker's queues (messages waiting, consumers, by a
 //! passive declare: `crate::queues`) and the S-360 budget in use (`store::budget::in_use`).
 //! the dead letters ([`super::dead_letters`], with their redrive) and the import runs
-//! ([`super::imports`]) and the reconciliations' drift reports ([`super::reconcile`]). A broker
-//! that cannot be reached is said on the page, which still shows the rest. Payloads are never
-//! shown. Replays are not here yet.
+//! ([`super::imports`]), the reconciliations' drift reports ([`super::reconcile`]) and the
+//! replays ([`super::replays`]). A broker that cannot be reached is said on the page, which
+//! still shows the rest. Payloads are never shown.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
@@ -32,10 +32,14 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
     let Ok(reports) = store::reconcile_reports::recent(&mut conn, super::reconcile::LISTED).await else {
         return pages::unavailable(lang, state.gateway());
     };
+    let Ok(replays) = store::replay_runs::recent(&mut conn, super::replays::LISTED).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
     drop(conn);
     let dead_letters = super::dead_letters::section(&state, &staff, lang).await;
     let imports = super::imports::section(lang, &runs);
     let reconciliations = super::reconcile::section(lang, &reports);
+    let replays = super::replays::section(lang, &staff, &replays);
     let redriven = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "redriven")
         .and_then(|(_, v)| v.parse::<u64>().ok())
@@ -73,11 +77,10 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
         )
     };
     let body = format!(
-        "<h1>{title}</h1>{redriven}<h2>{queues_title}</h2>{queues}{dead_letters}<h2>{budget_title}</h2>{budget}{imports}{reconciliations}<p class=\"muted\">{intro}</p>",
+        "<h1>{title}</h1>{redriven}<h2>{queues_title}</h2>{queues}{dead_letters}<h2>{budget_title}</h2>{budget}{imports}{reconciliations}{replays}",
         title = escape(t.sync),
         queues_title = escape(t.queues_title),
         budget_title = escape(t.budget_title),
-        intro = escape(sync_texts(lang).intro),
     );
     pages::html(
         StatusCode::OK,
