@@ -1,7 +1,8 @@
 // The support console in headless Chromium, as a staff member uses it: the sign-in page, the
 // gateway's staff page (password and a TOTP code computed here from the secret), the search,
 // the fan's page, lifting her lock and revoking her sessions with the page's own buttons, the
-// sync page (in English, as an admin: checking the dead letter `dead_letter` and redriving it)
+// sync page (in English, as an admin: checking the dead letter `dead_letter` and redriving it),
+// a replay's dry-run diff (`replay`, with values for the admin, field names for the others)
 // and the audit log showing those actions. axe-core runs on every console page in
 // English, French and German (no serious or critical violation allowed; the callback page's
 // immediate refresh is never checked, it is gone at once). With SCREENSHOTS set to a
@@ -128,6 +129,7 @@ try {
       const response = await press(page, 'form[action="/sync/redrive"]');
       await check(page, lang, 'sync redriven', response.status());
     }
+    if (input.replay) await visit(page, lang, 'replay', `/sync/replays/${input.replay}`);
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');
     await context.close();

@@ -1,7 +1,7 @@
 //! The support console in Chromium (`tests/browser/console.mjs`): a staff member signs in with
 //! password and a TOTP code on the gateway's staff page, finds the fan, lifts her lock and
 //! revokes her sessions with the pages' own buttons, redrives a dead letter from the sync page
-//! (checkbox and button, as an admin), and reads each in the audit log; every
+//! (checkbox and button, as an admin), reads a replay's dry-run diff, and reads each in the audit log; every
 //! console page passes axe-core with no serious or critical violation in English, French and
 //! German. With `SCREENSHOTS=<dir>` the script writes the search, fan and audit pages at 1280
 //! and 360 px, the sync page at 1280 and 390 px (`docs/screenshots/console-*.png`).
@@ -33,7 +33,36 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
             serde_json::json!({ "email": member.email, "secret_hex": secret_hex }),
         );
     }
+    // A dry run's diff as the worker records it.
+    let diff = sync_worker::replay_diff::DryRunDiff {
+        rows: vec![sync_worker::replay_diff::ContactChange {
+            contact_number: "0001".into(),
+            kind: sync_worker::replay_diff::Kind::Updated,
+            fields: vec![sync_worker::replay_diff::FieldChange {
+                field: "first_name".into(),
+                old: "Jan".into(),
+                new: "Jean".into(),
+            }],
+        }],
+        totals: [(sync_worker::replay_diff::Kind::Updated, 1)].into_iter().collect(),
+        not_listed: 0,
+    };
+    let mut conn = c.db.pool.get().await.expect("connection");
+    let start = store::replay_runs::Start {
+        from_offset: None,
+        since: None,
+    };
+    let replay = store::replay_runs::start(&mut conn, "command line", start, true)
+        .await
+        .expect("run");
+    let totals = serde_json::json!({ "read": 1, "written": 1, "stale": 0, "invalid": 0, "refused": 0 });
+    let diff = serde_json::to_value(&diff).expect("json");
+    store::replay_runs::finish(&mut conn, replay, "finished", &totals, Some(&diff))
+        .await
+        .expect("finished");
+    drop(conn);
     let input = serde_json::json!({
+        "replay": replay,
         "console": c.console.base_url,
         "gateway": c.gateway.base_url,
         "password": STAFF_PASSWORD,
@@ -66,6 +95,7 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
         ("search results", 200),
         ("fan", 200),
         ("sync", 200),
+        ("replay", 200),
         ("audit", 200),
     ] {
         for lang in ["en", "fr", "de"] {
