@@ -155,6 +155,11 @@ pub async fn replay(
     let outcome = stream(writer, amqp_url, topology, params, run_id, &mut diff, cancel).await;
     store::lease::unlock(&mut lock, REPLAY_LOCK).await?;
     drop(lock);
+    // Stopped by a shutdown before the end: what it did is recorded, but not as finished.
+    let outcome = outcome.and_then(|report| {
+        anyhow::ensure!(!cancel.is_cancelled(), "the replay was interrupted");
+        Ok(report)
+    });
     let mut conn = writer.pool.get().await?;
     match outcome {
         Ok(report) => {
@@ -166,6 +171,7 @@ pub async fn replay(
         }
         Err(error) => {
             let totals = serde_json::json!({ "error": "the replay stopped before the end" });
+            tracing::warn!(run_id, %error, "Replay stopped before the end");
             store::replay_runs::finish(&mut conn, run_id, "failed", &totals, None).await?;
             Err(error)
         }
