@@ -1,4 +1,5 @@
-//! The worker's jobs: replay from the `contacts.log` stream, and redrive of dead letters.
+//! The worker's jobs: replay from the `contacts.log` stream (its dry-run diff, printed and recorded,
+//! and one replay at a time), and redrive of dead letters.
 
 use std::time::Duration;
 
@@ -213,4 +214,31 @@ async fn redrive_moves_back_only_the_chosen_dead_letters() {
     .await;
     assert_eq!(d1.first_name.as_deref(), Some("Redriven"));
     assert_eq!(broker.ready_count(&dlq).await, 1, "the undecodable one stays");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replay_runs_at_a_time_and_a_second_is_recorded_as_failed() {
+    let db = TestDatabase::create().await;
+    // Another replica's replay holds the lock.
+    let mut holder = db.pool.get().await.expect("connection");
+    let held = store::lease::try_lock(&mut holder, sync_worker::replay::REPLAY_LOCK).await;
+    assert_eq!(held, Ok(true));
+    let error = sync_worker::replay::run(
+        &replay_args("no-broker-needed", &db.url, &["--from-offset", "first", "--dry-run"]),
+        &Default::default(),
+    )
+    .await
+    .expect_err("refused while another runs");
+    assert!(error.to_string().contains("another replay is running"), "{error}");
+    let mut conn = db.pool.get().await.expect("connection");
+    let runs = store::replay_runs::recent(&mut conn, 10).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, "failed");
+    assert_eq!(
+        runs[0].totals,
+        Some(serde_json::json!({ "error": "another replay is running" }))
+    );
+    store::lease::unlock(&mut holder, sync_worker::replay::REPLAY_LOCK)
+        .await
+        .expect("released");
 }

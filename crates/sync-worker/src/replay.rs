@@ -69,7 +69,7 @@ pub enum Offset {
 }
 
 /// The advisory lock that keeps one replay at a time (`store::lease::try_lock`).
-const REPLAY_LOCK: i64 = 0x7265_706c_6179; // "replay"
+pub const REPLAY_LOCK: i64 = 0x7265_706c_6179; // "replay"
 
 /// What to replay, and how.
 #[derive(Debug, Clone)]
