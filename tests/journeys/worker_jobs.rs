@@ -241,4 +241,35 @@ async fn one_replay_runs_at_a_time_and_a_second_is_recorded_as_failed() {
     store::lease::unlock(&mut holder, sync_worker::replay::REPLAY_LOCK)
         .await
         .expect("released");
+    drop(holder);
+
+    // A replay whose process was killed left its row running; the next replay records it failed.
+    let start = store::replay_runs::Start {
+        from_offset: None,
+        since: None,
+    };
+    let killed = store::replay_runs::start(&mut conn, "command line", start, false)
+        .await
+        .expect("run");
+    drop(conn);
+    let broker = TestBroker::create().await;
+    sync_worker::replay::run(
+        &replay_args(
+            &broker.prefix,
+            &db.url,
+            &["--from-offset", "first", "--idle-timeout", "1"],
+        ),
+        &Default::default(),
+    )
+    .await
+    .expect("replay");
+    let mut conn = db.pool.get().await.expect("connection");
+    let killed = store::replay_runs::find(&mut conn, killed)
+        .await
+        .expect("query")
+        .expect("kept");
+    assert_eq!(killed.state, "failed");
+    assert!(killed.finished_at.is_some());
+    let runs = store::replay_runs::recent(&mut conn, 10).await.expect("runs");
+    assert_eq!(runs[0].state, "finished", "the new replay ran");
 }

@@ -151,3 +151,20 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<R
         .await
         .optional()
 }
+
+/// Marks failed the runs other than `id` still `running`: called by the holder of the replay
+/// lock, so none of them runs any more (their process stopped without recording its end).
+pub async fn abandon_others(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(
+        replay_runs::table
+            .filter(replay_runs::state.eq("running"))
+            .filter(replay_runs::id.ne(id)),
+    )
+    .set((
+        replay_runs::state.eq("failed"),
+        replay_runs::totals.eq(serde_json::json!({ "error": "its process stopped before the end" })),
+        replay_runs::finished_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)
+    .await
+}

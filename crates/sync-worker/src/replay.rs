@@ -151,6 +151,10 @@ pub async fn replay(
         store::replay_runs::finish(&mut conn, run_id, "failed", &totals, None).await?;
         anyhow::bail!("another replay is running");
     }
+    let abandoned = store::replay_runs::abandon_others(&mut lock, run_id).await?;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "Replays whose process stopped recorded as failed");
+    }
     let mut diff = DiffBuilder::default();
     let outcome = stream(writer, amqp_url, topology, params, run_id, &mut diff, cancel).await;
     store::lease::unlock(&mut lock, REPLAY_LOCK).await?;
