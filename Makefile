@@ -76,6 +76,10 @@ sim: ## Run the S-360 simulator: 20 demo contacts posted to the local ingest eve
 demo: ## With `make run` going in another terminal: play the fan journey (import, first password, shop sign-in, profile write-back, S-360 changes) and print each step
 	python3 scripts/demo.py
 
+.PHONY: console-walk
+console-walk: ## With `make run` going in another terminal: walk the support console in Chromium (resend a mail, lift a lock, revoke sessions, redrive a dead letter, read the audit) and check each
+	python3 scripts/console_walk.py $${SCREENSHOTS:+--screenshots $$SCREENSHOTS}
+
 .PHONY: up
 up: ## Start the stack with Docker Compose (machines with a Docker engine)
 	docker compose up --build -d

@@ -2,16 +2,18 @@
 // gateway's staff page (password and a TOTP code computed here from the secret), the search,
 // the fan's page (with her passkeys, linked providers and S-360 tasks), lifting her lock,
 // revoking her sessions, retrying her failed write-back and closing a write-back conflict with
-// the page's own buttons, the sync page, the erasure requests and the audit log showing the
-// actions. axe-core runs on every console page in
+// the page's own buttons, the sync page (in English, as an admin: checking the dead letter
+// `dead_letter` and redriving it), a replay's dry-run diff (`replay`, with values for the admin,
+// field names for the others), the erasure requests and the audit log showing those actions.
+// axe-core runs on every console page in
 // English, French and German (no serious or critical violation allowed; the callback page's
 // immediate refresh is never checked, it is gone at once). With SCREENSHOTS set to a
 // directory, the gateway's staff sign-in page and the search, fan and audit pages are written
-// there at 1280 and 360 px.
+// there at 1280 and 360 px, the sync page at 1280 and 390 px.
 //
 // Usage: node console.mjs '{"console": ..., "gateway": ..., "password": ...,
 //   "staff": {"en": {"email": ..., "secret_hex": ...}, "fr": ..., "de": ...}, "fan": ...,
-//   "fan_email": ...}'  (a staff member per language: a TOTP code is accepted once)
+//   "fan_email": ..., "dead_letter": <message id, optional>}'  (a staff member per language: a TOTP code is accepted once)
 // It prints one JSON line: {ok, pages: [{lang, page, status, violations}], audit: "..."}.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -121,6 +123,20 @@ try {
     }
     await visit(page, lang, 'sync', '/sync');
     await visit(page, lang, 'erasures', '/erasures');
+    if (lang === 'en' && input.dead_letter) {
+      // An admin checks the dead letter and redrives it with the page's own button.
+      await page.check(`input[name="id"][value="${input.dead_letter}"]`);
+      if (process.env.SCREENSHOTS) {
+        for (const [width, kind] of [[1280, 'desktop'], [390, 'phone']]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.screenshot({ path: `${process.env.SCREENSHOTS}/console-sync-${kind}.png`, fullPage: true });
+        }
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      const response = await press(page, 'form[action="/sync/redrive"]');
+      await check(page, lang, 'sync redriven', response.status());
+    }
+    if (input.replay) await visit(page, lang, 'replay', `/sync/replays/${input.replay}`);
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');
     await context.close();

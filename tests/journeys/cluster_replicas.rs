@@ -235,7 +235,8 @@ async fn the_journey_across_two_gateways_two_ingests_and_three_workers() {
         &Default::default(),
     )
     .await
-    .expect("replay");
+    .expect("replay")
+    .report;
     assert_eq!(report.written, 0, "{report:?}");
     assert_eq!(s.db.contacts().await, before);
     assert_eq!(s.db.contact(HEAD).await.map(|c| c.state), Some("anonymised".to_owned()));

@@ -81,6 +81,13 @@ async fn reconcile_detects_merges_anonymisations_and_deletions() {
     assert_eq!(report.in_step, 1);
     let text = report.to_string();
     assert!(text.contains("1 merged, 1 anonymised, 1 deleted"), "{text}");
+    // The printed report is recorded as it is, for the support console.
+    let mut conn = db.pool.get().await.expect("connection");
+    let recorded = store::reconcile_reports::recent(&mut conn, 10).await.expect("reports");
+    drop(conn);
+    assert_eq!(recorded.len(), 1);
+    assert!(!recorded[0].scheduled, "run from the command line");
+    assert_eq!(recorded[0].report, serde_json::to_value(&report).expect("json"));
 
     let m1 = db.contact("M001").await.expect("mirrored");
     assert_eq!(
@@ -129,6 +136,12 @@ async fn the_worker_reconciles_on_a_schedule() {
     eventually(Duration::from_secs(15), "the anonymisation found", || async {
         let contact = db.contact("S002").await?;
         (contact.state == "anonymised").then_some(())
+    })
+    .await;
+    // Each scheduled run records its drift report, marked scheduled.
+    let query = "SELECT count(*) AS n FROM reconcile_reports WHERE scheduled AND report->'anonymised' ? 'S002'";
+    eventually(Duration::from_secs(10), "the scheduled report recorded", || async {
+        (db.count(query).await == 1).then_some(())
     })
     .await;
 }

@@ -276,6 +276,10 @@ async fn the_console_works_with_its_own_privileges_and_no_more() {
     assert_eq!(due, 1, "the creation is due again");
     let (status, _) = get(&c, &session, "/audit.jsonl").await;
     assert_eq!(status, 200);
+    // The sync page reads the import runs and the reconciliations' reports with it too.
+    let (status, page) = get(&c, &session, "/sync").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("No reconciliation has run."), "{page}");
 
     // The audit is insert-only for it, and contacts, accounts and the worker's queues are
     // out of its reach.

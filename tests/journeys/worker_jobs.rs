@@ -1,4 +1,5 @@
-//! The worker's jobs: replay from the `contacts.log` stream, and redrive of dead letters.
+//! The worker's jobs: replay from the `contacts.log` stream (its dry-run diff, printed and recorded,
+//! and one replay at a time), and redrive of dead letters.
 
 use std::time::Duration;
 
@@ -45,13 +46,74 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
     let before = db.contacts().await;
     assert_eq!(before.len(), 31);
 
-    db.execute("DELETE FROM contacts").await;
+    // A contact left at an older version (an update missed), and one lost: the dry run's diff
+    // says what the replay would put back, contact by contact, and changes nothing.
+    db.execute(
+        "UPDATE contacts SET first_name = 'Tampered', version_time = '2020-01-01Z' WHERE contact_number = 'R05'",
+    )
+    .await;
+    db.execute("DELETE FROM contacts WHERE contact_number = 'R06'").await;
+    let tampered = db.contacts().await;
     let dry = sync_worker::replay::run(
         &replay_args(&broker.prefix, &db.url, &["--from-offset", "first", "--dry-run"]),
         &Default::default(),
     )
     .await
     .expect("dry run");
+    assert_eq!(db.contacts().await, tampered, "a dry run writes nothing");
+    let diff = dry.diff.clone().expect("a dry run's diff");
+    let text = diff.to_string();
+    assert!(
+        text.contains("R05 updated: first_name: \"Tampered\" -> \"First\"\n"),
+        "{text}"
+    );
+    assert!(text.contains("R06 created: "), "{text}");
+    assert!(text.ends_with("diff: 1 created, 1 updated, 29 unchanged\n"), "{text}");
+    let mut conn = db.pool.get().await.expect("connection");
+    let recorded = store::replay_runs::find(&mut conn, dry.run_id)
+        .await
+        .expect("query")
+        .expect("recorded");
+    drop(conn);
+    assert_eq!((recorded.state.as_str(), recorded.dry_run), ("finished", true));
+    assert_eq!(recorded.diff, Some(serde_json::to_value(&diff).expect("json")));
+    assert_eq!(recorded.totals, Some(serde_json::to_value(dry.report).expect("json")));
+
+    // The command line prints the same diff, and records it the same way.
+    let output = tokio::process::Command::new(tests::binary("sync-worker"))
+        .args([
+            "replay",
+            "--from-offset",
+            "first",
+            "--dry-run",
+            "--amqp-name-prefix",
+            &broker.prefix,
+        ])
+        .args(["--amqp-url", &tests::amqp_url(), "--database-url", &db.url])
+        .output()
+        .await
+        .expect("sync-worker replay runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.starts_with(&text), "{printed}");
+    let mut conn = db.pool.get().await.expect("connection");
+    let runs = store::replay_runs::recent(&mut conn, 10).await.expect("runs");
+    drop(conn);
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        runs[0].diff, recorded.diff,
+        "the command line's dry run records the same diff"
+    );
+    assert_eq!(runs[0].requested_by, "command line");
+
+    db.execute("DELETE FROM contacts").await;
+    let dry = sync_worker::replay::run(
+        &replay_args(&broker.prefix, &db.url, &["--from-offset", "first", "--dry-run"]),
+        &Default::default(),
+    )
+    .await
+    .expect("dry run")
+    .report;
     assert_eq!(dry.read, 35, "every event of the stream is read");
     assert!(dry.written >= 31, "{dry:?}");
     assert!(db.contacts().await.is_empty(), "a dry run writes nothing");
@@ -61,7 +123,8 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
         &Default::default(),
     )
     .await
-    .expect("replay");
+    .expect("replay")
+    .report;
     assert_eq!((report.read, report.invalid, report.refused), (35, 0, 0), "{report:?}");
     assert_eq!(db.contacts().await, before, "the replay restores the same rows");
 
@@ -71,7 +134,8 @@ async fn a_replay_restores_a_wiped_contacts_table_identically() {
         &Default::default(),
     )
     .await
-    .expect("replay");
+    .expect("replay")
+    .report;
     assert_eq!((again.read, again.written, again.stale), (35, 0, 35), "{again:?}");
     assert_eq!(db.contacts().await, before);
 }
@@ -150,4 +214,62 @@ async fn redrive_moves_back_only_the_chosen_dead_letters() {
     .await;
     assert_eq!(d1.first_name.as_deref(), Some("Redriven"));
     assert_eq!(broker.ready_count(&dlq).await, 1, "the undecodable one stays");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replay_runs_at_a_time_and_a_second_is_recorded_as_failed() {
+    let db = TestDatabase::create().await;
+    // Another replica's replay holds the lock.
+    let mut holder = db.pool.get().await.expect("connection");
+    let held = store::lease::try_lock(&mut holder, sync_worker::replay::REPLAY_LOCK).await;
+    assert_eq!(held, Ok(true));
+    let error = sync_worker::replay::run(
+        &replay_args("no-broker-needed", &db.url, &["--from-offset", "first", "--dry-run"]),
+        &Default::default(),
+    )
+    .await
+    .expect_err("refused while another runs");
+    assert!(error.to_string().contains("another replay is running"), "{error}");
+    let mut conn = db.pool.get().await.expect("connection");
+    let runs = store::replay_runs::recent(&mut conn, 10).await.expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, "failed");
+    assert_eq!(
+        runs[0].totals,
+        Some(serde_json::json!({ "error": "another replay is running" }))
+    );
+    store::lease::unlock(&mut holder, sync_worker::replay::REPLAY_LOCK)
+        .await
+        .expect("released");
+    drop(holder);
+
+    // A replay whose process was killed left its row running; the next replay records it failed.
+    let start = store::replay_runs::Start {
+        from_offset: None,
+        since: None,
+    };
+    let killed = store::replay_runs::start(&mut conn, "command line", start, false)
+        .await
+        .expect("run");
+    drop(conn);
+    let broker = TestBroker::create().await;
+    sync_worker::replay::run(
+        &replay_args(
+            &broker.prefix,
+            &db.url,
+            &["--from-offset", "first", "--idle-timeout", "1"],
+        ),
+        &Default::default(),
+    )
+    .await
+    .expect("replay");
+    let mut conn = db.pool.get().await.expect("connection");
+    let killed = store::replay_runs::find(&mut conn, killed)
+        .await
+        .expect("query")
+        .expect("kept");
+    assert_eq!(killed.state, "failed");
+    assert!(killed.finished_at.is_some());
+    let runs = store::replay_runs::recent(&mut conn, 10).await.expect("runs");
+    assert_eq!(runs[0].state, "finished", "the new replay ran");
 }

@@ -9,8 +9,8 @@ pub mod v1 {
 }
 
 pub use v1::{
-    ContactChanged, EventSource, MainAddress, OptIn, PayloadFormat, ProfileChanges, ReconcileContact, SendMail,
-    UpdateProfile, Version,
+    ContactChanged, EventSource, MainAddress, OptIn, PayloadFormat, ProfileChanges, ReconcileContact, ReplayRequest,
+    SendMail, UpdateProfile, Version,
 };
 
 /// AMQP `content_type` of a [`ContactChanged`] message.
@@ -36,6 +36,12 @@ pub const RECONCILE_CONTACT_CONTENT_TYPE: &str = "application/x-protobuf; proto=
 
 /// Routing key of a [`ReconcileContact`] command on the `contact-commands` exchange.
 pub const RECONCILE_CONTACT_ROUTING_KEY: &str = "contact.reconcile";
+
+/// AMQP `content_type` of a [`ReplayRequest`] command.
+pub const REPLAY_REQUEST_CONTENT_TYPE: &str = "application/x-protobuf; proto=secutix_bridge.v1.ReplayRequest";
+
+/// Routing key of a [`ReplayRequest`] command on the `contact-commands` exchange.
+pub const REPLAY_REQUEST_ROUTING_KEY: &str = "replay.request";
 
 /// Converts a time to the protobuf well-known type.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {

@@ -76,10 +76,21 @@ impl Lease {
     }
 }
 
-async fn try_lock(conn: &mut AsyncPgConnection, key: i64) -> QueryResult<bool> {
+/// Takes the session-level advisory lock `key` if it is free (held until [`unlock`] or the
+/// session ends): also what keeps one replay at a time across replicas.
+pub async fn try_lock(conn: &mut AsyncPgConnection, key: i64) -> QueryResult<bool> {
     let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
         .bind::<BigInt, _>(key)
         .get_result(conn)
         .await?;
     Ok(locked.locked)
+}
+
+/// Releases a lock [`try_lock`] took on this session.
+pub async fn unlock(conn: &mut AsyncPgConnection, key: i64) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<BigInt, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -17,6 +17,8 @@ pub mod budget;
 pub mod console;
 pub mod lease;
 pub mod password_link;
+pub mod reconcile_reports;
+pub mod replay_runs;
 pub mod roles;
 pub mod schedule;
 pub mod schema;

@@ -70,6 +70,8 @@ pub const CONSOLE_WRITES: &[(&str, &str)] = &[
     ),
     // An erasure request marked completed (`store::console::erasures`): who and when.
     ("erasure_requests", "UPDATE (completed_at, completed_by)"),
+    // Asking the worker for a replay: the run's row, which the worker then runs and updates.
+    ("replay_runs", "INSERT"),
 ];
 
 /// Whether `role` is a plain lower-case SQL identifier (it is spliced into GRANT statements).

@@ -229,6 +229,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    reconcile_reports (id) {
+        id -> Int8,
+        scheduled -> Bool,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+        report -> Jsonb,
+    }
+}
+
+diesel::table! {
+    replay_runs (id) {
+        id -> Int8,
+        requested_by -> Text,
+        from_offset -> Nullable<Int8>,
+        since -> Nullable<Timestamptz>,
+        dry_run -> Bool,
+        state -> Text,
+        totals -> Nullable<Jsonb>,
+        diff -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     secutix_budget (name) {
         name -> Text,
         next_slot -> Timestamptz,
@@ -315,7 +340,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pushed_authorization_requests,
     logout_deliveries,
     erasure_requests,
-    secutix_budget
+    secutix_budget,
+    reconcile_reports,
+    replay_runs
 );
 
 diesel::table! {

@@ -1,5 +1,5 @@
 //! The actions on a fan, each a POST behind its role, its CSRF token and a fresh sign-in
-//! (`FRESH_SIGN_IN`, 5 minutes): lifting the sign-in lock (`store::auth::throttle`, the
+//! (`FRESH_SIGN_IN`, 5 minutes; checked by [`crate::guard`]): lifting the sign-in lock (`store::auth::throttle`, the
 //! gateway's own store), revoking every session and refresh token
 //! (`store::auth::sessions::revoke_all`, as a password change does, back-channel logouts
 //! included) and resending the set-password or sign-up verification mail ([`crate::mail`]).

@@ -6,6 +6,7 @@
 //! erasure requests ([`crate::erasures`]).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header};
+use diesel_async::AsyncPgConnection;
 use infra::db::PooledConnection;
 use store::console::{
     Role,
@@ -50,39 +51,56 @@ pub async fn allow(
     back: &str,
 ) -> Result<Allowed, HttpResponse> {
     let lang = Lang::of_request(req);
-    let t = texts(lang);
-    let gateway = state.gateway();
     let staff = signed_in(req, state).await?;
     let Ok(mut conn) = state.pool.get().await else {
-        return Err(pages::unavailable(lang, gateway));
+        return Err(pages::unavailable(lang, state.gateway()));
     };
-    let refusal = if !staff.csrf_ok(&form_field(body, "csrf")) {
-        Some(("csrf", StatusCode::FORBIDDEN, t.csrf_refused))
+    match refusal(&mut conn, state, &staff, lang, body, action, role, target, back).await {
+        Some(refused) => Err(refused),
+        None => Ok(Allowed { staff, lang, conn }),
+    }
+}
+
+/// The guards after the sign-in, for a handler that already has the staff member and a
+/// connection: the refusal to answer (audited), or `None` to go on.
+#[allow(clippy::too_many_arguments)]
+pub async fn refusal(
+    conn: &mut AsyncPgConnection,
+    state: &ConsoleState,
+    staff: &Staff,
+    lang: Lang,
+    body: &[u8],
+    action: &str,
+    role: Role,
+    target: Option<&str>,
+    back: &str,
+) -> Option<HttpResponse> {
+    let t = texts(lang);
+    let gateway = state.gateway();
+    let (reason, status, text) = if !staff.csrf_ok(&form_field(body, "csrf")) {
+        ("csrf", StatusCode::FORBIDDEN, t.csrf_refused)
     } else if staff.session.role < role {
-        Some(("role", StatusCode::FORBIDDEN, t.forbidden))
+        ("role", StatusCode::FORBIDDEN, t.forbidden)
     } else if !staff.session.fresh(chrono::Utc::now()) {
-        Some(("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh))
+        ("stale_sign_in", StatusCode::UNAUTHORIZED, t.fresh)
     } else {
-        None
-    };
-    let Some((reason, status, text)) = refusal else {
-        return Ok(Allowed { staff, lang, conn });
+        return None;
     };
     let details = serde_json::json!({ "reason": reason });
-    if audit::append(&mut conn, state, &staff, action, target, Outcome::Refused, details)
+    if audit::append(conn, state, staff, action, target, Outcome::Refused, details)
         .await
         .is_err()
     {
-        return Err(pages::unavailable(lang, gateway));
+        return Some(pages::unavailable(lang, gateway));
     }
     if reason == "stale_sign_in" {
-        return Err(fresh_sign_in(lang, state, &staff, back));
+        return Some(fresh_sign_in(lang, state, staff, back));
     }
-    Err(pages::message(
+    Some(pages::message(
         status,
         lang,
         gateway,
-        Some(&staff),
+        Some(staff),
         t.forbidden_title,
         text,
     ))

@@ -8,7 +8,7 @@ use lapin::{options::QueueDeclareOptions, types::FieldTable};
 use secrecy::SecretString;
 
 /// How long the broker may take to answer, so the page never hangs on it.
-const TIMEOUT: Duration = Duration::from_secs(3);
+pub const TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {

@@ -93,6 +93,7 @@ impl Worker {
                     metrics: command_metrics.clone(),
                 }),
                 metrics: command_metrics,
+                rules: args.rules.clone(),
             }
             .run(cancel.clone()),
         );

@@ -3,7 +3,9 @@
 //! queues one mail; the mailer sends it. `UpdateProfile` (routing key `profile.update`) changes
 //! the contact mirror and queues the change for S-360 (`crate::profile`). `ReconcileContact`
 //! (routing key `contact.reconcile`, from the support console) reconciles one contact with S-360
-//! ([`crate::reconcile`]). A command that can never apply is dead-lettered with its reason. Failures are held unacked and retried in place
+//! ([`crate::reconcile`]); `ReplayRequest` (routing key `replay.request`, also from the console)
+//! starts a replay (`crate::replay_command`). A command that can never apply is dead-lettered
+//! with its reason. Failures are held unacked and retried in place
 //! (back-off from 100 ms to 5 s): handing a command back to the broker would count a delivery
 //! each time, and past the queue's delivery limit the broker would dead-letter a valid command.
 //! A database outage is waited out (counted in `sync_worker_database_retries_total`); with the
@@ -23,7 +25,8 @@ use prost::Message;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::{deadletter, metrics::WorkerMetrics};
+use crate::metrics::WorkerMetrics;
+use infra::amqp::deadletter;
 use infra::amqp::{Topology, connect_with_retry};
 use store::{PgPool, schema::mail_outbox};
 
@@ -35,6 +38,8 @@ pub struct CommandConsumer {
     pub metrics: WorkerMetrics,
     /// Reconciles a contact on request; `None` without the contact API (`SECUTIX_API_URL`).
     pub reconciler: Option<crate::reconcile::Reconciler>,
+    /// The detection rules a requested replay applies events with.
+    pub rules: crate::apply::DetectionRules,
 }
 
 /// Attempts of a command that fails while the database answers, before it is dead-lettered.
@@ -114,6 +119,7 @@ impl CommandConsumer {
             let outcome = match delivery.routing_key.as_str() {
                 model::bus::UPDATE_PROFILE_ROUTING_KEY => self.update_profile(&delivery.data).await,
                 model::bus::RECONCILE_CONTACT_ROUTING_KEY => self.reconcile_contact(&delivery.data, cancel),
+                model::bus::REPLAY_REQUEST_ROUTING_KEY => self.replay_requested(&delivery.data, cancel).await,
                 _ => self.send_mail(&delivery.data).await,
             };
             let error = match outcome {
@@ -202,7 +208,7 @@ impl CommandConsumer {
         tokio::spawn(async move {
             let contact_number = command.contact_number;
             match reconciler
-                .reconcile(Some(vec![contact_number.clone()]), 1, &cancel)
+                .reconcile(Some(vec![contact_number.clone()]), 1, false, &cancel)
                 .await
             {
                 Ok(report) => tracing::info!(

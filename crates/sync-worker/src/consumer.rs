@@ -22,11 +22,10 @@ use tracing::Instrument;
 
 use crate::{
     apply::{Applied, ContactEvent, DetectionRules},
-    deadletter,
     metrics::WorkerMetrics,
     writer::Writer,
 };
-use infra::amqp::{Topology, connect_with_retry, propagation};
+use infra::amqp::{Topology, connect_with_retry, deadletter, propagation};
 
 /// Everything the consumer needs.
 #[derive(Clone)]

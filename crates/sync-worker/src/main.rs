@@ -41,7 +41,11 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::Replay(args) => {
             let _telemetry = infra::telemetry::init("sync-worker", &args.telemetry)?;
             let cancel = infra::shutdown::on_signal();
-            let report = sync_worker::replay::run(&args, &cancel).await?;
+            let replayed = sync_worker::replay::run(&args, &cancel).await?;
+            if let Some(diff) = &replayed.diff {
+                print!("{diff}");
+            }
+            let report = replayed.report;
             let verb = if args.dry_run { "would be written" } else { "written" };
             println!(
                 "replay: {} events read, {} {verb}, {} already current, {} invalid, {} refused by the database",

@@ -3,8 +3,9 @@
 //! longest ago first (or a given list), and applies what S-360 holds through the normal apply
 //! path (source `reconcile`, like `replay` it writes directly): merges and anonymisations the
 //! webhook did not make explicit, changes it missed, and deletions (a contact S-360 answers
-//! 404 for is erased like an anonymised one). Prints a drift report; `run --reconcile-every`
-//! schedules it inside the worker.
+//! 404 for is erased like an anonymised one). Prints a drift report and records it in
+//! `reconcile_reports` (`store::reconcile_reports`, which the support console's sync page
+//! reads); `run --reconcile-every` schedules it inside the worker.
 
 use std::{fmt, path::PathBuf, time::Duration};
 
@@ -103,7 +104,7 @@ pub async fn run(args: &ReconcileArgs, cancel: &CancellationToken) -> anyhow::Re
         Some(path) => Some(read_numbers(path)?),
         None => None,
     };
-    reconciler.reconcile(numbers, args.limit, cancel).await
+    reconciler.reconcile(numbers, args.limit, false, cancel).await
 }
 
 /// Reconciles `limit` contacts every `every` until cancelled.
@@ -129,7 +130,7 @@ pub async fn schedule(reconciler: Reconciler, every: Duration, limit: u32, lease
                 Err(_) => None,
             };
             if let Some(run) = claimed {
-                let outcome = match reconciler.reconcile(None, limit, &cancel).await {
+                let outcome = match reconciler.reconcile(None, limit, true, &cancel).await {
                     Ok(report) => {
                         tracing::info!(
                             checked = report.checked,
@@ -172,12 +173,16 @@ struct Due {
 }
 
 impl Reconciler {
+    /// Re-checks `numbers` (else the `limit` longest unverified contacts), and records the drift
+    /// report in `reconcile_reports` (`scheduled`: by `run --reconcile-every`) for the console.
     pub async fn reconcile(
         &self,
         numbers: Option<Vec<String>>,
         limit: u32,
+        scheduled: bool,
         cancel: &CancellationToken,
     ) -> anyhow::Result<DriftReport> {
+        let started_at = Utc::now();
         let mut conn = self.pool.get().await?;
         let numbers = match numbers {
             Some(mut numbers) => {
@@ -255,6 +260,7 @@ impl Reconciler {
                 .execute(&mut conn)
                 .await?;
         }
+        store::reconcile_reports::record(&mut conn, scheduled, started_at, &serde_json::to_value(&report)?).await?;
         Ok(report)
     }
 

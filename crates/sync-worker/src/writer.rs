@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     apply::{self, Applied, ContactEvent},
     metrics::WorkerMetrics,
+    replay_diff::{self, ContactChange},
 };
 
 /// The result for one event: written or stale, or the reason it can never be written.
@@ -33,14 +34,14 @@ impl Writer {
     /// database (nothing was committed).
     pub async fn write(&self, events: &[ContactEvent], cancel: &CancellationToken) -> Option<Vec<EventResult>> {
         match self.retrying(cancel, || self.attempt(events, false)).await? {
-            Ok(results) => Some(results.into_iter().map(Ok).collect()),
+            Ok((results, _)) => Some(results.into_iter().map(Ok).collect()),
             Err(message) => {
                 tracing::warn!(%message, size = events.len(), "Batch failed with the database up; applying one by one");
                 let mut results = Vec::with_capacity(events.len());
                 for event in events {
                     let single = std::slice::from_ref(event);
                     let result = match self.retrying(cancel, || self.attempt(single, false)).await? {
-                        Ok(mut applied) => Ok(applied.remove(0)),
+                        Ok((mut applied, _)) => Ok(applied.remove(0)),
                         Err(message) => Err(message),
                     };
                     results.push(result);
@@ -50,21 +51,22 @@ impl Writer {
         }
     }
 
-    /// Applies `events` in a transaction that is rolled back: what would change.
+    /// Applies `events` in a transaction that is rolled back: what would change, event by
+    /// event and contact by contact (`crate::replay_diff`).
     pub async fn dry_run(
         &self,
         events: &[ContactEvent],
         cancel: &CancellationToken,
-    ) -> Option<Result<Vec<Applied>, String>> {
+    ) -> Option<Result<(Vec<Applied>, Vec<ContactChange>), String>> {
         self.retrying(cancel, || self.attempt(events, true)).await
     }
 
     /// Repeats `attempt` while the database is down, with exponential back-off (100 ms to 5 s).
     /// Returns the first result that is not an outage, or `None` when cancelled.
-    async fn retrying<F, Fut>(&self, cancel: &CancellationToken, mut attempt: F) -> Option<Result<Vec<Applied>, String>>
+    async fn retrying<F, Fut>(&self, cancel: &CancellationToken, mut attempt: F) -> Option<Result<Outcome, String>>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Vec<Applied>, Failure>>,
+        Fut: Future<Output = Result<Outcome, Failure>>,
     {
         let mut delay = Duration::from_millis(100);
         loop {
@@ -84,7 +86,9 @@ impl Writer {
         }
     }
 
-    async fn attempt(&self, events: &[ContactEvent], rollback: bool) -> Result<Vec<Applied>, Failure> {
+    /// Applies `events` in one transaction; with `rollback`, rolls it back and compares the
+    /// contacts they touch before and after.
+    async fn attempt(&self, events: &[ContactEvent], rollback: bool) -> Result<Outcome, Failure> {
         let mut pooled = self.pool.get().await.map_err(|e| Failure {
             down: true,
             message: e.to_string(),
@@ -92,9 +96,17 @@ impl Writer {
         let conn: &mut AsyncPgConnection = &mut pooled;
         let outcome = conn
             .transaction::<_, TxError, _>(async |tx: &mut AsyncPgConnection| {
+                let numbers = if rollback { touched(events) } else { Vec::new() };
+                let before = if rollback {
+                    replay_diff::snapshot(tx, &numbers).await?
+                } else {
+                    Default::default()
+                };
                 let (results, attached) = apply::apply_batch_counted(tx, events).await?;
                 if rollback {
-                    return Err(TxError::DryRun(DryRun(results)));
+                    let after = replay_diff::snapshot(tx, &numbers).await?;
+                    let changes = replay_diff::compare(&numbers, &before, &after);
+                    return Err(TxError::DryRun(DryRun((results, changes))));
                 }
                 Ok((results, attached))
             })
@@ -103,7 +115,7 @@ impl Writer {
             Ok((results, attached)) => {
                 // Counted once committed.
                 self.metrics.count_sso_attachments(attached);
-                Ok(results)
+                Ok((results, Vec::new()))
             }
             Err(TxError::DryRun(DryRun(results))) => Ok(results),
             Err(TxError::Database(error)) => {
@@ -120,8 +132,23 @@ impl Writer {
     }
 }
 
+/// Each event's result, and (for a dry run) each touched contact's change.
+type Outcome = (Vec<Applied>, Vec<ContactChange>);
+
 /// Rolls a dry run's transaction back while keeping its results.
-struct DryRun(Vec<Applied>);
+struct DryRun(Outcome);
+
+/// The contacts `events` may change: their own, and the heads they are merged into.
+fn touched(events: &[ContactEvent]) -> Vec<String> {
+    let mut numbers = Vec::with_capacity(events.len());
+    for event in events {
+        numbers.push(event.contact.contact_number.as_str().to_owned());
+        if let apply::Lifecycle::Merged { head } = &event.lifecycle {
+            numbers.push(head.as_str().to_owned());
+        }
+    }
+    numbers
+}
 
 enum TxError {
     DryRun(DryRun),

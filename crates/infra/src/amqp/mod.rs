@@ -1,9 +1,12 @@
-//! RabbitMQ: connecting, the topology every service declares, the confirmed publisher and
-//! trace-context propagation through message headers.
+//! RabbitMQ: connecting, the topology every service declares, the confirmed publisher,
+//! trace-context propagation through message headers, and the dead letters (their reason
+//! headers, listing and redrive).
 
 mod connect;
+pub mod deadletter;
 pub mod propagation;
 pub mod publisher;
+pub mod redrive;
 pub mod topology;
 
 pub use connect::{connect, connect_with_retry};

@@ -1,12 +1,13 @@
 //! What the support console reads and writes: staff accounts ([`staff`]), its sessions
 //! ([`sessions`]), the append-only audit of staff actions ([`audit`]), the search for a fan
-//! ([`search`]) and a fan's page ([`fan`]); its actions on a fan's S-360 tasks ([`tasks`]) and
-//! on erasure requests ([`erasures`]). The console's database role may write only what
+//! ([`search`]), a fan's page ([`fan`]) and the import runs ([`imports`]); its actions on a
+//! fan's S-360 tasks ([`tasks`]) and on erasure requests ([`erasures`]). The console's database role may write only what
 //! `store::roles::CONSOLE_WRITES` lists; its actions on fans reuse `store::auth`'s functions.
 
 pub mod audit;
 pub mod erasures;
 pub mod fan;
+pub mod imports;
 pub mod search;
 pub mod sessions;
 pub mod staff;

@@ -4,6 +4,8 @@
 //! wide tables (`/console.css`).
 
 pub mod action_texts;
+pub mod replay_texts;
+pub mod sync_texts;
 pub mod texts;
 pub mod translations;
 

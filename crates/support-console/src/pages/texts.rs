@@ -131,7 +131,6 @@ pub struct Texts {
     pub sign_in_intro: &'static str,
     pub sign_in_button: &'static str,
     pub sign_in_failed: &'static str,
-    pub sync_intro: &'static str,
     pub queues_title: &'static str,
     pub queue: &'static str,
     pub messages: &'static str,

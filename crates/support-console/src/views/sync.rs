@@ -1,13 +1,15 @@
 //! `GET /sync`: the sync at a glance: the worker's queues (messages waiting, consumers, by a
 //! passive declare: `crate::queues`) and the S-360 budget in use (`store::budget::in_use`).
-//! A broker that cannot be reached is said on the page, which still shows the rest. Payloads
-//! are never shown. The dead letters, replay, reconcile reports and imports are not here yet.
+//! the dead letters ([`super::dead_letters`], with their redrive) and the import runs
+//! ([`super::imports`]), the reconciliations' drift reports ([`super::reconcile`]) and the
+//! replays ([`super::replays`]). A broker that cannot be reached is said on the page, which
+//! still shows the rest. Payloads are never shown.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
 use super::signed_in;
 use crate::{
-    pages::{self, Lang, Texts, escape, translations::texts},
+    pages::{self, Lang, Texts, escape, sync_texts::sync_texts, translations::texts},
     state::ConsoleState,
 };
 
@@ -24,7 +26,30 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
     let Ok(budgets) = store::budget::in_use(&mut conn).await else {
         return pages::unavailable(lang, state.gateway());
     };
+    let Ok(runs) = store::console::imports::recent(&mut conn, super::imports::LISTED).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
+    let Ok(reports) = store::reconcile_reports::recent(&mut conn, super::reconcile::LISTED).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
+    let Ok(replays) = store::replay_runs::recent(&mut conn, super::replays::LISTED).await else {
+        return pages::unavailable(lang, state.gateway());
+    };
     drop(conn);
+    let dead_letters = super::dead_letters::section(&state, &staff, lang).await;
+    let imports = super::imports::section(lang, &runs);
+    let reconciliations = super::reconcile::section(lang, &reports);
+    let replays = super::replays::section(lang, &staff, &replays);
+    let redriven = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "redriven")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+        .map(|n| {
+            format!(
+                "<p class=\"notice\" role=\"status\">{} {n}</p>",
+                escape(sync_texts(lang).redriven)
+            )
+        })
+        .unwrap_or_default();
     let queues = match crate::queues::depths(&state.amqp_url, &state.topology).await {
         Ok(queues) => queues_table(t, &queues),
         Err(reason) => {
@@ -52,11 +77,10 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
         )
     };
     let body = format!(
-        "<h1>{title}</h1><h2>{queues_title}</h2>{queues}<h2>{budget_title}</h2>{budget}<p class=\"muted\">{intro}</p>",
+        "<h1>{title}</h1>{redriven}<h2>{queues_title}</h2>{queues}{dead_letters}<h2>{budget_title}</h2>{budget}{imports}{reconciliations}{replays}",
         title = escape(t.sync),
         queues_title = escape(t.queues_title),
         budget_title = escape(t.budget_title),
-        intro = escape(t.sync_intro),
     );
     pages::html(
         StatusCode::OK,

@@ -1,8 +1,8 @@
 //! Dead letters with a reason: a message that can never be applied is copied to the
 //! dead-letter exchange with headers saying why (after the broker confirmed the copy, the
-//! original is acked), and `sync-worker redrive` moves dead letters back for another try.
-//! Messages the broker itself dead-letters (delivery limit reached) carry its `x-death`
-//! header instead; redrive understands both.
+//! original is acked), and [`super::redrive`] lists them and moves them back for another try
+//! (`sync-worker redrive` and the support console's sync page). Messages the broker itself
+//! dead-letters (delivery limit reached) carry its `x-death` header instead; both are read.
 
 use lapin::{
     BasicProperties, Channel,
@@ -73,6 +73,11 @@ pub async fn confirm(
         }
         other => anyhow::bail!("not confirmed: {other:?}"),
     }
+}
+
+/// The human-readable reason we wrote (never personal data); the broker writes none.
+pub fn reason(headers: Option<&FieldTable>) -> Option<String> {
+    text(headers?.inner().get(REASON))
 }
 
 /// The dead letter's reason code: ours, else the broker's (`delivery_limit`, `rejected`, ...).
