@@ -122,7 +122,6 @@ try {
       }
     }
     await visit(page, lang, 'sync', '/sync');
-    await visit(page, lang, 'erasures', '/erasures');
     if (lang === 'en' && input.dead_letter) {
       // An admin checks the dead letter and redrives it with the page's own button.
       await page.check(`input[name="id"][value="${input.dead_letter}"]`);
@@ -137,6 +136,7 @@ try {
       await check(page, lang, 'sync redriven', response.status());
     }
     if (input.replay) await visit(page, lang, 'replay', `/sync/replays/${input.replay}`);
+    await visit(page, lang, 'erasures', '/erasures');
     await visit(page, lang, 'audit', '/audit');
     if (lang === 'en') audit = await page.textContent('table');
     await context.close();

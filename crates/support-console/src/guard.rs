@@ -17,9 +17,8 @@ use store::console::{
 use crate::{
     audit,
     pages::{self, Lang, escape, translations::texts},
-    session::Staff,
+    session::{self, Staff},
     state::ConsoleState,
-    views::signed_in,
 };
 
 /// The field `name` of a posted form (empty when absent).
@@ -173,4 +172,50 @@ fn fresh_sign_in(lang: Lang, state: &ConsoleState, staff: &Staff, back: &str) ->
         state.gateway(),
         pages::layout(lang, state.gateway(), t.fresh_title, Some(staff), &body),
     )
+}
+
+/// The signed-in staff member, or the answer to give instead: the sign-in page (401) that
+/// leads back here, or 503 when the database cannot be reached.
+pub async fn signed_in(req: &HttpRequest, state: &ConsoleState) -> Result<Staff, HttpResponse> {
+    let lang = Lang::of_request(req);
+    match session::current(req, &state.pool).await {
+        Ok(Some(staff)) => Ok(staff),
+        Ok(None) => Err(sign_in_page(req, state, lang)),
+        Err(()) => Err(pages::unavailable(lang, state.gateway())),
+    }
+}
+
+/// The page asking to sign in, with the way back to the requested page (GETs only).
+fn sign_in_page(req: &HttpRequest, state: &ConsoleState, lang: Lang) -> HttpResponse {
+    let t = texts(lang);
+    let here = match req.query_string() {
+        "" => req.path().to_owned(),
+        query => format!("{}?{query}", req.path()),
+    };
+    let next = if req.method() == actix_web::http::Method::GET && crate::oidc::safe_next(&here) {
+        here
+    } else {
+        "/".to_owned()
+    };
+    let login = format!(
+        "/login?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
+    let body = format!(
+        "<h1>{}</h1><p>{}</p><p><a class=\"button\" href=\"{}\">{}</a></p>",
+        escape(t.sign_in_title),
+        escape(t.sign_in_intro),
+        escape(&login),
+        escape(t.sign_in_button)
+    );
+    let mut response = pages::html(
+        StatusCode::UNAUTHORIZED,
+        state.gateway(),
+        pages::layout(lang, state.gateway(), t.sign_in_title, None, &body),
+    );
+    // A session cookie that no longer opens a session goes.
+    if req.cookie(session::COOKIE).is_some() {
+        let _ = response.add_cookie(&session::cleared());
+    }
+    response
 }
