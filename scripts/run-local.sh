@@ -91,8 +91,11 @@ wait_healthy http://127.0.0.1:8090
 curl -fsS 'http://127.0.0.1:8090/admin/export?format=jsonl' -o .local/s360-export.jsonl
 "$bin/sync-worker" import --file .local/s360-export.jsonl
 
-# A demo staff account for the console, once (its TOTP URI is kept in .local for the demo).
+# A demo staff account for the console, once (its TOTP URI is kept in .local for the demo). When
+# .local lost the URI but the database kept the account, the demo account is made afresh: its
+# secret cannot be read back.
 if [[ ! -s .local/staff-totp.txt ]]; then
+  psql "$DATABASE_URL" -qc "DELETE FROM staff_accounts WHERE email = 'admin@club.example'"
   STAFF_PASSWORD=local-development-staff "$bin/support-console" staff add --email admin@club.example \
     --name "Demo admin" --role admin | sed -n 's/^totp_uri: //p' > .local/staff-totp.txt || true
 fi
