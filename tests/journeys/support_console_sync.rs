@@ -227,3 +227,61 @@ async fn the_sync_page_shows_reconciliations_drift_reports_and_import_runs_with_
     assert!(page.contains("scheduled"), "{page}");
     assert!(!page.contains("No reconciliation has run."), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_depths_are_live_for_staff_and_for_nobody_else() {
+    let broker = TestBroker::create().await;
+    let (c, _) = start_with(false, &broker.prefix).await;
+    let dlq = broker.topology.dead_letter_queue();
+    dead_letter(&broker, "live-1", "database", "601").await;
+    waiting(&broker, &dlq, 1).await;
+
+    // Nobody signed in: no counts.
+    let anonymous = c
+        .client
+        .get(format!("{}/sync/queues.json", c.console.base_url))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(!anonymous.text().await.expect("body").contains(&dlq));
+
+    let viewer = add_staff(&c, "live.viewer@club.example", Role::Viewer).await;
+    let viewer = sign_in(&c, &viewer, 0).await.expect("viewer signs in");
+    let depth = |body: &str| -> u64 {
+        let answer: serde_json::Value = serde_json::from_str(body).expect("json");
+        answer["queues"]
+            .as_array()
+            .expect("queues")
+            .iter()
+            .find(|q| q["name"] == dlq.as_str())
+            .and_then(|q| q["messages"].as_u64())
+            .expect("the dead-letter queue's count")
+    };
+    let (status, body) = get(&c, &viewer, "/sync/queues.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(depth(&body), 1);
+    assert!(!body.contains(SECRET), "names and counts only");
+    // A new dead letter shows at the next refresh, without reloading the page.
+    dead_letter(&broker, "live-2", "database", "602").await;
+    waiting(&broker, &dlq, 2).await;
+    let (_, body) = get(&c, &viewer, "/sync/queues.json").await;
+    assert_eq!(depth(&body), 2);
+
+    // The page carries the table the script refreshes and the script itself, never inline.
+    let (_, page) = get(&c, &viewer, "/sync").await;
+    assert!(
+        page.contains(&format!("data-queue=\"{dlq}\" data-field=\"messages\">2<")),
+        "{page}"
+    );
+    assert!(page.contains("<script src=\"/console.js\" defer></script>"));
+    assert_eq!(page.matches("<script").count(), 1, "no inline script");
+    let script = c
+        .client
+        .get(format!("{}/console.js", c.console.base_url))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.text().await.expect("body").contains("/sync/queues.json"));
+}
