@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use store::console::Role;
 use tests::{TestBroker, eventually};
 
-use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_with};
+use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_on_broker, start_with};
 
 /// A payload value that must never reach a page.
 const SECRET: &str = "payload-value-never-shown";
@@ -284,4 +284,30 @@ async fn the_queue_depths_are_live_for_staff_and_for_nobody_else() {
         .expect("console answers");
     assert_eq!(script.status(), StatusCode::OK);
     assert!(script.text().await.expect("body").contains("/sync/queues.json"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_broker_the_live_depths_answer_503_and_the_page_says_so() {
+    // A port nothing listens on.
+    let closed = format!("amqp://guest:guest@127.0.0.1:{}/%2f", tests::sim::free_port());
+    let (c, _) = start_on_broker(false, "", &closed).await;
+    let viewer = add_staff(&c, "outage.viewer@club.example", Role::Viewer).await;
+    let viewer = sign_in(&c, &viewer, 0).await.expect("viewer signs in");
+    let answer = c
+        .client
+        .get(format!("{}/sync/queues.json", c.console.base_url))
+        .header("cookie", format!("__Host-console={viewer}"))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(answer.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(problem["error"], "broker_unavailable");
+    let (status, page) = get(&c, &viewer, "/sync").await;
+    assert_eq!(status, StatusCode::OK, "the rest of the page still shows");
+    assert!(
+        page.contains("role=\"alert\""),
+        "the page says the broker is down: {page}"
+    );
 }
