@@ -87,6 +87,7 @@ async function signIn(page, lang) {
 }
 
 let audit = '';
+let live = '';
 try {
   const langs = ['en', 'fr', 'de'];
   for (const lang of langs) {
@@ -122,6 +123,11 @@ try {
       }
     }
     await visit(page, lang, 'sync', '/sync');
+    if (lang === 'en') {
+      // The queue depths refresh by themselves: the status line says when.
+      await page.waitForFunction(() => /\d/.test(document.querySelector('[data-live-status]')?.textContent || ''), null, { timeout: 15000 });
+      live = await page.textContent('[data-live-status]');
+    }
     if (lang === 'en' && input.dead_letter) {
       // An admin checks the dead letter and redrives it with the page's own button.
       await page.check(`input[name="id"][value="${input.dead_letter}"]`);
@@ -142,9 +148,9 @@ try {
     await context.close();
   }
   const ok = results.every((r) => r.violations.length === 0);
-  console.log(JSON.stringify({ ok, pages: results, audit }));
+  console.log(JSON.stringify({ ok, pages: results, audit, live }));
 } catch (error) {
-  console.log(JSON.stringify({ ok: false, error: String(error && error.stack || error), pages: results, audit }));
+  console.log(JSON.stringify({ ok: false, error: String(error && error.stack || error), pages: results, audit, live }));
 } finally {
   await browser.close();
 }

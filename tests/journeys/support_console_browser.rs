@@ -92,6 +92,13 @@ async fn a_staff_member_uses_the_console_in_chromium_and_every_page_passes_axe()
         .and_then(|line| serde_json::from_str(line).ok())
         .unwrap_or_else(|| panic!("no JSON report; stdout: {stdout}; stderr: {stderr}"));
     assert!(report["error"].is_null(), "the script failed: {}", report["error"]);
+    assert!(
+        report["live"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Counts refreshed at")),
+        "the sync page's queue depths refresh by themselves: {}",
+        report["live"]
+    );
     let pages = report["pages"].as_array().expect("pages");
     for (name, status) in [
         ("sign-in", 401),

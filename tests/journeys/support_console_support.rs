@@ -34,6 +34,11 @@ pub async fn start() -> Console {
 /// privileges (`store::roles::grant_console`), whose URL is returned too; its mail goes to the
 /// test broker's topology of `amqp_prefix`.
 pub async fn start_with(own_role: bool, amqp_prefix: &str) -> (Console, String) {
+    start_on_broker(own_role, amqp_prefix, &tests::amqp_url()).await
+}
+
+/// [`start_with`] on the broker at `amqp_url` (one that cannot be reached, for outages).
+pub async fn start_on_broker(own_role: bool, amqp_prefix: &str, amqp_url: &str) -> (Console, String) {
     use clap::Parser;
     let db = TestDatabase::create().await;
     let console_db = if own_role {
@@ -81,7 +86,7 @@ pub async fn start_with(own_role: bool, amqp_prefix: &str) -> (Console, String) 
         "--http-workers",
         "2",
         "--amqp-url",
-        &tests::amqp_url(),
+        amqp_url,
         "--amqp-name-prefix",
         amqp_prefix,
     ])

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use store::console::Role;
 use tests::{TestBroker, eventually};
 
-use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_with};
+use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_on_broker, start_with};
 
 /// A payload value that must never reach a page.
 const SECRET: &str = "payload-value-never-shown";
@@ -226,4 +226,88 @@ async fn the_sync_page_shows_reconciliations_drift_reports_and_import_runs_with_
     assert!(page.contains("deleted (1): P001"), "{page}");
     assert!(page.contains("scheduled"), "{page}");
     assert!(!page.contains("No reconciliation has run."), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_depths_are_live_for_staff_and_for_nobody_else() {
+    let broker = TestBroker::create().await;
+    let (c, _) = start_with(false, &broker.prefix).await;
+    let dlq = broker.topology.dead_letter_queue();
+    dead_letter(&broker, "live-1", "database", "601").await;
+    waiting(&broker, &dlq, 1).await;
+
+    // Nobody signed in: no counts.
+    let anonymous = c
+        .client
+        .get(format!("{}/sync/queues.json", c.console.base_url))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(!anonymous.text().await.expect("body").contains(&dlq));
+
+    let viewer = add_staff(&c, "live.viewer@club.example", Role::Viewer).await;
+    let viewer = sign_in(&c, &viewer, 0).await.expect("viewer signs in");
+    let depth = |body: &str| -> u64 {
+        let answer: serde_json::Value = serde_json::from_str(body).expect("json");
+        answer["queues"]
+            .as_array()
+            .expect("queues")
+            .iter()
+            .find(|q| q["name"] == dlq.as_str())
+            .and_then(|q| q["messages"].as_u64())
+            .expect("the dead-letter queue's count")
+    };
+    let (status, body) = get(&c, &viewer, "/sync/queues.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(depth(&body), 1);
+    assert!(!body.contains(SECRET), "names and counts only");
+    // A new dead letter shows at the next refresh, without reloading the page.
+    dead_letter(&broker, "live-2", "database", "602").await;
+    waiting(&broker, &dlq, 2).await;
+    let (_, body) = get(&c, &viewer, "/sync/queues.json").await;
+    assert_eq!(depth(&body), 2);
+
+    // The page carries the table the script refreshes and the script itself, never inline.
+    let (_, page) = get(&c, &viewer, "/sync").await;
+    assert!(
+        page.contains(&format!("data-queue=\"{dlq}\" data-field=\"messages\">2<")),
+        "{page}"
+    );
+    assert!(page.contains("<script src=\"/console.js\" defer></script>"));
+    assert_eq!(page.matches("<script").count(), 1, "no inline script");
+    let script = c
+        .client
+        .get(format!("{}/console.js", c.console.base_url))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.text().await.expect("body").contains("/sync/queues.json"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_broker_the_live_depths_answer_503_and_the_page_says_so() {
+    // A port nothing listens on.
+    let closed = format!("amqp://guest:guest@127.0.0.1:{}/%2f", tests::sim::free_port());
+    let (c, _) = start_on_broker(false, "", &closed).await;
+    let viewer = add_staff(&c, "outage.viewer@club.example", Role::Viewer).await;
+    let viewer = sign_in(&c, &viewer, 0).await.expect("viewer signs in");
+    let answer = c
+        .client
+        .get(format!("{}/sync/queues.json", c.console.base_url))
+        .header("cookie", format!("__Host-console={viewer}"))
+        .send()
+        .await
+        .expect("console answers");
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(answer.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(problem["error"], "broker_unavailable");
+    let (status, page) = get(&c, &viewer, "/sync").await;
+    assert_eq!(status, StatusCode::OK, "the rest of the page still shows");
+    assert!(
+        page.contains("role=\"alert\""),
+        "the page says the broker is down: {page}"
+    );
 }

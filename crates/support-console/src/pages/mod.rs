@@ -70,8 +70,8 @@ pub fn layout(lang: Lang, gateway: &str, title: &str, staff: Option<&Staff>, bod
 /// and the gateway's theme; no script at all; forms post only here.
 pub fn policy(gateway: &str) -> String {
     format!(
-        "default-src 'none'; style-src 'self' {gateway}; img-src 'self' {gateway}; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' {gateway}; \
+         img-src 'self' {gateway}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 }
 

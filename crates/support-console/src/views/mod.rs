@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod fan;
 pub mod fan_tasks;
 pub mod imports;
+pub mod live_queues;
 pub mod reconcile;
 pub mod replay_requests;
 pub mod replays;

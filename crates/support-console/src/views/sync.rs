@@ -9,7 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 
 use super::signed_in;
 use crate::{
-    pages::{self, Lang, Texts, escape, sync_texts::sync_texts, translations::texts},
+    pages::{
+        self, Lang, Texts, escape,
+        sync_texts::{SyncTexts, sync_texts},
+        translations::texts,
+    },
     state::ConsoleState,
 };
 
@@ -51,7 +55,7 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
         })
         .unwrap_or_default();
     let queues = match crate::queues::depths(&state.amqp_url, &state.topology).await {
-        Ok(queues) => queues_table(t, &queues),
+        Ok(queues) => queues_table(t, sync_texts(lang), &queues),
         Err(reason) => {
             tracing::warn!(%reason, "Queue depths unavailable");
             format!("<p class=\"error\" role=\"alert\">{}</p>", escape(t.broker_down))
@@ -89,13 +93,15 @@ pub async fn page(req: HttpRequest, state: web::Data<ConsoleState>) -> HttpRespo
     )
 }
 
-fn queues_table(t: &Texts, queues: &[crate::queues::QueueState]) -> String {
+/// The queue table, which `/console.js` refreshes (`super::live_queues`), and its status line.
+fn queues_table(t: &Texts, s: &SyncTexts, queues: &[crate::queues::QueueState]) -> String {
     let rows: String = queues
         .iter()
         .map(|q| match q.depth {
             Some((messages, consumers)) => format!(
-                "<tr><td>{}</td><td>{messages}</td><td>{consumers}</td></tr>",
-                escape(&q.name)
+                "<tr><td>{name}</td><td data-queue=\"{name}\" data-field=\"messages\">{messages}</td>\
+                 <td data-queue=\"{name}\" data-field=\"consumers\">{consumers}</td></tr>",
+                name = escape(&q.name)
             ),
             None => format!(
                 "<tr><td>{}</td><td colspan=\"2\">{}</td></tr>",
@@ -105,9 +111,15 @@ fn queues_table(t: &Texts, queues: &[crate::queues::QueueState]) -> String {
         })
         .collect();
     format!(
-        "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+        "<div class=\"table-wrap\"><table data-live-queues=\"{every}\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{rows}</tbody></table></div>\
+         <p class=\"muted\" role=\"status\" data-live-status data-updated=\"{updated}\" data-failed=\"{failed}\">{loaded}</p>\
+         <script src=\"/console.js\" defer></script>",
         escape(t.queue),
         escape(t.messages),
-        escape(t.consumers)
+        escape(t.consumers),
+        every = super::live_queues::REFRESH_SECONDS,
+        updated = escape(s.live_updated),
+        failed = escape(s.live_failed),
+        loaded = escape(s.live_loaded),
     )
 }
