@@ -231,19 +231,26 @@ async fn sign_in_with(s: &Setup, device: &mut bench::passkey_authenticator::Soft
         .expect("answers")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_assertion_without_user_verification_is_refused() {
-    let (s, origin) = passkey_setup().await;
-    let mut device = bench::passkey_authenticator::SoftPasskey::for_relying_party(s.subject, "localhost", &origin)
+/// A software authenticator for the gateway at `origin` whose passkey, named `name`, is
+/// enrolled for the setup's fan (written straight into `passkeys`).
+async fn enrolled_soft_passkey(s: &Setup, origin: &str, name: &str) -> bench::passkey_authenticator::SoftPasskey {
+    let device = bench::passkey_authenticator::SoftPasskey::for_relying_party(s.subject, "localhost", origin)
         .expect("a key pair");
     let id: String = device.credential_id.iter().map(|b| format!("{b:02x}")).collect();
     s.db.execute(&format!(
         "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
-         VALUES (gen_random_uuid(), '{}', '\\x{id}', 'Security key', '{}', false, false)",
+         VALUES (gen_random_uuid(), '{}', '\\x{id}', '{name}', '{}', false, false)",
         s.subject,
         device.stored()
     ))
     .await;
+    device
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assertion_without_user_verification_is_refused() {
+    let (s, origin) = passkey_setup().await;
+    let mut device = enrolled_soft_passkey(&s, &origin, "Security key").await;
     // Only present, not verified (no PIN or biometric): refused.
     device.user_verified = false;
     let answer = sign_in_with(&s, &mut device).await;
@@ -261,16 +268,7 @@ async fn an_assertion_without_user_verification_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_passkey_of_a_contact_merged_away_no_longer_signs_in() {
     let (s, origin) = passkey_setup().await;
-    let mut device = bench::passkey_authenticator::SoftPasskey::for_relying_party(s.subject, "localhost", &origin)
-        .expect("a key pair");
-    let id: String = device.credential_id.iter().map(|b| format!("{b:02x}")).collect();
-    s.db.execute(&format!(
-        "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
-         VALUES (gen_random_uuid(), '{}', '\\x{id}', 'Phone', '{}', false, false)",
-        s.subject,
-        device.stored()
-    ))
-    .await;
+    let mut device = enrolled_soft_passkey(&s, &origin, "Phone").await;
     assert_eq!(
         sign_in_with(&s, &mut device).await.status(),
         200,

@@ -14,24 +14,11 @@ use tests::{
     eventually, post_contacts, spawn_ingest, spawn_worker,
 };
 
-use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_with};
+use crate::support_console_support::{Console, add_staff, audited, csrf, get, post_with, sign_in, start_with};
 
 /// POSTs the replay form from `from`; `(status, location)`.
 async fn ask(c: &Console, session: &str, from: &str, csrf: &str) -> (StatusCode, Option<String>) {
-    let response = c
-        .client
-        .post(format!("{}/sync/replays", c.console.base_url))
-        .header("cookie", format!("__Host-console={session}"))
-        .form(&[("from", from), ("csrf", csrf)])
-        .send()
-        .await
-        .expect("console answers");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (response.status(), location)
+    post_with(c, session, "/sync/replays", Some(csrf), &[("from", from)]).await
 }
 
 async fn runs(c: &Console) -> i64 {

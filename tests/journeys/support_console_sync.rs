@@ -15,7 +15,9 @@ use reqwest::StatusCode;
 use store::console::Role;
 use tests::{TestBroker, eventually};
 
-use crate::support_console_support::{Console, add_staff, audited, csrf, get, sign_in, start_on_broker, start_with};
+use crate::support_console_support::{
+    Console, add_staff, audited, csrf, get, post_with, sign_in, start_on_broker, start_with,
+};
 
 /// A payload value that must never reach a page.
 const SECRET: &str = "payload-value-never-shown";
@@ -52,24 +54,8 @@ pub async fn dead_letter(broker: &TestBroker, id: &str, code: &str, contact_numb
 
 /// POSTs the redrive form with `ids` checked; `(status, location)`.
 async fn redrive(c: &Console, session: &str, csrf: Option<&str>, ids: &[&str]) -> (StatusCode, Option<String>) {
-    let mut form: Vec<(&str, &str)> = ids.iter().map(|id| ("id", *id)).collect();
-    if let Some(token) = csrf {
-        form.push(("csrf", token));
-    }
-    let response = c
-        .client
-        .post(format!("{}/sync/redrive", c.console.base_url))
-        .header("cookie", format!("__Host-console={session}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("console answers");
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (response.status(), location)
+    let checked: Vec<(&str, &str)> = ids.iter().map(|id| ("id", *id)).collect();
+    post_with(c, session, "/sync/redrive", csrf, &checked).await
 }
 
 /// The message ids in `queue`, in order, taken off it.
