@@ -144,10 +144,9 @@ async fn a_fan_enrols_a_passkey_and_signs_in_with_it_at_the_shop_and_every_attac
         3,
         "three passkey sign-ins, no more"
     );
-    assert_eq!(
-        s.db.count("SELECT count(*) AS n FROM passkey_challenges WHERE purpose = 'enrol'")
-            .await,
-        0
+    assert!(
+        s.db.count("SELECT count(*) AS n FROM passkey_ceremonies_spent").await >= 5,
+        "each ceremony answered is spent: an enrolment and the sign-ins"
     );
 }
 
@@ -207,9 +206,19 @@ async fn a_replayed_passkey_sign_in_is_refused_even_without_a_counter() {
 /// One passkey sign-in as the page's script does it, from `device`: the options (and the
 /// challenge cookie), then the assertion.
 async fn sign_in_with(s: &Setup, device: &mut bench::passkey_authenticator::SoftPasskey) -> reqwest::Response {
-    let options = s
-        .client
-        .post(format!("{}/login/passkey/options", s.gateway.base_url))
+    sign_in_across(&s.client, &s.gateway.base_url, &s.gateway.base_url, device).await
+}
+
+/// [`sign_in_with`], the options asked of the gateway at `started`, the answer sent to the one
+/// at `answered` (two replicas behind one load balancer).
+async fn sign_in_across(
+    client: &reqwest::Client,
+    started: &str,
+    answered: &str,
+    device: &mut bench::passkey_authenticator::SoftPasskey,
+) -> reqwest::Response {
+    let options = client
+        .post(format!("{started}/login/passkey/options"))
         .json(&serde_json::json!({ "return_to": "/" }))
         .send()
         .await
@@ -219,8 +228,8 @@ async fn sign_in_with(s: &Setup, device: &mut bench::passkey_authenticator::Soft
     let options: Value = options.json().await.expect("json");
     assert_eq!(options["publicKey"]["userVerification"], "required", "{options}");
     let challenge = options["publicKey"]["challenge"].as_str().expect("a challenge");
-    s.client
-        .post(format!("{}/login/passkey", s.gateway.base_url))
+    client
+        .post(format!("{answered}/login/passkey"))
         .header(
             "cookie",
             format!("__Host-passkey-challenge={}", cookie_value(&challenge_cookie)),
@@ -299,4 +308,74 @@ async fn a_passkey_of_a_contact_merged_away_no_longer_signs_in() {
     );
     assert_eq!(s.db.count(counter).await, before, "the refused sign-in wrote nothing");
     assert_eq!(s.db.count(history).await, 1, "and is not a success in the history");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ceremony_started_at_one_replica_is_answered_at_another_that_shares_its_keys() {
+    let keys = std::env::temp_dir().join(format!("passkey-replicas-{}", uuid::Uuid::new_v4().simple()));
+    let keys = keys.to_string_lossy().into_owned();
+    let port = free_port();
+    let (listen, origin) = (format!("127.0.0.1:{port}"), format!("http://localhost:{port}"));
+    let relying_party = ["--passkey-rp-id", "localhost", "--passkey-rp-origins", &origin];
+    let shared = [&["--dev-keys-dir", keys.as_str()][..], &relying_party[..]].concat();
+    let s = setup_with(&[&["--listen-addr", listen.as_str()][..], &shared[..]].concat()).await;
+    let replica = tests::services::spawn_gateway_with(&s.db.url, &shared).await;
+    // A gateway configured with a key manifest of its own: another installation's key.
+    let stranger = tests::services::spawn_gateway_with(&s.db.url, &relying_party).await;
+    let mut device = enrolled_soft_passkey(&s, &origin, "Phone").await;
+
+    let answer = sign_in_across(&s.client, &s.gateway.base_url, &replica.base_url, &mut device).await;
+    assert_eq!(
+        answer.status(),
+        200,
+        "the replica opens the ceremony the first gateway sealed"
+    );
+    assert!(cookie(&answer, "__Host-session").is_some(), "a session");
+    let answer = sign_in_across(&s.client, &replica.base_url, &s.gateway.base_url, &mut device).await;
+    assert_eq!(answer.status(), 200, "and the other way round");
+
+    let answer = sign_in_across(&s.client, &s.gateway.base_url, &stranger.base_url, &mut device).await;
+    assert_eq!(
+        answer.status(),
+        401,
+        "a ceremony sealed under another key opens nothing"
+    );
+    assert!(cookie(&answer, "__Host-session").is_none(), "nobody is signed in");
+    assert_eq!(s.db.count("SELECT count(*) AS n FROM sessions").await, 2);
+    let _ = std::fs::remove_dir_all(&keys);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ids_of_expired_ceremonies_are_swept_and_the_live_ones_kept() {
+    use store::auth::passkey_ceremonies;
+    let db = tests::database::TestDatabase::create().await;
+    let mut conn = db.pool.get().await.expect("connection");
+    let started = |minutes_ago: i64| {
+        let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+        uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            at.timestamp() as u64,
+            at.timestamp_subsec_nanos(),
+        ))
+    };
+    let (expired, live) = (started(7), started(4));
+    for id in [expired, live] {
+        assert!(passkey_ceremonies::spend(&mut conn, id).await.expect("spent"));
+    }
+    assert!(
+        !passkey_ceremonies::spend(&mut conn, live).await.expect("spent"),
+        "once only"
+    );
+    let swept = passkey_ceremonies::sweep(&mut conn, chrono::Utc::now())
+        .await
+        .expect("swept");
+    assert_eq!(swept, 1);
+    assert!(
+        !passkey_ceremonies::spend(&mut conn, live).await.expect("spent"),
+        "a ceremony that may still be answered stays spent"
+    );
+    assert!(
+        passkey_ceremonies::spend(&mut conn, expired).await.expect("spent"),
+        "the expired one is gone"
+    );
 }

@@ -32,6 +32,7 @@ fn keys(name: &str, state: KeyState) -> KeyManifest {
 fn combined(parts: &[&KeyManifest]) -> String {
     let manifest = KeyManifest {
         keys: parts.iter().flat_map(|m| m.keys.clone()).collect(),
+        sealing_keys: parts.first().map(|m| m.sealing_keys.clone()).unwrap_or_default(),
     };
     toml::to_string(&manifest).expect("manifest as TOML")
 }

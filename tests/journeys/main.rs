@@ -6,6 +6,7 @@ mod apply_convergence;
 mod cluster_replicas;
 mod contact_attach;
 mod contact_creation;
+mod database_pool;
 mod database_roles;
 mod e2e_journey;
 mod gateway_accessibility;

@@ -114,6 +114,10 @@ impl Application {
                 &crate::theme::current().organisation,
             )?,
         });
+        anyhow::ensure!(
+            state.passkeys.is_none() || state.keys.sealer().can_seal(),
+            "passkeys need an active [[sealing_keys]] entry in the key manifest (`auth-gateway sealing-key` prints one)"
+        );
         let readiness = Readiness::default().with("postgres", infra::db::readiness_check(&pool));
         let registry = prometheus::Registry::new();
         state.userinfo_cache.register(&registry)?;

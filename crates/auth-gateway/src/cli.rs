@@ -163,6 +163,10 @@ pub enum Command {
     /// End or list a fan's sessions (an administrator's revocation); uses DATABASE_URL.
     #[command(subcommand)]
     Sessions(crate::sessions_admin::SessionsCommand),
+    /// Print a new `[[sealing_keys]]` entry (a fresh 32-byte secret, state `published`) to add
+    /// to the key manifest: the key that seals passkey ceremonies in the browser's cookie. Add
+    /// it to every replica, then make it `active` and the old one `published` (`keys/sealing.rs`).
+    SealingKey,
 }
 
 fn parse_issuer(value: &str) -> Result<url::Url, String> {

@@ -21,6 +21,10 @@ async fn main() -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::SealingKey) => {
+            println!("{}", auth_gateway::keys::new_sealing_entry()?);
+            return Ok(ExitCode::SUCCESS);
+        }
         None => {}
     }
     let _telemetry = infra::telemetry::init("auth-gateway", &settings.telemetry)?;

@@ -4,7 +4,7 @@
 //! webauthn-rs verifying the same assertions alone (2 threads: a fresh challenge, the
 //! software authenticator's signature, `finish_discoverable_authentication`, the counter
 //! update), target ≥ 0.5 of it; and password sign-ins through the sign-in form, target ≥ 20×.
-//! Each client signs in with its own passkey (its own counter), as fans do.
+//! Each client is a fan of its own (an account, its contact and one passkey), as on a sale day.
 
 use std::{
     path::PathBuf,
@@ -25,7 +25,6 @@ use crate::{
     report::{Row, median, print_table},
 };
 
-const EMAIL: &str = "bench@example.org";
 const PASSWORD: &str = crate::gateway::PASSWORD;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -36,7 +35,7 @@ pub struct PasskeysArgs {
     /// Measurements per benchmark; medians are reported.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
-    /// Concurrent clients, each with its own passkey.
+    /// Concurrent clients, each a fan with an account and a passkey of its own.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
     /// Also write the results as JSON here.
@@ -54,9 +53,12 @@ pub struct PasskeysArgs {
 pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
     let database = BenchDatabase::create(&args.admin_url).await?;
     let mut conn = AsyncPgConnection::establish(&database.url).await?;
-    let subject = seed_account(&mut conn).await?;
     let mut passkeys = Vec::with_capacity(args.concurrency);
+    let mut emails = Vec::with_capacity(args.concurrency);
     for n in 0..args.concurrency {
+        let email = format!("bench{n}@example.org");
+        let subject = seed_account(&mut conn, n, &email).await?;
+        emails.push(email);
         let passkey = SoftPasskey::new(subject)?;
         diesel::sql_query(
             "INSERT INTO passkeys (id, subject_id, credential_id, name, credential, backup_eligible, backup_state) \
@@ -93,11 +95,11 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
 
     let (mut raw, mut ours, mut passwords) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.rounds {
-        raw.push(verification_rate(subject, duration).await?);
+        raw.push(verification_rate(duration).await?);
         let (rate, back) = sign_in_rate(&base, passkeys, duration).await?;
         passkeys = back;
         ours.push(rate);
-        passwords.push(crate::gateway::login_rate(&base, args.concurrency, duration).await?);
+        passwords.push(crate::gateway::login_rate_as(&base, emails.clone(), args.concurrency, duration).await?);
     }
     let passkey_rate = median(&ours);
     let rows = vec![
@@ -142,25 +144,28 @@ fn row(name: &str, figure: f64, baseline_name: &str, baseline: f64, target: &str
     }
 }
 
-/// The benchmark's fan: an S-360 contact and a verified account with a password.
-async fn seed_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid> {
+/// Fan `n`: an S-360 contact and a verified account with a password, signing in as `email`.
+async fn seed_account(conn: &mut AsyncPgConnection, n: usize, email: &str) -> anyhow::Result<uuid::Uuid> {
     #[derive(diesel::QueryableByName)]
     struct Subject {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         subject_id: uuid::Uuid,
     }
     let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    let number = format!("B{n}");
     diesel::sql_query(
         "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
-         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
+         VALUES ($1, 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
     )
+    .bind::<diesel::sql_types::Text, _>(&number)
     .execute(conn)
     .await?;
     let row: Subject = diesel::sql_query(
         "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
-         VALUES ('B1', 'B1', $1, $2, true) RETURNING subject_id",
+         VALUES ($1, $1, $2, $3, true) RETURNING subject_id",
     )
-    .bind::<diesel::sql_types::Text, _>(EMAIL)
+    .bind::<diesel::sql_types::Text, _>(&number)
+    .bind::<diesel::sql_types::Text, _>(email)
     .bind::<diesel::sql_types::Text, _>(&hash)
     .get_result(conn)
     .await?;
@@ -169,7 +174,7 @@ async fn seed_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid
 
 /// Assertions verified per second by webauthn-rs alone, on 2 threads, each with its own
 /// passkey (what the gateway does per sign-in, without HTTP or the database).
-async fn verification_rate(subject: uuid::Uuid, duration: Duration) -> anyhow::Result<f64> {
+async fn verification_rate(duration: Duration) -> anyhow::Result<f64> {
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;
     let threads: Vec<_> = (0..2)
@@ -178,7 +183,7 @@ async fn verification_rate(subject: uuid::Uuid, duration: Duration) -> anyhow::R
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let origin = Url::parse(ORIGIN)?;
                 let webauthn = WebauthnBuilder::new(RP_ID, &origin)?.build()?;
-                let mut device = SoftPasskey::new(subject)?;
+                let mut device = SoftPasskey::new(uuid::Uuid::new_v4())?;
                 let mut passkey: Passkey = serde_json::from_value(device.stored())?;
                 while Instant::now() < deadline {
                     let (options, state) = webauthn.start_discoverable_authentication()?;

@@ -23,7 +23,7 @@ pub const GATEWAY_WRITES: &[(&str, &str)] = &[
     ("federated_identities", "INSERT, UPDATE, DELETE"),
     ("federation_requests", "INSERT, UPDATE, DELETE"),
     ("passkeys", "INSERT, UPDATE, DELETE"),
-    ("passkey_challenges", "INSERT, DELETE"),
+    ("passkey_ceremonies_spent", "INSERT, DELETE"),
     ("pushed_authorization_requests", "INSERT, UPDATE, DELETE"),
     ("logout_deliveries", "INSERT, UPDATE, DELETE"),
     ("erasure_requests", "INSERT"),

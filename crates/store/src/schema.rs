@@ -423,15 +423,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    passkey_challenges (binding_hash) {
-        binding_hash -> Bytea,
-        purpose -> Text,
-        session_id -> Nullable<Bytea>,
-        subject_id -> Nullable<Uuid>,
-        state -> Jsonb,
-        detail -> Text,
-        created_at -> Timestamptz,
-        expires_at -> Timestamptz,
+    passkey_ceremonies_spent (id) {
+        id -> Uuid,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Development keys: generated once into a local directory (RS256 for ID tokens, ES256 for
-//! access tokens) with a manifest, so `make run` works on a fresh machine. Production keys
-//! come from the operator's secret store.
+//! access tokens, a sealing key for passkey ceremonies) with a manifest, so `make run` works on
+//! a fresh machine. Production keys come from the operator's secret store.
 
 use std::path::Path;
 
@@ -12,13 +12,20 @@ use aws_lc_rs::{
 };
 use base64::Engine;
 
-use super::{KeyManifest, KeyState, ManifestKey};
+use super::{KeyManifest, KeyState, ManifestKey, SealingEntry};
 
-/// Writes a manifest with a fresh RS256 and ES256 key into `dir` unless one exists there;
-/// returns the manifest path.
+/// Writes a manifest with a fresh RS256 and ES256 key and a sealing key into `dir` unless one
+/// exists there (a manifest of an earlier release, without a sealing key, gets one); returns
+/// the manifest path.
 pub fn generate_development_keys(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     let manifest_path = dir.join("keys.toml");
     if manifest_path.exists() {
+        let mut manifest: KeyManifest = toml::from_str(&std::fs::read_to_string(&manifest_path)?)?;
+        if manifest.sealing_keys.is_empty() {
+            manifest.sealing_keys.push(development_sealing_key()?);
+            std::fs::remove_file(&manifest_path)?;
+            write_private(&manifest_path, &toml::to_string(&manifest)?)?;
+        }
         return Ok(manifest_path);
     }
     std::fs::create_dir_all(dir)?;
@@ -42,9 +49,18 @@ pub fn generate_development_keys(dir: &Path) -> anyhow::Result<std::path::PathBu
             pem: String::new(),
         });
     }
+    manifest.sealing_keys.push(development_sealing_key()?);
     write_private(&manifest_path, &toml::to_string(&manifest)?)?;
     tracing::warn!(dir = %dir.display(), "Generated development signing keys; configure real keys outside local development");
     Ok(manifest_path)
+}
+
+fn development_sealing_key() -> anyhow::Result<SealingEntry> {
+    Ok(SealingEntry {
+        kid: format!("dev-seal-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
+        state: KeyState::Active,
+        secret: super::sealing::new_secret().ok_or_else(|| anyhow::anyhow!("no randomness"))?,
+    })
 }
 
 fn pem(label: &str, der: &[u8]) -> String {

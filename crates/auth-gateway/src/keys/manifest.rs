@@ -8,6 +8,11 @@
 //! alg = "RS256"
 //! state = "active"        # signs; "published" only appears in the JWKS
 //! file = "2026-11-rs.pem" # or: pem = "-----BEGIN PRIVATE KEY-----\n..."
+//!
+//! [[sealing_keys]]        # see sealing.rs
+//! kid = "2026-12-seal"
+//! state = "active"
+//! secret = "…"
 //! ```
 
 use std::path::Path;
@@ -42,6 +47,10 @@ pub struct ManifestKey {
 pub struct KeyManifest {
     #[serde(default)]
     pub keys: Vec<ManifestKey>,
+    /// Symmetric keys sealing what the browser carries for the gateway (`sealing.rs`); never
+    /// published.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sealing_keys: Vec<super::SealingEntry>,
 }
 
 impl KeyManifest {

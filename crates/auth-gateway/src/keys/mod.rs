@@ -8,9 +8,11 @@
 
 mod generate;
 mod manifest;
+mod sealing;
 
 pub use generate::generate_development_keys;
 pub use manifest::{KeyManifest, KeyState, ManifestKey};
+pub use sealing::{Sealer, SealingEntry, new_secret as new_sealing_secret};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, jwk::Jwk};
 
@@ -52,6 +54,7 @@ pub enum KeyError {
 #[derive(Debug)]
 pub struct KeySet {
     keys: Vec<SigningKey>,
+    sealer: Sealer,
 }
 
 impl KeySet {
@@ -111,9 +114,17 @@ impl KeySet {
                 )));
             }
         }
-        let set = Self { keys };
+        let set = Self {
+            keys,
+            sealer: Sealer::from_entries(&manifest.sealing_keys)?,
+        };
         set.self_test()?;
         Ok(set)
+    }
+
+    /// The sealing keys.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
     }
 
     /// The key that signs with `alg` now, if any.
@@ -167,6 +178,22 @@ impl KeySet {
         }
         Ok(())
     }
+}
+
+/// A new `[[sealing_keys]]` entry as TOML, `published` (see [`Command::SealingKey`]).
+///
+/// [`Command::SealingKey`]: crate::cli::Command::SealingKey
+pub fn new_sealing_entry() -> anyhow::Result<String> {
+    let entry = SealingEntry {
+        kid: format!("seal-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
+        state: KeyState::Published,
+        secret: sealing::new_secret().ok_or_else(|| anyhow::anyhow!("no randomness"))?,
+    };
+    let manifest = KeyManifest {
+        sealing_keys: vec![entry],
+        ..KeyManifest::default()
+    };
+    Ok(toml::to_string(&manifest)?)
 }
 
 fn parse_alg(name: &str) -> Option<Algorithm> {

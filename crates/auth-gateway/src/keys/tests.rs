@@ -46,6 +46,35 @@ fn development_keys_are_generated_once_and_load() {
 }
 
 #[test]
+fn development_keys_seal_and_an_earlier_manifest_without_a_sealing_key_gets_one() {
+    let dir = TempDir::new();
+    let first = development_manifest(&dir);
+    let set = KeySet::from_manifest(&first).expect("valid key set");
+    assert!(set.sealer().can_seal());
+    let sealed = set.sealer().seal("test", b"x").expect("sealed");
+    // As an earlier release wrote it: signing keys only.
+    let path = dir.0.join("keys.toml");
+    let signing_only = KeyManifest {
+        keys: first
+            .keys
+            .iter()
+            .map(|k| ManifestKey {
+                pem: String::new(),
+                ..k.clone()
+            })
+            .collect(),
+        ..KeyManifest::default()
+    };
+    std::fs::remove_file(&path).expect("removed");
+    std::fs::write(&path, toml::to_string(&signing_only).expect("toml")).expect("written");
+    let again = development_manifest(&dir);
+    assert_eq!(again.keys.len(), first.keys.len());
+    let set = KeySet::from_manifest(&again).expect("valid key set");
+    assert!(set.sealer().can_seal(), "a sealing key was added");
+    assert_eq!(set.sealer().open("test", &sealed), None, "a new key, not the old one");
+}
+
+#[test]
 fn the_jwks_publishes_public_members_only() {
     let dir = TempDir::new();
     let set = KeySet::from_manifest(&development_manifest(&dir)).expect("valid key set");
@@ -115,29 +144,43 @@ fn invalid_manifests_are_refused_naming_the_key() {
 
     let mut wrong_alg = ec.clone();
     wrong_alg.alg = "RS256".into();
-    let error = KeySet::from_manifest(&KeyManifest { keys: vec![wrong_alg] })
-        .expect_err("EC key as RS256")
-        .to_string();
+    let error = KeySet::from_manifest(&KeyManifest {
+        keys: vec![wrong_alg],
+        ..KeyManifest::default()
+    })
+    .expect_err("EC key as RS256")
+    .to_string();
     assert!(error.starts_with(&format!("key {}:", ec.kid)), "{error}");
     assert!(!error.contains("PRIVATE KEY"), "key material is never echoed: {error}");
 
     let mut hmac = rsa.clone();
     hmac.alg = "HS256".into();
     assert!(
-        KeySet::from_manifest(&KeyManifest { keys: vec![hmac] }).is_err(),
+        KeySet::from_manifest(&KeyManifest {
+            keys: vec![hmac],
+            ..KeyManifest::default()
+        })
+        .is_err(),
         "no symmetric keys"
     );
 
     let mut bad_kid = rsa.clone();
     bad_kid.kid = "../../etc/passwd".into();
-    assert!(KeySet::from_manifest(&KeyManifest { keys: vec![bad_kid] }).is_err());
+    assert!(
+        KeySet::from_manifest(&KeyManifest {
+            keys: vec![bad_kid],
+            ..KeyManifest::default()
+        })
+        .is_err()
+    );
 
     let mut duplicate = ec.clone();
     duplicate.kid = rsa.kid.clone();
     duplicate.state = KeyState::Published;
     assert!(
         KeySet::from_manifest(&KeyManifest {
-            keys: vec![rsa.clone(), duplicate]
+            keys: vec![rsa.clone(), duplicate],
+            ..KeyManifest::default()
         })
         .is_err()
     );

@@ -8,13 +8,15 @@
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use diesel_async::AsyncPgConnection;
 use store::auth::{
-    accounts,
-    passkey_challenges::{self, Purpose},
+    accounts, passkey_ceremonies,
     passkeys::{self, NAME_MAX, NewPasskey, PER_ACCOUNT},
 };
 use webauthn_rs::prelude::{Credential, CredentialID, PasskeyRegistration, RegisterPublicKeyCredential};
 
-use super::{binding, json_body, page, problem, relying_party, session_of, unavailable};
+use super::{
+    ceremony::{self, Ceremony, Purpose},
+    json_body, page, problem, relying_party, session_of, unavailable,
+};
 use crate::{
     pages::Lang,
     routes::{
@@ -110,13 +112,17 @@ pub async fn enrol_options(req: HttpRequest, body: web::Bytes, state: web::Data<
     // The authenticator refuses to make a second passkey for an account it already holds one of.
     let exclude: Vec<CredentialID> = existing.into_iter().map(|p| p.credential_id.into()).collect();
     let email = identity.login_email;
-    let Ok((options, ceremony)) = webauthn.start_passkey_registration(subject, &email, &email, Some(exclude)) else {
+    let Ok((options, registration)) = webauthn.start_passkey_registration(subject, &email, &email, Some(exclude))
+    else {
         return unavailable();
     };
-    let (Ok(mut options), Ok(ceremony), Some((value, cookie))) = (
+    let purpose = Purpose::Enrol {
+        session: session.id,
+        subject,
+    };
+    let (Ok(mut options), Some(cookie)) = (
         serde_json::to_value(&options),
-        serde_json::to_value(&ceremony),
-        binding::issue(),
+        Ceremony::new(purpose, registration, name.to_owned()).cookie(state.keys.sealer()),
     ) else {
         return unavailable();
     };
@@ -125,16 +131,6 @@ pub async fn enrol_options(req: HttpRequest, body: web::Bytes, state: web::Data<
     let selection = &mut options["publicKey"]["authenticatorSelection"];
     selection["residentKey"] = "required".into();
     selection["requireResidentKey"] = true.into();
-    let purpose = Purpose::Enrol {
-        session: session.id,
-        subject,
-    };
-    if passkey_challenges::store(conn, &value, &purpose, &ceremony, name)
-        .await
-        .is_err()
-    {
-        return unavailable();
-    }
     HttpResponse::Ok()
         .cookie(cookie)
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -169,21 +165,22 @@ pub async fn enrol_finish(req: HttpRequest, body: web::Bytes, state: web::Data<G
         Ok(None) => return forbidden(),
         Err(_) => return unavailable(),
     };
-    let challenge = match binding::of_request(&req) {
-        None => None,
-        Some(value) => match passkey_challenges::take(conn, &value, false).await {
-            Ok(challenge) => challenge,
-            Err(_) => return unavailable(),
-        },
+    // The ceremony this browser started, in this session; spent by this answer, right or wrong.
+    let enrolling = Purpose::Enrol {
+        session: session.id.clone(),
+        subject: session.subject,
     };
-    // The ceremony this browser started, in this session.
-    let Some(challenge) = challenge.filter(|c| c.enrolment == Some((session.id.clone(), session.subject))) else {
+    let Some(ceremony) =
+        Ceremony::<PasskeyRegistration>::of_request(&req, state.keys.sealer()).filter(|c| c.purpose == enrolling)
+    else {
         return not_enrolled();
     };
-    let Ok(ceremony) = serde_json::from_value::<PasskeyRegistration>(challenge.state) else {
-        return not_enrolled();
-    };
-    let passkey = match webauthn.finish_passkey_registration(&finished.credential, &ceremony) {
+    match passkey_ceremonies::spend(conn, ceremony.id).await {
+        Ok(true) => {}
+        Ok(false) => return not_enrolled(),
+        Err(_) => return unavailable(),
+    }
+    let passkey = match webauthn.finish_passkey_registration(&finished.credential, &ceremony.state) {
         Ok(passkey) => passkey,
         Err(error) => {
             tracing::info!(subject = %session.subject, %error, "Passkey enrolment refused");
@@ -197,7 +194,7 @@ pub async fn enrol_finish(req: HttpRequest, body: web::Bytes, state: web::Data<G
     let new = NewPasskey {
         subject: session.subject,
         credential_id: credential.cred_id.as_ref(),
-        name: &challenge.detail,
+        name: &ceremony.detail,
         credential: &stored,
         sign_count: credential.counter,
         backup_eligible: credential.backup_eligible,
@@ -212,7 +209,7 @@ pub async fn enrol_finish(req: HttpRequest, body: web::Bytes, state: web::Data<G
     }
     tracing::info!(subject = %session.subject, "Passkey enrolled");
     HttpResponse::Ok()
-        .cookie(binding::removal())
+        .cookie(ceremony::removal())
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({ "redirect": PATH }))
 }

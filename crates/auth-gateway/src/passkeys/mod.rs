@@ -7,17 +7,19 @@
 //!
 //! - **Relying party** from configuration ([`settings`]); passkeys are off when none can be
 //!   derived (an issuer on an IP address), and the pages then offer none.
-//! - **Challenges** are stored server-side (`store::auth::passkey_challenges`, shared by the
-//!   replicas), bound to the browser by a random `__Host-passkey-challenge` cookie ([`binding`])
-//!   and, for an enrolment, to the session; single-use (taken at the first answer, right or
-//!   wrong) and good for 5 minutes.
+//! - **Challenges** travel sealed in the browser's `__Host-passkey-challenge` cookie
+//!   ([`ceremony`]: AES-256-GCM under the key manifest's sealing key, which every replica
+//!   holds), so the browser that started a ceremony is the one that can answer it; an
+//!   enrolment is also bound to its session. Single-use (spent at the first answer, right or
+//!   wrong: `store::auth::passkey_ceremonies`) and good for 5 minutes.
 //! - **User verification** is required at enrolment and sign-in (webauthn-rs's passkey
 //!   ceremonies); so the ID token's `amr` is `["hwk","user"]` for a device-bound passkey, or
 //!   `["swk","user"]` for a synced (backup-eligible) one (`store::auth::method`).
-//! - **Counters and backup flags** are stored with each passkey and checked by webauthn-rs at
-//!   each sign-in (a counter not above the stored one is a cloned authenticator: refused); the
-//!   credential is then updated (`Passkey::update_credential`) and written back only if its
-//!   counter did not move meanwhile (`store::auth::passkeys::record_use`).
+//! - **Counters and backup flags** are stored with each passkey; at each sign-in the
+//!   assertion's counter must be above the stored one (or both 0): a counter going backwards
+//!   is a cloned authenticator, refused. The counter and backup state are written back in the
+//!   statement that opens the session, only if the counter did not move meanwhile
+//!   (`store::auth::passkey_sign_in`).
 //! - **Recovery**: a fan who lost every passkey signs in with the password, the forgotten
 //!   password mail or an e-mail code, and removes the lost ones from the profile.
 //!
@@ -25,7 +27,7 @@
 //! 403 no session or CSRF, 404 passkeys off, 503 with `Retry-After` when the database is
 //! unreachable).
 
-mod binding;
+mod ceremony;
 mod enrol;
 pub mod page;
 pub mod script;

@@ -1,7 +1,7 @@
 //! Authentication state: the tables `auth-gateway` writes, and nothing else it may write.
 //! Each module holds one table's queries (sessions, authorization codes, refresh tokens,
 //! revoked access tokens, sign-in throttling, set-password links, e-mail sign-in codes, passkeys
-//! and their ceremonies under way, social sign-in's linked identities and requests under way,
+//! and their ceremonies answered, social sign-in's linked identities and requests under way,
 //! pushed authorization requests, back-channel logouts owed, erasure requests, the accounts fans
 //! create and their requests for an S-360 contact, the fans' sign-in history, staff sign-in
 //! codes) or, for [`accounts`], the
@@ -21,7 +21,8 @@ pub mod grants;
 pub mod logouts;
 pub mod mail_language;
 pub mod method;
-pub mod passkey_challenges;
+pub mod passkey_ceremonies;
+pub mod passkey_sign_in;
 pub mod passkeys;
 pub mod password_tokens;
 pub mod pushed_requests;

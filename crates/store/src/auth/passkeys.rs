@@ -3,18 +3,19 @@
 //! gateway alone speaks WebAuthn); what the database must enforce is in columns: the
 //! credential id (unique across accounts), the signature counter and the backup flags.
 //!
-//! **Counter.** [`record_use`] writes the credential back after each sign-in only if the
-//! stored counter is still below the new one (or both are 0, an authenticator without a
-//! counter, as synced passkeys are): two replicas verifying assertions of one credential at the
-//! same moment cannot both move it, and a counter going backwards (a cloned authenticator)
-//! changes nothing and is refused.
+//! **Counter.** A sign-in moves the counter only if the stored one is still the one the
+//! assertion was verified against and below the new one (or both are 0, an authenticator
+//! without a counter, as synced passkeys are): two replicas verifying assertions of one
+//! credential at the same moment cannot both move it, and a counter going backwards (a cloned
+//! authenticator) changes nothing and is refused ([`super::passkey_sign_in`]). The stored
+//! credential is the one enrolled: the columns hold the counter and backup state since.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::{auth::accounts, schema::passkeys};
+use crate::schema::passkeys;
 
 /// The longest name a fan may give a passkey, in characters.
 pub const NAME_MAX: usize = 64;
@@ -101,45 +102,6 @@ pub async fn find(conn: &AsyncPgConnection, subject: Uuid, credential_id: &[u8])
         .first(&mut &*conn)
         .await
         .optional()
-}
-
-/// What a verified sign-in changes on its passkey.
-pub struct Use<'a> {
-    pub credential: &'a serde_json::Value,
-    pub sign_count: u32,
-    pub backup_state: bool,
-}
-
-/// Records a sign-in with passkey `id` of account `subject`, whose stored counter was `seen`
-/// when it was verified: `false` (nothing written) when the counter moved meanwhile, the new
-/// one is not above it, or the account may no longer sign in ([`accounts::may_sign_in`],
-/// checked in the same statement).
-pub async fn record_use(
-    conn: &mut AsyncPgConnection,
-    (id, subject): (Uuid, Uuid),
-    seen: i64,
-    used: &Use<'_>,
-) -> QueryResult<bool> {
-    let new = i64::from(used.sign_count);
-    // An authenticator without a counter reports 0 every time; one with a counter must grow.
-    if new <= seen && !(new == 0 && seen == 0) {
-        return Ok(false);
-    }
-    diesel::update(
-        passkeys::table
-            .filter(passkeys::id.eq(id))
-            .filter(passkeys::sign_count.eq(seen))
-            .filter(accounts::may_sign_in(subject)),
-    )
-    .set((
-        passkeys::credential.eq(used.credential),
-        passkeys::sign_count.eq(new),
-        passkeys::backup_state.eq(used.backup_state),
-        passkeys::last_used_at.eq(Utc::now()),
-    ))
-    .execute(conn)
-    .await
-    .map(|rows| rows == 1)
 }
 
 /// Removes one of the account's passkeys; `false` if it has no such passkey.

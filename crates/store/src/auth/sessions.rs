@@ -28,8 +28,7 @@ pub struct Session {
 /// Opens a session signed in with `method`; returns the cookie value (shown to the browser
 /// only) and the session.
 pub async fn create(conn: &mut AsyncPgConnection, subject: Uuid, method: AuthMethod) -> QueryResult<(String, Session)> {
-    let value = infra::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
-    let id = digest(&value);
+    let (value, id) = mint()?;
     let now = Utc::now();
     diesel::insert_into(sessions::table)
         .values((
@@ -153,6 +152,13 @@ pub async fn live(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<Ve
 /// the cookie, and the database computes the same value (`logouts`).
 pub fn sid(id: &[u8]) -> String {
     Sha256::digest(id)[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A new session's cookie value and its id (the value's SHA-256, all the table keeps).
+pub(crate) fn mint() -> QueryResult<(String, Vec<u8>)> {
+    let value = infra::secrets::random_token().ok_or(diesel::result::Error::RollbackTransaction)?;
+    let id = digest(&value);
+    Ok((value, id))
 }
 
 fn digest(value: &str) -> Vec<u8> {
