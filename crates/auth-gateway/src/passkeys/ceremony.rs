@@ -75,6 +75,13 @@ impl<S: Serialize + DeserializeOwned> Ceremony<S> {
     }
 }
 
+/// Whether browsers keep `cookie`: RFC 6265 §6.1 asks them for 4,096 bytes of name, value and
+/// attributes, and no more is certain. An enrolment's ceremony holds the account's passkey ids;
+/// at the limit of 20 passkeys with ids of 64 bytes it takes about 3,600.
+pub fn fits(cookie: &Cookie<'_>) -> bool {
+    cookie.to_string().len() <= 4_096
+}
+
 /// A cookie that removes the ceremony (it is over).
 pub fn removal() -> Cookie<'static> {
     crate::host_cookie::removal(NAME, SameSite::Strict)
@@ -125,6 +132,36 @@ mod tests {
             (ceremony.id, Purpose::SignIn, ceremony.state, ceremony.detail)
         );
         assert_ne!(Ceremony::new(Purpose::SignIn, (), String::new()).id, ceremony.id);
+    }
+
+    #[test]
+    fn the_largest_enrolment_fits_in_a_cookie() {
+        // An account at its passkey limit, each credential id 64 bytes (what platform
+        // authenticators and security keys issue for discoverable credentials): the browser
+        // keeps cookies of up to 4,096 bytes, name and attributes included.
+        let origin = url::Url::parse("https://login.example.org").expect("url");
+        let webauthn = webauthn_rs::WebauthnBuilder::new("example.org", &origin)
+            .expect("relying party")
+            .build()
+            .expect("relying party");
+        let exclude: Vec<webauthn_rs::prelude::CredentialID> = (0..store::auth::passkeys::PER_ACCOUNT)
+            .map(|n| vec![n as u8; 64].into())
+            .collect();
+        let (_, registration) = webauthn
+            .start_passkey_registration(Uuid::new_v4(), "fan@example.org", "fan@example.org", Some(exclude))
+            .expect("started");
+        let purpose = Purpose::Enrol {
+            session: vec![0xab; 32],
+            subject: Uuid::new_v4(),
+        };
+        let name = "é".repeat(store::auth::passkeys::NAME_MAX);
+        let cookie = Ceremony::new(purpose, registration, name)
+            .cookie(&sealer())
+            .expect("cookie");
+        assert!(fits(&cookie), "{} bytes", cookie.to_string().len());
+        let mut longer = cookie.clone();
+        longer.set_value("x".repeat(4_096));
+        assert!(!fits(&longer));
     }
 
     #[test]

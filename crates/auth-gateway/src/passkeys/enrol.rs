@@ -126,6 +126,15 @@ pub async fn enrol_options(req: HttpRequest, body: web::Bytes, state: web::Data<
     ) else {
         return unavailable();
     };
+    // The ceremony names the passkeys the account holds (the authenticator must not make a
+    // second one): with many of unusually long ids, it would outgrow what a browser keeps.
+    if !ceremony::fits(&cookie) {
+        return problem(
+            StatusCode::CONFLICT,
+            "too_many",
+            "Remove a passkey before adding another.",
+        );
+    }
     // A discoverable credential, so the fan can sign in without typing the address (webauthn-rs
     // only hints at it; the server checks nothing that depends on it).
     let selection = &mut options["publicKey"]["authenticatorSelection"];
