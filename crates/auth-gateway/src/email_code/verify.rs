@@ -124,12 +124,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     if let Some(account_key) = keys.get(1) {
         let _ = throttle::succeeded(conn, account_key).await;
     }
-    // A session opened earlier in this browser (maybe another account's) ends here.
-    if let Some(old) = req.cookie(session_cookie::NAME)
-        && let Ok(Some(previous)) = sessions::find(conn, old.value()).await
-    {
-        let _ = sessions::revoke(conn, &previous.id).await;
-    }
+    session_cookie::end_previous(&req, conn).await;
     // A social sign-in waiting for proof of this very account is linked now.
     let linked = crate::federation::pending::link_after_sign_in(&req, conn, subject).await;
     state.userinfo_cache.invalidate_subject(subject);

@@ -22,7 +22,9 @@ pub fn generate_development_keys(dir: &Path) -> anyhow::Result<std::path::PathBu
     if manifest_path.exists() {
         let mut manifest: KeyManifest = toml::from_str(&std::fs::read_to_string(&manifest_path)?)?;
         if manifest.sealing_keys.is_empty() {
-            manifest.sealing_keys.push(development_sealing_key()?);
+            manifest.sealing_keys.push(
+                SealingEntry::generate("dev-seal", KeyState::Active).ok_or_else(|| anyhow::anyhow!("no randomness"))?,
+            );
             std::fs::remove_file(&manifest_path)?;
             write_private(&manifest_path, &toml::to_string(&manifest)?)?;
         }
@@ -49,18 +51,12 @@ pub fn generate_development_keys(dir: &Path) -> anyhow::Result<std::path::PathBu
             pem: String::new(),
         });
     }
-    manifest.sealing_keys.push(development_sealing_key()?);
+    manifest
+        .sealing_keys
+        .push(SealingEntry::generate("dev-seal", KeyState::Active).ok_or_else(|| anyhow::anyhow!("no randomness"))?);
     write_private(&manifest_path, &toml::to_string(&manifest)?)?;
     tracing::warn!(dir = %dir.display(), "Generated development signing keys; configure real keys outside local development");
     Ok(manifest_path)
-}
-
-fn development_sealing_key() -> anyhow::Result<SealingEntry> {
-    Ok(SealingEntry {
-        kid: format!("dev-seal-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
-        state: KeyState::Active,
-        secret: super::sealing::new_secret().ok_or_else(|| anyhow::anyhow!("no randomness"))?,
-    })
 }
 
 fn pem(label: &str, der: &[u8]) -> String {

@@ -184,11 +184,7 @@ impl KeySet {
 ///
 /// [`Command::SealingKey`]: crate::cli::Command::SealingKey
 pub fn new_sealing_entry() -> anyhow::Result<String> {
-    let entry = SealingEntry {
-        kid: format!("seal-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
-        state: KeyState::Published,
-        secret: sealing::new_secret().ok_or_else(|| anyhow::anyhow!("no randomness"))?,
-    };
+    let entry = SealingEntry::generate("seal", KeyState::Published).ok_or_else(|| anyhow::anyhow!("no randomness"))?;
     let manifest = KeyManifest {
         sealing_keys: vec![entry],
         ..KeyManifest::default()

@@ -34,6 +34,18 @@ pub struct SealingEntry {
     pub secret: String,
 }
 
+impl SealingEntry {
+    /// A new entry with a fresh secret, its kid `prefix` and the time; `None` if the system has
+    /// no randomness.
+    pub fn generate(prefix: &str, state: KeyState) -> Option<Self> {
+        Some(Self {
+            kid: format!("{prefix}-{}", chrono::Utc::now().format("%Y%m%d%H%M%S")),
+            state,
+            secret: new_secret()?,
+        })
+    }
+}
+
 struct SealingKey {
     kid: String,
     state: KeyState,

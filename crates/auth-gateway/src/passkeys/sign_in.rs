@@ -21,8 +21,9 @@ use store::auth::{
     method::AuthMethod,
     passkey_ceremonies,
     passkey_sign_in::{self, SignedIn, Verified},
-    passkeys, sessions,
+    passkeys,
 };
+use uuid::Uuid;
 use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, PublicKeyCredential};
 
 use super::{
@@ -83,22 +84,28 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
     };
     let conn: &mut AsyncPgConnection = &mut pooled;
     let Ok((subject, credential_id)) = webauthn.identify_discoverable_authentication(&assertion) else {
-        return spend_and_refuse(conn, &ceremony, "no user handle").await;
+        return spend_and_refuse(conn, ceremony.id, "no user handle").await;
     };
     let stored = match passkeys::find(conn, subject, credential_id).await {
         Ok(Some(stored)) => stored,
-        Ok(None) => return spend_and_refuse(conn, &ceremony, "unknown passkey").await,
+        Ok(None) => return spend_and_refuse(conn, ceremony.id, "unknown passkey").await,
         Err(_) => return unavailable(),
     };
     let Ok(passkey) = serde_json::from_value::<Passkey>(stored.credential) else {
-        return spend_and_refuse(conn, &ceremony, "unreadable passkey").await;
+        return spend_and_refuse(conn, ceremony.id, "unreadable passkey").await;
     };
+    let Ceremony {
+        id,
+        state: challenge,
+        detail: return_to,
+        ..
+    } = ceremony;
     let key = DiscoverableKey::from(&passkey);
-    let result = match webauthn.finish_discoverable_authentication(&assertion, ceremony.state.clone(), &[key]) {
+    let result = match webauthn.finish_discoverable_authentication(&assertion, challenge, &[key]) {
         Ok(result) => result,
         Err(error) => {
             tracing::info!(%subject, %error, "Passkey sign-in refused");
-            return spend_and_refuse(conn, &ceremony, "assertion not valid").await;
+            return spend_and_refuse(conn, id, "assertion not valid").await;
         }
     };
     let method = if result.backup_eligible() {
@@ -112,7 +119,7 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         seen: stored.sign_count,
         counter: result.counter(),
         backup_state: result.backup_state(),
-        ceremony: ceremony.id,
+        ceremony: id,
         method,
     };
     let session = match passkey_sign_in::sign_in(conn, &verified).await {
@@ -124,16 +131,10 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         }
         Err(_) => return unavailable(),
     };
-    // A session opened earlier in this browser (maybe another account's) ends here.
-    if let Some(old) = req.cookie(session_cookie::NAME)
-        && let Ok(Some(previous)) = sessions::find(conn, old.value()).await
-        && sessions::revoke(conn, &previous.id).await.is_err()
-    {
-        tracing::warn!(%subject, "The browser's earlier session was not revoked");
-    }
+    session_cookie::end_previous(&req, conn).await;
     state.userinfo_cache.invalidate_subject(subject);
     tracing::info!(%subject, method = method.as_str(), "Signed in with a passkey");
-    let next = Some(ceremony.detail)
+    let next = Some(return_to)
         .filter(|r| login::safe_return(r))
         .unwrap_or_else(|| "/".into());
     HttpResponse::Ok()
@@ -143,9 +144,9 @@ pub async fn sign_in_finish(req: HttpRequest, body: web::Bytes, state: web::Data
         .json(serde_json::json!({ "redirect": next }))
 }
 
-/// Spends a ceremony whose answer is refused (it is over all the same), then refuses.
-async fn spend_and_refuse<S>(conn: &mut AsyncPgConnection, ceremony: &Ceremony<S>, why: &str) -> HttpResponse {
-    match passkey_ceremonies::spend(conn, ceremony.id).await {
+/// Spends the ceremony `id` whose answer is refused (it is over all the same), then refuses.
+async fn spend_and_refuse(conn: &mut AsyncPgConnection, id: Uuid, why: &str) -> HttpResponse {
+    match passkey_ceremonies::spend(conn, id).await {
         Ok(_) => refused(why),
         Err(_) => unavailable(),
     }

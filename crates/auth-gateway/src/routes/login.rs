@@ -145,12 +145,7 @@ pub async fn submit(req: HttpRequest, body: web::Bytes, state: web::Data<Gateway
     if let (Some(old), Some(new)) = (hash, rehashed) {
         store_rehash(&mut conn, subject, &old, new).await;
     }
-    // A new session at every sign-in: a cookie planted before cannot be carried over.
-    if let Some(old) = req.cookie(session_cookie::NAME)
-        && let Ok(Some(previous)) = sessions::find(&mut conn, old.value()).await
-    {
-        let _ = sessions::revoke(&mut conn, &previous.id).await;
-    }
+    session_cookie::end_previous(&req, &mut conn).await;
     let Ok((value, _)) = sessions::create(&mut conn, subject, AuthMethod::Password).await else {
         return unavailable(lang);
     };

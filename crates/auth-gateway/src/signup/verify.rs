@@ -97,12 +97,7 @@ pub async fn confirm(req: HttpRequest, body: web::Bytes, state: web::Data<Gatewa
         }
         Err(_) => return login::unavailable(lang),
     };
-    // A session opened earlier in this browser (another account's) ends here.
-    if let Some(old) = req.cookie(session_cookie::NAME)
-        && let Ok(Some(previous)) = sessions::find(&mut conn, old.value()).await
-    {
-        let _ = sessions::revoke(&mut conn, &previous.id).await;
-    }
+    session_cookie::end_previous(&req, &mut conn).await;
     state.userinfo_cache.invalidate_subject(subject);
     tracing::info!(%subject, "Address verified; signed in");
     HttpResponse::SeeOther()

@@ -17,11 +17,7 @@ pub(super) async fn signed_in(
     method: AuthMethod,
     return_to: &str,
 ) -> HttpResponse {
-    if let Some(old) = req.cookie(session_cookie::NAME)
-        && let Ok(Some(previous)) = sessions::find(conn, old.value()).await
-    {
-        let _ = sessions::revoke(conn, &previous.id).await;
-    }
+    session_cookie::end_previous(req, conn).await;
     let Ok((session, _)) = sessions::create(conn, subject, method).await else {
         return login::unavailable(Lang::of_request(req));
     };

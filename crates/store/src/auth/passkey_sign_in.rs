@@ -15,8 +15,8 @@
 //!
 //! One round trip and one commit instead of four, and no window in which a counter has moved
 //! without its session (or the reverse). The counter rule (greater, or 0 for an authenticator
-//! without one) is checked before the statement is sent: [`SignIn::new`] refuses a counter that
-//! did not grow.
+//! without one) is checked before the statement is sent: [`sign_in`] only spends the ceremony
+//! of a counter that did not grow.
 
 use chrono::{DateTime, Utc};
 use diesel::{

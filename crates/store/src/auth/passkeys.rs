@@ -92,14 +92,16 @@ pub async fn count(conn: &mut AsyncPgConnection, subject: Uuid) -> QueryResult<i
 
 /// The passkey of a credential id, if it is enrolled (by `subject`, the user handle the
 /// authenticator returned: a credential presented with another account's handle is unknown).
-/// It borrows the connection shared, so that a caller can pipeline it with an independent
-/// statement.
-pub async fn find(conn: &AsyncPgConnection, subject: Uuid, credential_id: &[u8]) -> QueryResult<Option<StoredPasskey>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    credential_id: &[u8],
+) -> QueryResult<Option<StoredPasskey>> {
     passkeys::table
         .filter(passkeys::credential_id.eq(credential_id))
         .filter(passkeys::subject_id.eq(subject))
         .select(StoredPasskey::as_select())
-        .first(&mut &*conn)
+        .first(conn)
         .await
         .optional()
 }

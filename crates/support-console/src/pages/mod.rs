@@ -66,8 +66,9 @@ pub fn layout(lang: Lang, gateway: &str, title: &str, staff: Option<&Staff>, bod
     )
 }
 
-/// The content security policy of every page: nothing but our own style sheets and images
-/// and the gateway's theme; no script at all; forms post only here.
+/// The content security policy of every page: nothing but our own style sheets, images and
+/// script (`/console.js`, which fetches only from here) and the gateway's theme; no inline
+/// script; forms post only here.
 pub fn policy(gateway: &str) -> String {
     format!(
         "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' {gateway}; \
