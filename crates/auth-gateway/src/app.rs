@@ -166,12 +166,6 @@ impl Application {
                         .route(web::get().to(crate::social::signup_form))
                         .route(web::post().to(crate::social::signup_submit)),
                 )
-                .service(resource("/login/social/{provider}", "GET").route(web::get().to(crate::social::start)))
-                .service(
-                    resource("/login/social/{provider}/callback", "GET, POST")
-                        .route(web::get().to(crate::social::callback_get))
-                        .route(web::post().to(crate::social::callback_post)),
-                )
                 .service(resource("/account/social/unlink", "POST").route(web::post().to(crate::social::unlink)))
                 .service(
                     resource("/login/passkey/options", "POST").route(web::post().to(crate::passkeys::sign_in_options)),
@@ -247,6 +241,14 @@ impl Application {
                 .service(resource("/theme/style.css", "GET").route(web::get().to(crate::theme::routes::style)))
                 .service(resource("/theme/logo", "GET").route(web::get().to(crate::theme::routes::logo)))
                 .service(resource("/", "GET").route(web::get().to(routes::login::home)))
+                // The only patterns with a variable segment come last: actix tries resources in
+                // order, and every request for a fixed path is then matched without a regex.
+                .service(resource("/login/social/{provider}", "GET").route(web::get().to(crate::social::start)))
+                .service(
+                    resource("/login/social/{provider}/callback", "GET, POST")
+                        .route(web::get().to(crate::social::callback_get))
+                        .route(web::post().to(crate::social::callback_post)),
+                )
                 .default_service(web::to(fallback::not_found))
         })
         .disable_signals()

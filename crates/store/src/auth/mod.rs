@@ -33,3 +33,10 @@ pub mod sign_in_audit;
 pub mod signup;
 pub mod staff;
 pub mod throttle;
+
+/// Whether this call is one in `every` (a power of two up to 128), at random: the writes that
+/// also clear expired rows of their table do so this often, so that the clearing needs no
+/// schedule and is spread over the replicas.
+fn one_in(every: u8) -> bool {
+    uuid::Uuid::new_v4().as_bytes()[0].is_multiple_of(every)
+}

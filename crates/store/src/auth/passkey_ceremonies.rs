@@ -45,7 +45,7 @@ pub async fn spend(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> 
 /// One call in [`SWEEP_EVERY`] deletes the ids of ceremonies that expired more than a minute
 /// ago (an expired ceremony is refused before its id is looked at).
 pub async fn sweep_sometimes(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    if Uuid::new_v4().as_bytes()[0].is_multiple_of(SWEEP_EVERY) {
+    if super::one_in(SWEEP_EVERY) {
         sweep(conn, Utc::now()).await?;
     }
     Ok(())

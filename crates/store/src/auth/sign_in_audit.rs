@@ -13,7 +13,7 @@ use crate::schema::sign_in_audit;
 /// How long a sign-in is remembered.
 pub const RETENTION: Duration = Duration::days(90);
 /// One record in this many purges (1000 rows a purge outpaces any sign-in rate).
-const PURGE_EVERY: u32 = 64;
+const PURGE_EVERY: u8 = 64;
 /// Rows deleted by one purge, so a backlog never holds a long lock.
 const PURGE_BATCH: i64 = 1000;
 
@@ -50,7 +50,7 @@ pub async fn record(conn: &mut AsyncPgConnection, subject: Uuid, outcome: Outcom
 /// One call in [`PURGE_EVERY`] purges a batch past the retention (for each sign-in written,
 /// here or in a statement of its own such as the passkey sign-in's).
 pub async fn purge_sometimes(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    if u32::from(Uuid::new_v4().as_bytes()[0]) % PURGE_EVERY == 0 {
+    if super::one_in(PURGE_EVERY) {
         purge(conn, Utc::now() - RETENTION).await?;
     }
     Ok(())
