@@ -194,26 +194,36 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
 /// The benchmark account (contact `B1`, `bench@example.org`, [`PASSWORD`], verified); returns
 /// its subject id.
 pub async fn seed_bench_account(conn: &mut AsyncPgConnection) -> anyhow::Result<uuid::Uuid> {
-    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
-    diesel::sql_query(
-        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
-         VALUES ('B1', 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
-    )
-    .execute(conn)
-    .await?;
+    seed_fan(conn, 1, "bench@example.org").await
+}
+
+/// Fan `n`: an S-360 contact `B<n>` and a verified account signing in as `email` with
+/// [`PASSWORD`]; returns its subject id.
+pub async fn seed_fan(conn: &mut AsyncPgConnection, n: usize, email: &str) -> anyhow::Result<uuid::Uuid> {
     #[derive(diesel::QueryableByName)]
     struct Subject {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         subject_id: uuid::Uuid,
     }
-    let account: Subject = diesel::sql_query(
-        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
-         VALUES ('B1', 'B1', 'bench@example.org', $1, true) RETURNING subject_id",
+    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
+    let number = format!("B{n}");
+    diesel::sql_query(
+        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
+         VALUES ($1, 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
     )
+    .bind::<diesel::sql_types::Text, _>(&number)
+    .execute(conn)
+    .await?;
+    let row: Subject = diesel::sql_query(
+        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
+         VALUES ($1, $1, $2, $3, true) RETURNING subject_id",
+    )
+    .bind::<diesel::sql_types::Text, _>(&number)
+    .bind::<diesel::sql_types::Text, _>(email)
     .bind::<diesel::sql_types::Text, _>(&hash)
     .get_result(conn)
     .await?;
-    Ok(account.subject_id)
+    Ok(row.subject_id)
 }
 
 fn row(name: &str, unit: &'static str, figure: f64, baseline_name: &str, baseline: f64, target: &str) -> Row {

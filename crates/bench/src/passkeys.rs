@@ -4,6 +4,8 @@
 //! webauthn-rs verifying the same assertions alone (2 threads: a fresh challenge, the
 //! software authenticator's signature, `finish_discoverable_authentication`, the counter
 //! update), target ≥ 0.5 of it; and password sign-ins through the sign-in form, target ≥ 20×.
+//! Between the two, the same sign-ins without HTTP ([`crate::passkeys_without_http`]): what
+//! the database adds to the verification, and so the most HTTP sign-ins can reach here.
 //! Each client is a fan of its own (an account, its contact and one passkey), as on a sale day.
 
 use std::{
@@ -21,11 +23,10 @@ use webauthn_rs::prelude::{DiscoverableKey, Passkey, PublicKeyCredential, Url, W
 
 use crate::{
     database::BenchDatabase,
+    http1::Connection,
     passkey_authenticator::{ORIGIN, RP_ID, SoftPasskey},
     report::{Row, median, print_table},
 };
-
-const PASSWORD: &str = crate::gateway::PASSWORD;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PasskeysArgs {
@@ -57,7 +58,7 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
     let mut emails = Vec::with_capacity(args.concurrency);
     for n in 0..args.concurrency {
         let email = format!("bench{n}@example.org");
-        let subject = seed_account(&mut conn, n, &email).await?;
+        let subject = crate::gateway::seed_fan(&mut conn, n, &email).await?;
         emails.push(email);
         let passkey = SoftPasskey::new(subject)?;
         diesel::sql_query(
@@ -93,9 +94,16 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(app.run_until_stopped());
     let duration = Duration::from_secs(args.seconds);
 
-    let (mut raw, mut ours, mut passwords) = (Vec::new(), Vec::new(), Vec::new());
+    // The gateway's pool, of its default size, for the sign-ins without HTTP.
+    let pool_args = crate::worker_args::run_args("amqp://localhost", "", &database.url, &[])?.database;
+    let pool = infra::db::pool(&pool_args)?;
+
+    let (mut raw, mut without_http, mut ours, mut passwords) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.rounds {
         raw.push(verification_rate(duration).await?);
+        let (rate, back) = crate::passkeys_without_http::sign_in_rate(&pool, passkeys, duration).await?;
+        passkeys = back;
+        without_http.push(rate);
         let (rate, back) = sign_in_rate(&base, passkeys, duration).await?;
         passkeys = back;
         ours.push(rate);
@@ -111,6 +119,13 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
             "ratio ≥ 0.5",
         ),
         row(
+            "passkey sign-ins without HTTP",
+            median(&without_http),
+            "webauthn-rs verification, 2 threads (/s)",
+            median(&raw),
+            "none: bounds the row above",
+        ),
+        row(
             "passkey vs password sign-ins",
             passkey_rate,
             "password sign-ins, same gateway (/s)",
@@ -124,6 +139,7 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
     }
     cancel.cancel();
     server.await??;
+    drop(pool);
     drop(conn);
     database.drop().await;
     let _ = std::fs::remove_dir_all(&keys_dir);
@@ -142,34 +158,6 @@ fn row(name: &str, figure: f64, baseline_name: &str, baseline: f64, target: &str
         p50_ms: None,
         p99_ms: None,
     }
-}
-
-/// Fan `n`: an S-360 contact and a verified account with a password, signing in as `email`.
-async fn seed_account(conn: &mut AsyncPgConnection, n: usize, email: &str) -> anyhow::Result<uuid::Uuid> {
-    #[derive(diesel::QueryableByName)]
-    struct Subject {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        subject_id: uuid::Uuid,
-    }
-    let hash = auth_gateway::passwords::Passwords::new(1)?.hash(PASSWORD).await?;
-    let number = format!("B{n}");
-    diesel::sql_query(
-        "INSERT INTO contacts (contact_number, first_name, last_name, raw, version_time, version_event_id, source) \
-         VALUES ($1, 'Bench', 'Mark', '{}', now(), gen_random_uuid(), 'webhook')",
-    )
-    .bind::<diesel::sql_types::Text, _>(&number)
-    .execute(conn)
-    .await?;
-    let row: Subject = diesel::sql_query(
-        "INSERT INTO accounts (contact_number, origin_contact_number, login_email, password_hash, email_verified) \
-         VALUES ($1, $1, $2, $3, true) RETURNING subject_id",
-    )
-    .bind::<diesel::sql_types::Text, _>(&number)
-    .bind::<diesel::sql_types::Text, _>(email)
-    .bind::<diesel::sql_types::Text, _>(&hash)
-    .get_result(conn)
-    .await?;
-    Ok(row.subject_id)
 }
 
 /// Assertions verified per second by webauthn-rs alone, on 2 threads, each with its own
@@ -210,23 +198,23 @@ async fn verification_rate(duration: Duration) -> anyhow::Result<f64> {
     Ok(AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64())
 }
 
-/// Passkey sign-ins per second through the gateway, one client per passkey; the passkeys
-/// come back with their counters moved on.
+/// Passkey sign-ins per second through the gateway, one client (and connection) per passkey;
+/// the passkeys come back with their counters moved on.
 async fn sign_in_rate(
     base: &str,
     passkeys: Vec<SoftPasskey>,
     duration: Duration,
 ) -> anyhow::Result<(f64, Vec<SoftPasskey>)> {
-    let client = reqwest::Client::new();
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = passkeys
         .into_iter()
         .map(|mut device| {
-            let (client, base, count) = (client.clone(), base.to_owned(), count.clone());
+            let (base, count) = (base.to_owned(), count.clone());
             tokio::spawn(async move {
+                let mut connection = Connection::open(&base).await?;
                 while Instant::now() < deadline {
-                    sign_in_once(&client, &base, &mut device).await?;
+                    sign_in_once(&mut connection, &mut device).await?;
                     count.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok::<_, anyhow::Error>(device)
@@ -245,38 +233,20 @@ async fn sign_in_rate(
 
 /// One sign-in as the page's script does it: the options (and the challenge cookie), then the
 /// assertion; the gateway must open a session.
-async fn sign_in_once(client: &reqwest::Client, base: &str, device: &mut SoftPasskey) -> anyhow::Result<()> {
-    let options = client
-        .post(format!("{base}/login/passkey/options"))
-        .json(&serde_json::json!({ "return_to": "/" }))
-        .send()
+async fn sign_in_once(connection: &mut Connection, device: &mut SoftPasskey) -> anyhow::Result<()> {
+    let options = connection
+        .post_json("/login/passkey/options", None, br#"{"return_to":"/"}"#)
         .await?;
-    anyhow::ensure!(options.status() == 200, "options answered {}", options.status());
-    let cookie = set_cookie(&options, "__Host-passkey-challenge=").unwrap_or_default();
-    let options: serde_json::Value = options.json().await?;
-    let challenge = options["publicKey"]["challenge"].as_str().unwrap_or_default();
-    let answer = client
-        .post(format!("{base}/login/passkey"))
-        .header("cookie", cookie)
-        .json(&device.assert(challenge)?)
-        .send()
-        .await?;
+    anyhow::ensure!(options.status == 200, "options answered {}", options.status);
+    let cookie = options.cookie("__Host-passkey-challenge=").unwrap_or_default();
+    let body: serde_json::Value = serde_json::from_slice(&options.body)?;
+    let challenge = body["publicKey"]["challenge"].as_str().unwrap_or_default();
+    let assertion = serde_json::to_vec(&device.assert(challenge)?)?;
+    let answer = connection.post_json("/login/passkey", Some(cookie), &assertion).await?;
     anyhow::ensure!(
-        answer.status() == 200 && set_cookie(&answer, "__Host-session=").is_some(),
+        answer.status == 200 && answer.cookie("__Host-session=").is_some(),
         "the passkey sign-in answered {}",
-        answer.status()
+        answer.status
     );
     Ok(())
-}
-
-/// The `name=value` of the response's cookie starting with `prefix`.
-fn set_cookie(response: &reqwest::Response, prefix: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(prefix))
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
 }
