@@ -213,25 +213,36 @@ def svg_chart(rows, info):
     bars = [(row, rate_fraction(row)) for row in rows if rate_fraction(row)]
     others = [row for row in rows if not rate_fraction(row)]
     width, left, bar_height, gap, top = 900, 330, 22, 10, 60
-    scale_max = max([1.2] + [fraction * 1.1 for _, (fraction, _) in bars])
+    # A logarithmic axis: the ratios run from tenths (against raw baselines) to tens (passkey
+    # against password sign-ins), and each must stay readable beside its target.
+    values = [value for _, pair in bars for value in pair if value > 0]
+    scale_min = 10 ** math.floor(math.log10(min(values + [0.5])))
+    scale_max = max([1.2] + [value * 1.2 for value in values])
     plot = width - left - 60
     bottom = top + len(bars) * (bar_height + gap)
     height = bottom + 50 + 18 * len(others) + 20
 
     def x(value):
-        return left + plot * value / scale_max
+        span = math.log10(scale_max) - math.log10(scale_min)
+        return left + plot * (math.log10(max(value, scale_min)) - math.log10(scale_min)) / span
 
+    subtitle = f'{info["cpu"] or ""}, {info["cores"]} cores, {info["memory_gib"]} GiB, commit {info["commit"] or "?"}, {info["measured_at"]}'
+    if info.get("passkey_rows"):
+        subtitle += f' (passkey rows: commit {info["passkey_rows"]["commit"]}, {info["passkey_rows"]["measured_at"]})'
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
         '<text x="10" y="22" font-size="16" font-weight="bold">secutix-bridge: median rate as a fraction of the raw baseline measured in the same run</text>',
-        f'<text x="10" y="42" fill="#555">{escape(info["cpu"] or "")}, {info["cores"]} cores, {info["memory_gib"]} GiB, commit {escape(info["commit"] or "?")}, {escape(info["measured_at"])}</text>',
+        f'<text x="10" y="42" fill="#555">{escape(subtitle)}</text>',
     ]
-    tick = 0.0
-    while tick <= scale_max + 1e-9:
-        parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 5}" x2="{x(tick):.1f}" y2="{bottom}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x(tick):.1f}" y="{bottom + 15}" text-anchor="middle" fill="#555">{tick:.1f}</text>')
-        tick += 0.2
+    decade = scale_min
+    while decade <= scale_max:
+        for step in (1, 2, 5):
+            tick = decade * step
+            if tick <= scale_max:
+                parts.append(f'<line x1="{x(tick):.1f}" y1="{top - 5}" x2="{x(tick):.1f}" y2="{bottom}" stroke="#ddd"/>')
+                parts.append(f'<text x="{x(tick):.1f}" y="{bottom + 15}" text-anchor="middle" fill="#555">{tick:g}</text>')
+        decade *= 10
     for index, (row, (fraction, goal)) in enumerate(bars):
         y = top + index * (bar_height + gap)
         colour = {True: "#2e7d32", False: "#c62828", None: "#1565c0"}[row["met"]]
@@ -248,7 +259,7 @@ def svg_chart(rows, info):
         parts.append(f'<text x="10" y="{y}">{escape(row["benchmark"])}: {row["figure"]:.0f} {escape(row["unit"])}{latency}; target {escape(bare_target(row))} ({verdict})</text>')
         y += 18
     parts.append(
-        f'<text x="10" y="{height - 8}" fill="#555">green: target met, red: missed; dashed line: the target (for the import, the time target as a rate)</text>'
+        f'<text x="10" y="{height - 8}" fill="#555">green: target met, red: missed; dashed line: the target (for the import, the time target as a rate); logarithmic scale</text>'
     )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
