@@ -7,13 +7,7 @@
 //! the two requests add; durable writes included, it bounds what HTTP sign-ins can reach on
 //! this machine.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use store::auth::{
     method::AuthMethod,
@@ -32,29 +26,14 @@ pub async fn sign_in_rate(
     duration: Duration,
 ) -> anyhow::Result<(f64, Vec<SoftPasskey>)> {
     let webauthn = Arc::new(WebauthnBuilder::new(RP_ID, &Url::parse(ORIGIN)?)?.build()?);
-    let count = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + duration;
-    let tasks: Vec<_> = passkeys
+    let fans = passkeys
         .into_iter()
-        .map(|mut device| {
-            let (pool, webauthn, count) = (pool.clone(), webauthn.clone(), count.clone());
-            tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    sign_in_once(&pool, &webauthn, &mut device).await?;
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<_, anyhow::Error>(device)
-            })
-        })
+        .map(|passkey| ((pool.clone(), webauthn.clone()), passkey))
         .collect();
-    let mut back = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        back.push(task.await??);
-    }
-    Ok((
-        AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64(),
-        back,
-    ))
+    crate::passkeys::rate_of(fans, duration, |(pool, webauthn), device| {
+        Box::pin(sign_in_once(pool, webauthn, device))
+    })
+    .await
 }
 
 /// One sign-in, the gateway's steps in its order; it must open a session.

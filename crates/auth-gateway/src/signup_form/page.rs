@@ -214,26 +214,8 @@ pub fn form(lang: Lang, csrf: &str, return_to: &str, form: &SignupForm, problems
     } else {
         format!("<p class=\"error\" role=\"alert\">{}</p>", escape(w.fix_below))
     };
-    let languages: String = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
-        .iter()
-        .map(|(code, name)| {
-            let selected = if form.language == *code { " selected" } else { "" };
-            format!("<option value=\"{code}\" lang=\"{code}\"{selected}>{name}</option>")
-        })
-        .collect();
-    // The theme's privacy policy; without one configured, its name alone (never a dead link).
-    let privacy_link = crate::theme::current()
-        .footer
-        .iter()
-        .find(|(kind, _)| *kind == "privacy")
-        .map(|(_, url)| {
-            format!(
-                "<a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a>",
-                escape(url),
-                escape(w.privacy_link)
-            )
-        })
-        .unwrap_or_else(|| escape(w.privacy_link));
+    let languages = language_options(&form.language);
+    let privacy_link = privacy_link(w.privacy_link);
     let checked = |on: bool| if on { " checked" } else { "" };
     let body = format!(
         "<h1>{title}</h1><p class=\"muted\">{intro}</p>{summary}\
@@ -279,6 +261,35 @@ pub fn form(lang: Lang, csrf: &str, return_to: &str, form: &SignupForm, problems
         sign_in = escape(w.sign_in),
     );
     layout(lang, w.title, &body)
+}
+
+/// The `<option>`s of the language a fan's mail comes in, `selected` chosen; each names itself
+/// in its own language.
+pub fn language_options(selected: &str) -> String {
+    [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
+        .iter()
+        .map(|(code, name)| {
+            let chosen = if selected == *code { " selected" } else { "" };
+            format!("<option value=\"{code}\" lang=\"{code}\"{chosen}>{name}</option>")
+        })
+        .collect()
+}
+
+/// The theme's privacy policy as a link named `label`, opening apart from the form; without a
+/// policy configured, its name alone (never a dead link).
+pub fn privacy_link(label: &str) -> String {
+    crate::theme::current()
+        .footer
+        .iter()
+        .find(|(kind, _)| *kind == "privacy")
+        .map(|(_, url)| {
+            format!(
+                "<a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a>",
+                escape(url),
+                escape(label)
+            )
+        })
+        .unwrap_or_else(|| escape(label))
 }
 
 /// After a sign-up, whatever happened: the same words for a new address and a taken one.

@@ -90,25 +90,8 @@ pub fn signup(lang: Lang, name: &str, csrf: &str, form: &SignupForm, problems: &
             error_of(field)
         )
     };
-    let languages: String = [("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
-        .iter()
-        .map(|(code, label)| {
-            let selected = if form.language == *code { " selected" } else { "" };
-            format!("<option value=\"{code}\" lang=\"{code}\"{selected}>{label}</option>")
-        })
-        .collect();
-    let privacy_link = crate::theme::current()
-        .footer
-        .iter()
-        .find(|(kind, _)| *kind == "privacy")
-        .map(|(_, url)| {
-            format!(
-                "<a href=\"{}\" target=\"_blank\" rel=\"noopener\">{}</a>",
-                escape(url),
-                escape(s.privacy_link)
-            )
-        })
-        .unwrap_or_else(|| escape(s.privacy_link));
+    let languages = crate::signup_form::page::language_options(&form.language);
+    let privacy_link = crate::signup_form::page::privacy_link(s.privacy_link);
     let checked = |on: bool| if on { " checked" } else { "" };
     let summary = if problems.is_empty() {
         String::new()
