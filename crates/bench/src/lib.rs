@@ -15,6 +15,7 @@ pub mod import;
 pub mod ingest;
 pub mod lag;
 pub mod passkey_authenticator;
+pub mod passkey_fans;
 pub mod passkeys;
 pub mod passkeys_without_http;
 pub mod raw;

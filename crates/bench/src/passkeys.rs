@@ -209,43 +209,10 @@ async fn sign_in_rate(
     for passkey in passkeys {
         fans.push((Connection::open(base).await?, passkey));
     }
-    rate_of(fans, duration, |connection, device| {
+    crate::passkey_fans::rate_of(fans, duration, |connection, device| {
         Box::pin(sign_in_once(connection, device))
     })
     .await
-}
-
-/// Sign-ins per second of one task per fan (its client `C` and its passkey), each repeating
-/// `sign_in` until `duration` is over; every sign-in must succeed. The passkeys come back with
-/// their counters moved on.
-pub async fn rate_of<C: Send + 'static>(
-    fans: Vec<(C, SoftPasskey)>,
-    duration: Duration,
-    sign_in: for<'a> fn(&'a mut C, &'a mut SoftPasskey) -> futures::future::BoxFuture<'a, anyhow::Result<()>>,
-) -> anyhow::Result<(f64, Vec<SoftPasskey>)> {
-    let count = Arc::new(AtomicU64::new(0));
-    let deadline = Instant::now() + duration;
-    let tasks: Vec<_> = fans
-        .into_iter()
-        .map(|(mut client, mut device)| {
-            let count = count.clone();
-            tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    sign_in(&mut client, &mut device).await?;
-                    count.fetch_add(1, Ordering::Relaxed);
-                }
-                Ok::<_, anyhow::Error>(device)
-            })
-        })
-        .collect();
-    let mut back = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        back.push(task.await??);
-    }
-    Ok((
-        AtomicU64::load(&count, Ordering::Relaxed) as f64 / duration.as_secs_f64(),
-        back,
-    ))
 }
 
 /// One sign-in as the page's script does it: the options (and the challenge cookie), then the

@@ -30,7 +30,7 @@ pub async fn sign_in_rate(
         .into_iter()
         .map(|passkey| ((pool.clone(), webauthn.clone()), passkey))
         .collect();
-    crate::passkeys::rate_of(fans, duration, |(pool, webauthn), device| {
+    crate::passkey_fans::rate_of(fans, duration, |(pool, webauthn), device| {
         Box::pin(sign_in_once(pool, webauthn, device))
     })
     .await
