@@ -26,9 +26,14 @@ impl BenchDatabase {
             name,
             url: url.to_string(),
         };
-        let pool_args = crate::worker_args::run_args("amqp://localhost", "", &database.url, &[])?.database;
-        store::migrate(&infra::db::pool(&pool_args)?).await?;
+        store::migrate(&database.pool()?).await?;
         Ok(database)
+    }
+
+    /// A pool on this database as the services build theirs, of their default size.
+    pub fn pool(&self) -> anyhow::Result<infra::db::PgPool> {
+        let args = crate::worker_args::run_args("amqp://localhost", "", &self.url, &[])?.database;
+        infra::db::pool(&args)
     }
 
     pub async fn truncate(&self) -> anyhow::Result<()> {

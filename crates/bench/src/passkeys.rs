@@ -94,9 +94,8 @@ pub async fn run(args: PasskeysArgs) -> anyhow::Result<()> {
     let server = tokio::spawn(app.run_until_stopped());
     let duration = Duration::from_secs(args.seconds);
 
-    // The gateway's pool, of its default size, for the sign-ins without HTTP.
-    let pool_args = crate::worker_args::run_args("amqp://localhost", "", &database.url, &[])?.database;
-    let pool = infra::db::pool(&pool_args)?;
+    // A pool of the gateway's default size, for the sign-ins without HTTP.
+    let pool = database.pool()?;
 
     let (mut raw, mut without_http, mut ours, mut passwords) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.rounds {
